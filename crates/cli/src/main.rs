@@ -1,0 +1,4 @@
+//! Entry point of the `rnd` binary.
+fn main() {
+    println!("rnd");
+}

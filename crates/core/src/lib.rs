@@ -1,0 +1,5 @@
+//! rnd-core: the pure planning core of rnd (manifests and platform in; validated models, placement and plans out).
+//!
+//! Nothing in this crate performs I/O, reads a clock or spawns tasks: callers hand it the text of
+//! files and snapshots of AWS, and get values back. That keeps every decision testable and
+//! embeddable in other tools.
