@@ -1,4 +1,4 @@
-//! Entry point of the `rnd` binary.
-fn main() {
-    println!("rnd");
+//! Entry point of the `rnd` binary: parse the command line, run it, exit with its code.
+fn main() -> std::process::ExitCode {
+    rnd_cli::main()
 }

@@ -3,3 +3,11 @@
 //! Nothing in this crate performs I/O, reads a clock or spawns tasks: callers hand it the text of
 //! files and snapshots of AWS, and get values back. That keeps every decision testable and
 //! embeddable in other tools.
+
+pub mod diagnostic;
+pub mod manifest;
+pub mod platform;
+pub mod repository;
+pub mod schema;
+pub mod source;
+pub mod validate;

@@ -1,0 +1,42 @@
+//! The subcommands of `rnd`, one file each, and the top-level argument parser.
+
+pub mod schema;
+pub mod validate;
+
+use std::path::PathBuf;
+
+use anyhow::Result;
+use clap::{Args, Parser, Subcommand};
+
+use crate::exit::Code;
+
+/// rnd: deploy containers to AWS from one small JSON manifest each.
+#[derive(Debug, Parser)]
+#[command(name = "rnd", version, about, propagate_version = true)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Check platform.json and every manifest, printing every problem.
+    Validate(validate::ValidateArgs),
+    /// Print the JSON Schema of a manifest or of platform.json.
+    Schema(schema::SchemaArgs),
+}
+
+/// Where the deployments repository is; shared by every command that reads it.
+#[derive(Debug, Clone, Args)]
+pub struct DirArg {
+    /// The deployments repository: holds platform.json and manifests/.
+    #[arg(long, default_value = ".", value_name = "DIR")]
+    pub dir: PathBuf,
+}
+
+pub fn run(cli: Cli) -> Result<Code> {
+    match cli.command {
+        Command::Validate(args) => validate::run(&args),
+        Command::Schema(args) => schema::run(&args),
+    }
+}

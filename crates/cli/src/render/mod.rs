@@ -1,0 +1,3 @@
+//! Turning the core's results into text for terminals and JSON for machines.
+
+pub mod diagnostics;

@@ -1,0 +1,133 @@
+//! The platform team's `platform.json`: the validated model every plan is made against.
+
+mod raw;
+mod validate;
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+
+pub use raw::{RawLimits, RawNetwork, RawPlatform, RawRouting, RawSlack};
+pub use validate::validate_platform;
+
+/// Longest platform name: it prefixes every AWS name, and target group names stop at 32 characters.
+pub const MAX_PLATFORM_NAME_LEN: usize = 12;
+/// CloudWatch Logs accepts only these retention periods (PutRetentionPolicy).
+pub const LOG_RETENTION_DAYS: &[u32] = &[
+    1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922,
+    3288, 3653,
+];
+/// Environment variable read for the Slack webhook when `platform.json` names none.
+pub const DEFAULT_SLACK_WEBHOOK_ENV: &str = "RND_SLACK_WEBHOOK_URL";
+
+/// A validated platform: every field is within what AWS and rnd accept.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Platform {
+    /// Prefix of every AWS name rnd creates, and the value of the `rnd:platform` tag.
+    pub name: String,
+    pub region: String,
+    /// `None`: the account's default VPC and its subnets.
+    pub network: Option<Network>,
+    pub routing: Routing,
+    /// The hand-made ACM certificate the HTTPS listeners use.
+    pub certificate_arn: String,
+    pub log_retention_days: u32,
+    /// GPU instance families (`g5`) or exact types (`g6.xlarge`); empty means every catalog type.
+    pub gpu_instance_types: Vec<String>,
+    pub limits: Limits,
+    pub notifications: Notifications,
+    pub secrets_store: SecretsStore,
+    /// Extra tags put on every resource, beside rnd's own `rnd:*` tags.
+    pub tags: BTreeMap<String, String>,
+}
+
+impl Platform {
+    /// The longest service name whose derived AWS names all fit their limits under this platform.
+    pub fn max_service_name_len(&self) -> usize {
+        max_service_name_len(self.name.len())
+    }
+}
+
+/// Target group names (32 characters) are the tightest: `<platform>-<service>-<4 hex>`, where the
+/// suffix lets a replacement target group exist beside the old one while traffic moves.
+pub fn max_service_name_len(platform_name_len: usize) -> usize {
+    32usize.saturating_sub(platform_name_len + 1 + 5)
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Network {
+    pub vpc_id: String,
+    /// At least two, in different Availability Zones (an application load balancer needs two).
+    pub subnets: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Routing {
+    pub mode: RoutingMode,
+    /// `<service>.<domain>` in host mode, `<domain>/<service>/` in path mode.
+    pub domain: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum RoutingMode {
+    Host,
+    Path,
+}
+
+impl Routing {
+    /// The public URL of a routed service.
+    pub fn url(&self, service: &str) -> String {
+        match self.mode {
+            RoutingMode::Host => format!("https://{service}.{}/", self.domain),
+            RoutingMode::Path => format!("https://{}/{service}/", self.domain),
+        }
+    }
+}
+
+/// Guard rails the platform team sets; `None` means no limit beyond AWS's own.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct Limits {
+    pub max_gpus_per_service: Option<u32>,
+    pub max_replicas: Option<u32>,
+    pub max_hourly_cost_per_service: Option<f64>,
+    pub max_hourly_cost_total: Option<f64>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Notifications {
+    pub slack: SlackTarget,
+}
+
+/// Where the Slack credentials come from. Never the credential itself: `platform.json` is in git.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case", tag = "kind")]
+pub enum SlackTarget {
+    /// An incoming-webhook URL read from this environment variable at run time.
+    WebhookEnv { variable: String },
+    /// An incoming-webhook URL read from this secret in the platform's secret store.
+    WebhookSecret { secret: String },
+    /// A bot token (from an environment variable or secret) posting to a channel, so messages can
+    /// be updated in place and threaded.
+    Bot {
+        token: CredentialSource,
+        channel: String,
+    },
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CredentialSource {
+    Env(String),
+    Secret(String),
+}
+
+/// Which AWS service keeps the services' secrets.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SecretsStore {
+    /// SSM Parameter Store SecureString parameters under `/<platform>/<service>/<NAME>`.
+    Ssm,
+    /// Secrets Manager secrets named `<platform>/<service>/<NAME>`.
+    SecretsManager,
+}

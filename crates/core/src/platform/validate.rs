@@ -1,0 +1,547 @@
+//! Checks a `platform.json` text field by field and builds a [`Platform`], reporting every problem.
+
+use std::collections::BTreeMap;
+
+use serde_json::{Map, Value};
+
+use super::*;
+use crate::diagnostic::pointer_join;
+use crate::source::JsonSource;
+use crate::validate::checker::Checker;
+use crate::validate::names;
+use crate::validate::suggest::nearest_number;
+use crate::validate::{syntax_diagnostic, Validated};
+
+const FIELDS: &[&str] = &[
+    "name",
+    "region",
+    "network",
+    "routing",
+    "certificate_arn",
+    "log_retention_days",
+    "gpu_instance_types",
+    "limits",
+    "notifications",
+    "secrets_store",
+    "tags",
+];
+const ALIASES: &[(&str, &str)] = &[
+    ("prefix", "name"),
+    ("vpc", "network"),
+    ("certificate", "certificate_arn"),
+    ("cert_arn", "certificate_arn"),
+    ("retention_days", "log_retention_days"),
+    ("log_retention", "log_retention_days"),
+    ("gpu_types", "gpu_instance_types"),
+    ("allowed_gpu_types", "gpu_instance_types"),
+    ("instance_types", "gpu_instance_types"),
+    ("slack", "notifications"),
+];
+/// rnd puts a handful of `rnd:*` tags on each resource and AWS allows 50 in all.
+const MAX_EXTRA_TAGS: usize = 40;
+
+/// Validate the text of `platform.json`; `file` is how the user knows the file (for messages).
+pub fn validate_platform(file: &str, text: &str) -> Validated<Platform> {
+    let source = match JsonSource::parse(text) {
+        Ok(source) => source,
+        Err(e) => return Validated::invalid(vec![syntax_diagnostic(file, e)]),
+    };
+    let mut c = Checker::new(file, &source);
+    let platform = check_platform(&mut c, &source.value);
+    let value = if c.has_errors() { None } else { platform };
+    Validated {
+        value,
+        diagnostics: c.finish(),
+    }
+}
+
+fn check_platform(c: &mut Checker, root: &Value) -> Option<Platform> {
+    let map = c.object("", root, "platform.json", FIELDS, ALIASES)?;
+
+    let name = required_string(c, map, "name", "a lowercase name such as \"research\"").and_then(|name| {
+        let problem = names::dns_label(name).err().or_else(|| {
+            (name.len() > MAX_PLATFORM_NAME_LEN).then(|| {
+                format!("it is {} characters long; the limit is {MAX_PLATFORM_NAME_LEN} because it prefixes every AWS name rnd creates", name.len())
+            })
+        });
+        match problem {
+            Some(why) => {
+                let suggestion: String = names::to_dns_label(name).chars().take(MAX_PLATFORM_NAME_LEN).collect();
+                c.error("platform/name", "/name", format!("`name` \"{name}\" is not usable: {why}"), format!("use a lowercase DNS label of at most {MAX_PLATFORM_NAME_LEN} characters, e.g. \"{}\"", suggestion.trim_end_matches('-')));
+                None
+            }
+            None => Some(name.to_string()),
+        }
+    });
+
+    let region = required_string(c, map, "region", "an AWS region code such as \"us-east-1\"")
+        .and_then(|r| match names::region(r) {
+            Ok(()) => Some(r.to_string()),
+            Err(why) => {
+                c.error(
+                    "platform/region",
+                    "/region",
+                    why,
+                    "use an AWS region code such as \"us-east-1\" or \"eu-west-1\"".to_string(),
+                );
+                None
+            }
+        });
+
+    let network = check_network(c, map);
+    let routing = check_routing(c, map);
+
+    let certificate_arn = required_string(c, map, "certificate_arn", "the ARN of the hand-made ACM certificate").and_then(|arn| match names::certificate_arn(arn) {
+        Ok(cert_region) => {
+            if let Some(region) = &region {
+                if cert_region != region {
+                    c.error(
+                        "platform/certificate-region",
+                        "/certificate_arn",
+                        format!("the certificate is in {cert_region} but the platform is in {region}"),
+                        format!("load balancers use certificates from their own region: request or import the certificate in {region}"),
+                    );
+                    return None;
+                }
+            }
+            Some(arn.to_string())
+        }
+        Err(why) => {
+            c.error("platform/certificate-arn", "/certificate_arn", format!("`certificate_arn` is not usable: {why}"), "use an ARN like \"arn:aws:acm:us-east-1:123456789012:certificate/0a1b2c3d-...\"".to_string());
+            None
+        }
+    });
+
+    let log_retention_days = match c.integer(map, "", "log_retention_days", "days", 1..=3653) {
+        Some(days) if LOG_RETENTION_DAYS.contains(&(days as u32)) => days as u32,
+        Some(days) => {
+            let near = nearest_number(days as f64, LOG_RETENTION_DAYS).unwrap_or(30);
+            let list: Vec<String> = LOG_RETENTION_DAYS.iter().map(u32::to_string).collect();
+            c.error(
+                "platform/log-retention",
+                "/log_retention_days",
+                format!("CloudWatch Logs cannot keep logs for {days} days"),
+                format!(
+                    "use {near} (the nearest allowed value); allowed: {}",
+                    list.join(", ")
+                ),
+            );
+            30
+        }
+        None => 30,
+    };
+
+    let gpu_instance_types = c
+        .string_list(map, "", "gpu_instance_types")
+        .unwrap_or_default()
+        .into_iter()
+        .filter_map(|(entry, pointer)| match gpu_type_syntax(&entry) {
+            Ok(()) => Some(entry),
+            Err(why) => {
+                c.error(
+                    "platform/gpu-instance-type",
+                    &pointer,
+                    format!("\"{entry}\" is not an instance family or type: {why}"),
+                    "write a family such as \"g5\" or a type such as \"g6.xlarge\"".to_string(),
+                );
+                None
+            }
+        })
+        .collect();
+
+    let limits = check_limits(c, map);
+    let notifications = check_notifications(c, map);
+    let secrets_store = match c.string(map, "", "secrets_store") {
+        None | Some("ssm") => SecretsStore::Ssm,
+        Some("secrets_manager") => SecretsStore::SecretsManager,
+        Some(other) => {
+            c.error(
+                "platform/secrets-store",
+                "/secrets_store",
+                format!("unknown secrets store \"{other}\""),
+                "use \"ssm\" (Parameter Store SecureString) or \"secrets_manager\"".to_string(),
+            );
+            SecretsStore::Ssm
+        }
+    };
+    let tags = check_tags(c, map);
+
+    Some(Platform {
+        name: name?,
+        region: region?,
+        network,
+        routing: routing?,
+        certificate_arn: certificate_arn?,
+        log_retention_days,
+        gpu_instance_types,
+        limits,
+        notifications,
+        secrets_store,
+        tags,
+    })
+}
+
+fn required_string<'v>(
+    c: &mut Checker,
+    map: &'v Map<String, Value>,
+    field: &str,
+    example: &str,
+) -> Option<&'v str> {
+    if !map.contains_key(field) {
+        c.missing("", field, format!("add \"{field}\": {example}"));
+        return None;
+    }
+    c.string(map, "", field)
+}
+
+/// Syntax only: whether the family or type exists is checked against the instance catalog.
+fn gpu_type_syntax(entry: &str) -> Result<(), String> {
+    let (family, size) = match entry.split_once('.') {
+        Some((f, s)) => (f, Some(s)),
+        None => (entry, None),
+    };
+    let family_ok = family.starts_with(|c: char| c.is_ascii_lowercase())
+        && family
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+        && family.chars().any(|c| c.is_ascii_digit());
+    let size_ok = size.is_none_or(|s| {
+        !s.is_empty()
+            && s.chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit())
+    });
+    if family_ok && size_ok {
+        Ok(())
+    } else {
+        Err("families look like `g5` and types like `g5.xlarge` (lowercase)".into())
+    }
+}
+
+fn check_network(c: &mut Checker, map: &Map<String, Value>) -> Option<Network> {
+    let value = map.get("network")?;
+    let net = c.object(
+        "/network",
+        value,
+        "`network`",
+        &["vpc_id", "subnets"],
+        &[("vpc", "vpc_id"), ("subnet_ids", "subnets")],
+    )?;
+    let vpc_id = match c.string(net, "/network", "vpc_id") {
+        Some(id) => {
+            match names::ec2_id(id, "vpc") {
+                Ok(()) => Some(id.to_string()),
+                Err(why) => {
+                    c.error("platform/vpc-id", "/network/vpc_id", why, "use the id shown by `aws ec2 describe-vpcs`, e.g. \"vpc-0123456789abcdef0\"".to_string());
+                    None
+                }
+            }
+        }
+        None => {
+            if !net.contains_key("vpc_id") {
+                c.missing(
+                    "/network",
+                    "vpc_id",
+                    "add \"vpc_id\", or remove `network` to use the account's default VPC".into(),
+                );
+            }
+            None
+        }
+    };
+    let subnets: Vec<String> = match c.string_list(net, "/network", "subnets") {
+        Some(list) => list
+            .into_iter()
+            .filter_map(|(id, pointer)| match names::ec2_id(&id, "subnet") {
+                Ok(()) => Some(id),
+                Err(why) => {
+                    c.error(
+                        "platform/subnet-id",
+                        &pointer,
+                        why,
+                        "use ids shown by `aws ec2 describe-subnets`".to_string(),
+                    );
+                    None
+                }
+            })
+            .collect(),
+        None => {
+            if !net.contains_key("subnets") {
+                c.missing(
+                    "/network",
+                    "subnets",
+                    "add \"subnets\": two or more subnet ids in different Availability Zones"
+                        .into(),
+                );
+            }
+            Vec::new()
+        }
+    };
+    if net
+        .get("subnets")
+        .and_then(Value::as_array)
+        .is_some_and(|a| a.len() < 2)
+    {
+        c.error(
+            "platform/subnets",
+            "/network/subnets",
+            "an application load balancer needs subnets in at least two Availability Zones",
+            "list two or more subnet ids in different Availability Zones".to_string(),
+        );
+        return None;
+    }
+    Some(Network {
+        vpc_id: vpc_id?,
+        subnets,
+    })
+}
+
+fn check_routing(c: &mut Checker, map: &Map<String, Value>) -> Option<Routing> {
+    let Some(value) = map.get("routing") else {
+        c.missing(
+            "",
+            "routing",
+            "add \"routing\": { \"mode\": \"host\", \"domain\": \"research.example.com\" }".into(),
+        );
+        return None;
+    };
+    let r = c.object(
+        "/routing",
+        value,
+        "`routing`",
+        &["mode", "domain"],
+        &[("type", "mode"), ("host", "domain"), ("hostname", "domain")],
+    )?;
+    let mode = match c.string(r, "/routing", "mode") {
+        Some("host") | None => Some(RoutingMode::Host),
+        Some("path") => Some(RoutingMode::Path),
+        Some(other) => {
+            c.error("platform/routing-mode", "/routing/mode", format!("unknown routing mode \"{other}\""), "use \"host\" (https://<service>.<domain>/) or \"path\" (https://<domain>/<service>/)".to_string());
+            None
+        }
+    };
+    let domain = match c.string(r, "/routing", "domain") {
+        Some(d) => match names::domain_name(d) {
+            Ok(()) => Some(d.to_string()),
+            Err(why) => {
+                c.error("platform/domain", "/routing/domain", format!("`domain` \"{d}\" is not usable: {why}"), "use the DNS name your hand-made record points at the load balancer, e.g. \"research.example.com\"".to_string());
+                None
+            }
+        },
+        None => {
+            if !r.contains_key("domain") {
+                c.missing(
+                    "/routing",
+                    "domain",
+                    "add \"domain\": \"research.example.com\"".into(),
+                );
+            }
+            None
+        }
+    };
+    Some(Routing {
+        mode: mode?,
+        domain: domain?,
+    })
+}
+
+fn check_limits(c: &mut Checker, map: &Map<String, Value>) -> Limits {
+    let Some(value) = map.get("limits") else {
+        return Limits::default();
+    };
+    const KNOWN: &[&str] = &[
+        "max_gpus_per_service",
+        "max_replicas",
+        "max_hourly_cost_per_service",
+        "max_hourly_cost_total",
+    ];
+    let Some(l) = c.object(
+        "/limits",
+        value,
+        "`limits`",
+        KNOWN,
+        &[
+            ("max_gpus", "max_gpus_per_service"),
+            ("max_cost", "max_hourly_cost_total"),
+        ],
+    ) else {
+        return Limits::default();
+    };
+    Limits {
+        max_gpus_per_service: c
+            .integer(l, "/limits", "max_gpus_per_service", "GPUs", 1..=8)
+            .map(|v| v as u32),
+        max_replicas: c
+            .integer(l, "/limits", "max_replicas", "replicas", 1..=1000)
+            .map(|v| v as u32),
+        max_hourly_cost_per_service: c.positive_number(
+            l,
+            "/limits",
+            "max_hourly_cost_per_service",
+            "USD/hour",
+            1e6,
+        ),
+        max_hourly_cost_total: c.positive_number(
+            l,
+            "/limits",
+            "max_hourly_cost_total",
+            "USD/hour",
+            1e7,
+        ),
+    }
+}
+
+fn check_notifications(c: &mut Checker, map: &Map<String, Value>) -> Notifications {
+    let default = Notifications {
+        slack: SlackTarget::WebhookEnv {
+            variable: DEFAULT_SLACK_WEBHOOK_ENV.into(),
+        },
+    };
+    let Some(value) = map.get("notifications") else {
+        return default;
+    };
+    let Some(n) = c.object("/notifications", value, "`notifications`", &["slack"], &[]) else {
+        return default;
+    };
+    let Some(slack_value) = n.get("slack") else {
+        return default;
+    };
+    const KNOWN: &[&str] = &[
+        "webhook_url_env",
+        "webhook_url_secret",
+        "bot_token_env",
+        "bot_token_secret",
+        "channel",
+    ];
+    // A literal credential in a file kept in git is the one mistake worth a dedicated message.
+    if let Some(obj) = slack_value.as_object() {
+        for leaked in ["webhook_url", "webhook", "url", "token", "bot_token"] {
+            if obj.contains_key(leaked) {
+                c.key_error(
+                    "platform/slack-credential-in-file",
+                    &pointer_join("/notifications/slack", leaked),
+                    format!("`{leaked}` would put a Slack credential in platform.json, which is committed to git"),
+                    "name where rnd reads it instead: \"webhook_url_env\": \"RND_SLACK_WEBHOOK_URL\" or \"webhook_url_secret\": \"slack-webhook\" (and rotate the credential if it was ever committed)".to_string(),
+                );
+            }
+        }
+    }
+    let Some(s) = c.object(
+        "/notifications/slack",
+        slack_value,
+        "`notifications.slack`",
+        KNOWN,
+        &[
+            ("webhook_env", "webhook_url_env"),
+            ("token_env", "bot_token_env"),
+        ],
+    ) else {
+        return default;
+    };
+    let env_name = |c: &mut Checker, field: &str| -> Option<String> {
+        let v = c.string(s, "/notifications/slack", field)?;
+        match names::env_var_name(v) {
+            Ok(()) => Some(v.to_string()),
+            Err(why) => {
+                c.error(
+                    "platform/slack-env",
+                    &format!("/notifications/slack/{field}"),
+                    format!("\"{v}\" is not an environment variable name: {why}"),
+                    format!(
+                        "name the variable that holds it, e.g. \"{}\"",
+                        names::to_env_var_name(v)
+                    ),
+                );
+                None
+            }
+        }
+    };
+    let secret = |c: &mut Checker, field: &str| -> Option<String> {
+        let v = c.string(s, "/notifications/slack", field)?;
+        match names::secret_name(v) {
+            Ok(()) => Some(v.to_string()),
+            Err(why) => {
+                c.error(
+                    "platform/slack-secret",
+                    &format!("/notifications/slack/{field}"),
+                    format!("\"{v}\" is not a secret name: {why}"),
+                    "use letters, digits, `_`, `.` and `-`".to_string(),
+                );
+                None
+            }
+        }
+    };
+    let webhook_env = env_name(c, "webhook_url_env");
+    let webhook_secret = secret(c, "webhook_url_secret");
+    let token_env = env_name(c, "bot_token_env");
+    let token_secret = secret(c, "bot_token_secret");
+    let channel = c
+        .string(s, "/notifications/slack", "channel")
+        .map(str::to_string);
+    let sources = [&webhook_env, &webhook_secret, &token_env, &token_secret]
+        .iter()
+        .filter(|o| o.is_some())
+        .count();
+    if sources > 1 {
+        c.error("platform/slack-ambiguous", "/notifications/slack", "Slack credentials are named in more than one place", "keep exactly one of webhook_url_env, webhook_url_secret, bot_token_env, bot_token_secret".to_string());
+    }
+    let slack = match (webhook_env, webhook_secret, token_env, token_secret) {
+        (_, _, Some(env), _) | (_, _, _, Some(env)) if channel.is_none() => {
+            let _ = env;
+            c.missing(
+                "/notifications/slack",
+                "channel",
+                "a bot token posts to a channel: add \"channel\": \"#deploys\"".into(),
+            );
+            default.slack
+        }
+        (_, _, Some(env), _) => SlackTarget::Bot {
+            token: CredentialSource::Env(env),
+            channel: channel.unwrap_or_default(),
+        },
+        (_, _, _, Some(secret)) => SlackTarget::Bot {
+            token: CredentialSource::Secret(secret),
+            channel: channel.unwrap_or_default(),
+        },
+        (Some(variable), _, _, _) => SlackTarget::WebhookEnv { variable },
+        (_, Some(secret), _, _) => SlackTarget::WebhookSecret { secret },
+        (None, None, None, None) => default.slack,
+    };
+    Notifications { slack }
+}
+
+fn check_tags(c: &mut Checker, map: &Map<String, Value>) -> BTreeMap<String, String> {
+    let entries = c.string_map(map, "", "tags").unwrap_or_default();
+    if entries.len() > MAX_EXTRA_TAGS {
+        c.error(
+            "platform/too-many-tags",
+            "/tags",
+            format!(
+                "{} tags given; AWS allows 50 per resource and rnd uses up to 10",
+                entries.len()
+            ),
+            format!("keep at most {MAX_EXTRA_TAGS} extra tags"),
+        );
+    }
+    let mut tags = BTreeMap::new();
+    for (key, value, pointer) in entries {
+        if let Err(why) = names::tag_key(&key) {
+            c.key_error(
+                "platform/tag-key",
+                &pointer,
+                format!("tag key \"{key}\" is not allowed: {why}"),
+                None,
+            );
+            continue;
+        }
+        if let Err(why) = names::tag_value(&value) {
+            c.error(
+                "platform/tag-value",
+                &pointer,
+                format!("the value of tag \"{key}\" is not allowed: {why}"),
+                None,
+            );
+            continue;
+        }
+        tags.insert(key, value);
+    }
+    tags
+}
