@@ -48,14 +48,13 @@ impl Deployments {
             let entries = fs::read_dir(&manifests_dir)
                 .with_context(|| format!("listing {}", manifests_dir.display()))?;
             for entry in entries {
-                let entry =
-                    entry.with_context(|| format!("listing {}", manifests_dir.display()))?;
+                let entry = entry.with_context(|| format!("listing {}", manifests_dir.display()))?;
                 let name = entry.file_name().to_string_lossy().into_owned();
                 if !name.ends_with(".json") || !entry.path().is_file() {
                     continue;
                 }
-                let bytes = fs::read(entry.path())
-                    .with_context(|| format!("reading {}", entry.path().display()))?;
+                let bytes =
+                    fs::read(entry.path()).with_context(|| format!("reading {}", entry.path().display()))?;
                 manifests.push(SourceFile {
                     path: format!("{MANIFESTS_DIR}/{name}"),
                     bytes,

@@ -48,10 +48,7 @@ impl Diagnostic {
 
     /// `file:line:column` as editors and CI annotations expect.
     pub fn position(&self) -> String {
-        format!(
-            "{}:{}:{}",
-            self.file, self.location.line, self.location.column
-        )
+        format!("{}:{}:{}", self.file, self.location.line, self.location.column)
     }
 }
 

@@ -33,6 +33,9 @@ pub struct RepositoryReport {
 pub struct FileReport {
     pub file: String,
     pub diagnostics: Vec<Diagnostic>,
+    /// Byte ranges of values that may be secrets: hide them when quoting the file.
+    #[serde(skip)]
+    pub concealed: Vec<std::ops::Range<usize>>,
 }
 
 impl RepositoryReport {
@@ -57,10 +60,7 @@ pub fn service_name_of(path: &str) -> &str {
 
 /// Validate the platform file and every manifest. Manifests are checked against the platform
 /// when it is valid; otherwise the checks that depend on it are skipped rather than guessed.
-pub fn validate_repository(
-    platform_file: &SourceFile,
-    manifest_files: &[SourceFile],
-) -> RepositoryReport {
+pub fn validate_repository(platform_file: &SourceFile, manifest_files: &[SourceFile]) -> RepositoryReport {
     let mut files = Vec::with_capacity(manifest_files.len() + 1);
     let platform = match utf8(platform_file) {
         Ok(text) => {
@@ -68,13 +68,15 @@ pub fn validate_repository(
             files.push(FileReport {
                 file: platform_file.path.clone(),
                 diagnostics: validated.diagnostics,
+                concealed: validated.concealed,
             });
             validated.value
         }
         Err(d) => {
             files.push(FileReport {
                 file: platform_file.path.clone(),
-                diagnostics: vec![d],
+                diagnostics: vec![*d],
+                concealed: Vec::new(),
             });
             None
         }
@@ -88,7 +90,7 @@ pub fn validate_repository(
     for file in manifest_files {
         let validated = match utf8(file) {
             Ok(text) => validate_manifest(&file.path, service_name_of(&file.path), text, &context),
-            Err(d) => crate::validate::Validated::invalid(vec![d]),
+            Err(d) => crate::validate::Validated::invalid(vec![*d]),
         };
         match validated.value {
             Some(m) => manifests.push(m),
@@ -97,24 +99,22 @@ pub fn validate_repository(
         files.push(FileReport {
             file: file.path.clone(),
             diagnostics: validated.diagnostics,
+            concealed: validated.concealed,
         });
     }
     manifests.sort_by(|a, b| a.name.cmp(&b.name));
     let repository = match (all_valid, platform) {
-        (true, Some(platform)) => Some(Repository {
-            platform,
-            manifests,
-        }),
+        (true, Some(platform)) => Some(Repository { platform, manifests }),
         _ => None,
     };
     RepositoryReport { repository, files }
 }
 
-fn utf8(file: &SourceFile) -> Result<&str, Diagnostic> {
-    std::str::from_utf8(&file.bytes).map_err(|e| {
+fn utf8(file: &SourceFile) -> Result<&str, Box<Diagnostic>> {
+    std::str::from_utf8(&file.bytes).map_err(|e| -> Box<Diagnostic> {
         let offset = e.valid_up_to();
         let valid = std::str::from_utf8(&file.bytes[..offset]).unwrap_or_default();
-        Diagnostic {
+        Box::new(Diagnostic {
             severity: Severity::Error,
             code: "file/not-utf8",
             file: file.path.clone(),
@@ -122,6 +122,6 @@ fn utf8(file: &SourceFile) -> Result<&str, Diagnostic> {
             location: location_at(valid, offset, 0),
             message: format!("the file is not UTF-8 text (invalid byte at offset {offset})"),
             help: Some("save it as UTF-8 JSON".into()),
-        }
+        })
     })
 }

@@ -112,6 +112,11 @@ impl<'t> JsonSource<'t> {
         }
     }
 
+    /// The exact byte range of the value at `pointer`, if it exists.
+    pub fn value_range(&self, pointer: &str) -> Option<std::ops::Range<usize>> {
+        self.ranges.get(pointer).map(|n| n.value.0..n.value.1)
+    }
+
     /// Where the value at `pointer` is; the nearest existing ancestor when it is absent.
     pub fn value_location(&self, pointer: &str) -> Location {
         self.find(pointer, false)
@@ -131,12 +136,11 @@ impl<'t> JsonSource<'t> {
                     _ => node.value,
                 };
                 // For whole objects point at the opening brace only: underlining a whole file helps nobody.
-                let length =
-                    if self.text[start..].starts_with('{') || self.text[start..].starts_with('[') {
-                        1
-                    } else {
-                        end - start
-                    };
+                let length = if self.text[start..].starts_with('{') || self.text[start..].starts_with('[') {
+                    1
+                } else {
+                    end - start
+                };
                 return location_in(&self.line_starts, self.text, start, length);
             }
             match p.rfind('/') {
@@ -160,9 +164,7 @@ fn line_starts(text: &str) -> Vec<usize> {
 
 fn location_in(line_starts: &[usize], text: &str, offset: usize, length: usize) -> Location {
     let offset = floor_char_boundary(text, offset.min(text.len()));
-    let line_index = line_starts
-        .partition_point(|&s| s <= offset)
-        .saturating_sub(1);
+    let line_index = line_starts.partition_point(|&s| s <= offset).saturating_sub(1);
     let line_start = line_starts.get(line_index).copied().unwrap_or(0);
     let column = text[line_start..offset].chars().count() + 1;
     let max_len = text.len() - offset;

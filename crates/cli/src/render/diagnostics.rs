@@ -53,7 +53,7 @@ pub fn render_text(report: &RepositoryReport, deployments: &Deployments, style: 
         let text = deployments
             .files()
             .find(|f| f.path == file.file)
-            .map(|f| String::from_utf8_lossy(&f.bytes).into_owned())
+            .map(|f| conceal(&String::from_utf8_lossy(&f.bytes), &file.concealed))
             .unwrap_or_default();
         for diagnostic in &file.diagnostics {
             let report = Report {
@@ -121,6 +121,31 @@ pub fn render_json(report: &RepositoryReport) -> String {
     let mut text = serde_json::to_string_pretty(&doc).expect("plain JSON serializes");
     text.push('\n');
     text
+}
+
+/// The text with each concealed range's characters replaced by `*`, byte for byte, so positions
+/// stay right while a credential someone wrote in the file is not repeated in logs.
+fn conceal(text: &str, ranges: &[std::ops::Range<usize>]) -> String {
+    let mut out = text.to_string();
+    for range in ranges {
+        let Some(original) = text.get(range.clone()) else {
+            continue;
+        };
+        // Keep the quotes so the snippet still reads as JSON.
+        let masked: String = original
+            .char_indices()
+            .map(|(i, c)| {
+                let edge = (i == 0 || i + c.len_utf8() == original.len()) && c == '"';
+                if edge {
+                    "\"".to_string()
+                } else {
+                    "*".repeat(c.len_utf8())
+                }
+            })
+            .collect();
+        out.replace_range(range.clone(), &masked);
+    }
+    out
 }
 
 fn plural(n: usize, word: &str) -> String {

@@ -19,7 +19,9 @@ pub struct RawManifest {
     /// Image repository without tag, e.g. `123456789012.dkr.ecr.us-east-1.amazonaws.com/whisper`.
     #[schemars(
         length(min = 1, max = 255),
-        regex(pattern = r"^[^:@\s]+(:[0-9]+/[^:@\s]+)?$")
+        regex(
+            pattern = r"^(?:[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?(?:\.[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?)*(?::[0-9]+)?/)?[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*(?:/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*$"
+        )
     )]
     pub image: String,
     /// Image tag to run: the release tag, e.g. `v1.4.2`.
@@ -62,6 +64,6 @@ pub struct RawManifest {
     pub env: BTreeMap<String, String>,
     /// Env var name → secret name in the platform's secret store (`rnd secrets set <service> <name>`).
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
-    #[schemars(extend("propertyNames" = { "pattern": "^[A-Za-z_][A-Za-z0-9_]*$" }), inner(regex(pattern = r"^[A-Za-z0-9_.-]{1,128}$")))]
+    #[schemars(extend("propertyNames" = { "pattern": "^[A-Za-z_][A-Za-z0-9_]*$" }))]
     pub secrets: BTreeMap<String, String>,
 }

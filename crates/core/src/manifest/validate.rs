@@ -92,11 +92,7 @@ pub fn validate_manifest(
     let manifest = c
         .object("", &source.value, "a manifest", MANIFEST_FIELDS, ALIASES)
         .and_then(|map| check_fields(&mut c, map, context, name));
-    let value = if c.has_errors() { None } else { manifest };
-    Validated {
-        value,
-        diagnostics: c.finish(),
-    }
+    Validated::from_checker(manifest, c)
 }
 
 fn check_service_name(c: &mut Checker, service: &str, context: &ManifestContext) -> Option<String> {
@@ -118,7 +114,7 @@ fn check_service_name(c: &mut Checker, service: &str, context: &ManifestContext)
                 "manifest/service-name-length",
                 "",
                 format!("the service name \"{service}\" (from the file name) is {} characters long; under this platform's {prefix_len}-character name the limit is {max}", service.len()),
-                format!("AWS limits target group names to 32 characters and rnd names them <platform>-<service>-<4 characters>: rename the file to at most {max} characters, e.g. `{}.json`", shorter.trim_end_matches('-')),
+                format!("AWS limits target group names to 32 characters and rnd names them <platform>-<service>: rename the file to at most {max} characters, e.g. `{}.json`", shorter.trim_end_matches('-')),
             );
             return None;
         }
@@ -212,12 +208,7 @@ fn check_fields(
     })
 }
 
-fn required<'v>(
-    c: &mut Checker,
-    map: &'v Map<String, Value>,
-    field: &str,
-    example: &str,
-) -> Option<&'v str> {
+fn required<'v>(c: &mut Checker, map: &'v Map<String, Value>, field: &str, example: &str) -> Option<&'v str> {
     if !map.contains_key(field) {
         c.missing("", field, format!("add {example}"));
         return None;
@@ -241,20 +232,20 @@ fn check_gpu(c: &mut Checker, map: &Map<String, Value>, limits: &Limits) -> u32 
 fn check_route(c: &mut Checker, map: &Map<String, Value>) -> Option<Route> {
     let port = c.integer(map, "", "port", "", 1..=65535).map(|p| p as u16);
     let websocket = c.boolean(map, "", "websocket");
-    let health_check =
-        c.string(map, "", "health_check")
-            .and_then(|path| match health_check_problem(path) {
-                None => Some(path.to_string()),
-                Some(why) => {
-                    c.error(
-                        "manifest/health-check",
-                        "/health_check",
-                        format!("`health_check` \"{path}\" is not a usable path: {why}"),
-                        "use an HTTP path starting with `/`, e.g. \"/healthz\"".to_string(),
-                    );
-                    None
-                }
-            });
+    let health_check = c
+        .string(map, "", "health_check")
+        .and_then(|path| match health_check_problem(path) {
+            None => Some(path.to_string()),
+            Some(why) => {
+                c.error(
+                    "manifest/health-check",
+                    "/health_check",
+                    format!("`health_check` \"{path}\" is not a usable path: {why}"),
+                    "use an HTTP path starting with `/`, e.g. \"/healthz\"".to_string(),
+                );
+                None
+            }
+        });
     if !map.contains_key("port") {
         for field in ["websocket", "health_check"] {
             if map.contains_key(field) {
@@ -330,8 +321,17 @@ fn check_env_and_secrets(
         }
         let upper = key.to_ascii_uppercase();
         if !value.is_empty() && SECRET_LOOKING.iter().any(|w| upper.contains(w)) {
+            c.conceal(&pointer);
             // Never repeat the value: it may be the very secret we are warning about.
-            c.warning("manifest/secret-in-env", &pointer, format!("`env.{key}` looks like a credential written in plain text in git"), format!("store it with `rnd secrets set <service> {}` and reference it under `secrets` instead", key.to_ascii_lowercase().replace('_', "-")));
+            c.warning(
+                "manifest/secret-in-env",
+                &pointer,
+                format!("`env.{key}` looks like a credential written in plain text in git"),
+                format!(
+                    "store it with `rnd secrets set <service> {}` and reference it under `secrets` instead",
+                    key.to_ascii_lowercase().replace('_', "-")
+                ),
+            );
         }
         env.insert(key, value);
     }
@@ -350,7 +350,13 @@ fn check_env_and_secrets(
             continue;
         }
         if let Err(why) = names::secret_name(&secret) {
-            c.error("manifest/secret-name", &pointer, format!("`secrets.{key}` does not name a secret: {why}"), "give the secret's name (not its value), as stored with `rnd secrets set <service> <name>`".to_string());
+            c.error(
+                "manifest/secret-name",
+                &pointer,
+                format!("`secrets.{key}` does not name a secret: {why}"),
+                "give the secret's name (not its value), as stored with `rnd secrets set <service> <name>`"
+                    .to_string(),
+            );
             continue;
         }
         if env.contains_key(&key) {
@@ -358,8 +364,7 @@ fn check_env_and_secrets(
                 "manifest/env-secret-clash",
                 &pointer,
                 format!("`{key}` is set both in `env` and in `secrets`"),
-                "keep it in one place: `secrets` for credentials, `env` for everything else"
-                    .to_string(),
+                "keep it in one place: `secrets` for credentials, `env` for everything else".to_string(),
             );
             continue;
         }

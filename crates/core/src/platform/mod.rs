@@ -14,8 +14,7 @@ pub use validate::validate_platform;
 pub const MAX_PLATFORM_NAME_LEN: usize = 12;
 /// CloudWatch Logs accepts only these retention periods (PutRetentionPolicy).
 pub const LOG_RETENTION_DAYS: &[u32] = &[
-    1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922,
-    3288, 3653,
+    1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653,
 ];
 /// Environment variable read for the Slack webhook when `platform.json` names none.
 pub const DEFAULT_SLACK_WEBHOOK_ENV: &str = "RND_SLACK_WEBHOOK_URL";
@@ -48,10 +47,11 @@ impl Platform {
     }
 }
 
-/// Target group names (32 characters) are the tightest: `<platform>-<service>-<4 hex>`, where the
-/// suffix lets a replacement target group exist beside the old one while traffic moves.
+/// Target group names (32 characters) are the tightest: `<platform>-<service>`. They never need a
+/// second name for a replacement: with `ip` targets ECS registers each task's container port, so
+/// nothing immutable in a target group depends on the manifest.
 pub fn max_service_name_len(platform_name_len: usize) -> usize {
-    32usize.saturating_sub(platform_name_len + 1 + 5)
+    32usize.saturating_sub(platform_name_len + 1)
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]

@@ -18,10 +18,7 @@ pub struct RawPlatform {
     #[serde(rename = "$schema", default, skip_serializing_if = "Option::is_none")]
     pub schema: Option<String>,
     /// Platform name: prefixes every AWS name rnd creates. A lowercase DNS label of at most 12 characters.
-    #[schemars(
-        length(min = 1, max = 12),
-        regex(pattern = r"^[a-z]([a-z0-9-]*[a-z0-9])?$")
-    )]
+    #[schemars(length(min = 1, max = 12), regex(pattern = r"^[a-z]([a-z0-9-]*[a-z0-9])?$"))]
     pub name: String,
     /// AWS region, e.g. `us-east-1`.
     #[schemars(regex(pattern = r"^[a-z]{2}(-[a-z]+)+-[0-9]+$"))]
@@ -31,9 +28,7 @@ pub struct RawPlatform {
     pub network: Option<RawNetwork>,
     pub routing: RawRouting,
     /// ARN of the hand-made ACM certificate for the HTTPS listeners (same region as the platform).
-    #[schemars(regex(
-        pattern = r"^arn:aws[a-z-]*:acm:[a-z0-9-]+:[0-9]{12}:certificate/[A-Za-z0-9-]+$"
-    ))]
+    #[schemars(regex(pattern = r"^arn:aws[a-z-]*:acm:[a-z0-9-]+:[0-9]{12}:certificate/[A-Za-z0-9-]+$"))]
     pub certificate_arn: String,
     /// Days CloudWatch keeps container logs. One of CloudWatch's allowed values; default 30.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -75,9 +70,7 @@ pub struct RawRouting {
     /// `host`: each service at `https://<service>.<domain>/`; `path`: at `https://<domain>/<service>/`.
     pub mode: RawRoutingMode,
     /// The DNS name the hand-made record points at the load balancer, e.g. `research.example.com`.
-    #[schemars(regex(
-        pattern = r"^([a-z0-9]([a-z0-9-]*[a-z0-9])?\.)+[a-z0-9]([a-z0-9-]*[a-z0-9])?$"
-    ))]
+    #[schemars(regex(pattern = r"^([a-z0-9]([a-z0-9-]*[a-z0-9])?\.)+[a-z0-9]([a-z0-9-]*[a-z0-9])?$"))]
     pub domain: String,
 }
 

@@ -48,11 +48,7 @@ pub fn validate_platform(file: &str, text: &str) -> Validated<Platform> {
     };
     let mut c = Checker::new(file, &source);
     let platform = check_platform(&mut c, &source.value);
-    let value = if c.has_errors() { None } else { platform };
-    Validated {
-        value,
-        diagnostics: c.finish(),
-    }
+    Validated::from_checker(platform, c)
 }
 
 fn check_platform(c: &mut Checker, root: &Value) -> Option<Platform> {
@@ -74,17 +70,19 @@ fn check_platform(c: &mut Checker, root: &Value) -> Option<Platform> {
         }
     });
 
-    let region = required_string(c, map, "region", "an AWS region code such as \"us-east-1\"")
-        .and_then(|r| match names::region(r) {
-            Ok(()) => Some(r.to_string()),
-            Err(why) => {
-                c.error(
-                    "platform/region",
-                    "/region",
-                    why,
-                    "use an AWS region code such as \"us-east-1\" or \"eu-west-1\"".to_string(),
-                );
-                None
+    let region =
+        required_string(c, map, "region", "an AWS region code such as \"us-east-1\"").and_then(|r| {
+            match names::region(r) {
+                Ok(()) => Some(r.to_string()),
+                Err(why) => {
+                    c.error(
+                        "platform/region",
+                        "/region",
+                        why,
+                        "use an AWS region code such as \"us-east-1\" or \"eu-west-1\"".to_string(),
+                    );
+                    None
+                }
             }
         });
 
@@ -205,11 +203,8 @@ fn gpu_type_syntax(entry: &str) -> Result<(), String> {
             .chars()
             .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
         && family.chars().any(|c| c.is_ascii_digit());
-    let size_ok = size.is_none_or(|s| {
-        !s.is_empty()
-            && s.chars()
-                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit())
-    });
+    let size_ok =
+        size.is_none_or(|s| !s.is_empty() && s.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit()));
     if family_ok && size_ok {
         Ok(())
     } else {
@@ -227,15 +222,18 @@ fn check_network(c: &mut Checker, map: &Map<String, Value>) -> Option<Network> {
         &[("vpc", "vpc_id"), ("subnet_ids", "subnets")],
     )?;
     let vpc_id = match c.string(net, "/network", "vpc_id") {
-        Some(id) => {
-            match names::ec2_id(id, "vpc") {
-                Ok(()) => Some(id.to_string()),
-                Err(why) => {
-                    c.error("platform/vpc-id", "/network/vpc_id", why, "use the id shown by `aws ec2 describe-vpcs`, e.g. \"vpc-0123456789abcdef0\"".to_string());
-                    None
-                }
+        Some(id) => match names::ec2_id(id, "vpc") {
+            Ok(()) => Some(id.to_string()),
+            Err(why) => {
+                c.error(
+                    "platform/vpc-id",
+                    "/network/vpc_id",
+                    why,
+                    "use the id shown by `aws ec2 describe-vpcs`, e.g. \"vpc-0123456789abcdef0\"".to_string(),
+                );
+                None
             }
-        }
+        },
         None => {
             if !net.contains_key("vpc_id") {
                 c.missing(
@@ -268,8 +266,7 @@ fn check_network(c: &mut Checker, map: &Map<String, Value>) -> Option<Network> {
                 c.missing(
                     "/network",
                     "subnets",
-                    "add \"subnets\": two or more subnet ids in different Availability Zones"
-                        .into(),
+                    "add \"subnets\": two or more subnet ids in different Availability Zones".into(),
                 );
             }
             Vec::new()
@@ -314,7 +311,13 @@ fn check_routing(c: &mut Checker, map: &Map<String, Value>) -> Option<Routing> {
         Some("host") | None => Some(RoutingMode::Host),
         Some("path") => Some(RoutingMode::Path),
         Some(other) => {
-            c.error("platform/routing-mode", "/routing/mode", format!("unknown routing mode \"{other}\""), "use \"host\" (https://<service>.<domain>/) or \"path\" (https://<domain>/<service>/)".to_string());
+            c.error(
+                "platform/routing-mode",
+                "/routing/mode",
+                format!("unknown routing mode \"{other}\""),
+                "use \"host\" (https://<service>.<domain>/) or \"path\" (https://<domain>/<service>/)"
+                    .to_string(),
+            );
             None
         }
     };
@@ -379,13 +382,7 @@ fn check_limits(c: &mut Checker, map: &Map<String, Value>) -> Limits {
             "USD/hour",
             1e6,
         ),
-        max_hourly_cost_total: c.positive_number(
-            l,
-            "/limits",
-            "max_hourly_cost_total",
-            "USD/hour",
-            1e7,
-        ),
+        max_hourly_cost_total: c.positive_number(l, "/limits", "max_hourly_cost_total", "USD/hour", 1e7),
     }
 }
 
@@ -415,6 +412,8 @@ fn check_notifications(c: &mut Checker, map: &Map<String, Value>) -> Notificatio
     if let Some(obj) = slack_value.as_object() {
         for leaked in ["webhook_url", "webhook", "url", "token", "bot_token"] {
             if obj.contains_key(leaked) {
+                c.conceal(&pointer_join("/notifications/slack", leaked));
+                c.mark_handled(&pointer_join("/notifications/slack", leaked));
                 c.key_error(
                     "platform/slack-credential-in-file",
                     &pointer_join("/notifications/slack", leaked),
@@ -429,10 +428,7 @@ fn check_notifications(c: &mut Checker, map: &Map<String, Value>) -> Notificatio
         slack_value,
         "`notifications.slack`",
         KNOWN,
-        &[
-            ("webhook_env", "webhook_url_env"),
-            ("token_env", "bot_token_env"),
-        ],
+        &[("webhook_env", "webhook_url_env"), ("token_env", "bot_token_env")],
     ) else {
         return default;
     };
@@ -473,15 +469,19 @@ fn check_notifications(c: &mut Checker, map: &Map<String, Value>) -> Notificatio
     let webhook_secret = secret(c, "webhook_url_secret");
     let token_env = env_name(c, "bot_token_env");
     let token_secret = secret(c, "bot_token_secret");
-    let channel = c
-        .string(s, "/notifications/slack", "channel")
-        .map(str::to_string);
+    let channel = c.string(s, "/notifications/slack", "channel").map(str::to_string);
     let sources = [&webhook_env, &webhook_secret, &token_env, &token_secret]
         .iter()
         .filter(|o| o.is_some())
         .count();
     if sources > 1 {
-        c.error("platform/slack-ambiguous", "/notifications/slack", "Slack credentials are named in more than one place", "keep exactly one of webhook_url_env, webhook_url_secret, bot_token_env, bot_token_secret".to_string());
+        c.error(
+            "platform/slack-ambiguous",
+            "/notifications/slack",
+            "Slack credentials are named in more than one place",
+            "keep exactly one of webhook_url_env, webhook_url_secret, bot_token_env, bot_token_secret"
+                .to_string(),
+        );
     }
     let slack = match (webhook_env, webhook_secret, token_env, token_secret) {
         (_, _, Some(env), _) | (_, _, _, Some(env)) if channel.is_none() => {
@@ -528,7 +528,7 @@ fn check_tags(c: &mut Checker, map: &Map<String, Value>) -> BTreeMap<String, Str
                 "platform/tag-key",
                 &pointer,
                 format!("tag key \"{key}\" is not allowed: {why}"),
-                None,
+                "tag keys are 1 to 128 letters, digits, spaces and _ . : / = + - @, not starting with `aws:` or `rnd:`".to_string(),
             );
             continue;
         }
@@ -537,7 +537,7 @@ fn check_tags(c: &mut Checker, map: &Map<String, Value>) -> BTreeMap<String, Str
                 "platform/tag-value",
                 &pointer,
                 format!("the value of tag \"{key}\" is not allowed: {why}"),
-                None,
+                "tag values are up to 256 letters, digits, spaces and _ . : / = + - @".to_string(),
             );
             continue;
         }

@@ -1,6 +1,6 @@
 //! Collects every problem in one JSON file, with typed field readers that report instead of stopping.
 
-use std::ops::RangeInclusive;
+use std::ops::{Range, RangeInclusive};
 
 use serde_json::{Map, Value};
 
@@ -14,6 +14,9 @@ pub struct Checker<'a, 't> {
     file: &'a str,
     source: &'a JsonSource<'t>,
     diagnostics: Vec<Diagnostic>,
+    concealed: Vec<Range<usize>>,
+    /// Members already reported by a dedicated check, so `object` does not call them unknown too.
+    handled: Vec<String>,
 }
 
 impl<'a, 't> Checker<'a, 't> {
@@ -22,6 +25,8 @@ impl<'a, 't> Checker<'a, 't> {
             file,
             source,
             diagnostics: Vec::new(),
+            concealed: Vec::new(),
+            handled: Vec::new(),
         };
         for pointer in &source.duplicate_keys {
             let name = pointer.rsplit('/').next().unwrap_or_default().to_string();
@@ -45,10 +50,22 @@ impl<'a, 't> Checker<'a, 't> {
         self.diagnostics.iter().any(Diagnostic::is_error)
     }
 
-    /// Every problem found, in the order they appear in the file.
-    pub fn finish(mut self) -> Vec<Diagnostic> {
+    /// Say that the member at `pointer` has been reported already, by a more precise check.
+    pub fn mark_handled(&mut self, pointer: &str) {
+        self.handled.push(pointer.to_string());
+    }
+
+    /// Mark the value at `pointer` as possibly secret: renderers that quote the source hide it.
+    pub fn conceal(&mut self, pointer: &str) {
+        if let Some(range) = self.source.value_range(pointer) {
+            self.concealed.push(range);
+        }
+    }
+
+    /// Every problem found, in the order they appear in the file, and the byte ranges to conceal.
+    pub fn finish(mut self) -> (Vec<Diagnostic>, Vec<Range<usize>>) {
         self.diagnostics.sort_by_key(|d| d.location.offset);
-        self.diagnostics
+        (self.diagnostics, self.concealed)
     }
 
     /// Report an error about the value at `pointer`.
@@ -59,14 +76,7 @@ impl<'a, 't> Checker<'a, 't> {
         message: impl Into<String>,
         help: impl Into<Option<String>>,
     ) {
-        self.push(
-            Severity::Error,
-            code,
-            pointer,
-            false,
-            message.into(),
-            help.into(),
-        );
+        self.push(Severity::Error, code, pointer, false, message.into(), help.into());
     }
 
     /// Report advice about the value at `pointer`; warnings never make a file invalid.
@@ -95,14 +105,7 @@ impl<'a, 't> Checker<'a, 't> {
         message: impl Into<String>,
         help: impl Into<Option<String>>,
     ) {
-        self.push(
-            Severity::Error,
-            code,
-            pointer,
-            true,
-            message.into(),
-            help.into(),
-        );
+        self.push(Severity::Error, code, pointer, true, message.into(), help.into());
     }
 
     fn push(
@@ -143,16 +146,14 @@ impl<'a, 't> Checker<'a, 't> {
             self.error(
                 "json/type",
                 pointer,
-                format!(
-                    "{what} must be a JSON object, but it is {}",
-                    describe(value)
-                ),
+                format!("{what} must be a JSON object, but it is {}", describe(value)),
                 Some(format!("write {what} as {{ \"field\": value, ... }}")),
             );
             return None;
         };
         for key in map.keys() {
-            if key == "$schema" || known.contains(&key.as_str()) {
+            let member = pointer_join(pointer, key);
+            if key == "$schema" || known.contains(&key.as_str()) || self.handled.contains(&member) {
                 continue;
             }
             let help = match did_you_mean(key, known, aliases) {
@@ -163,7 +164,7 @@ impl<'a, 't> Checker<'a, 't> {
             };
             self.key_error(
                 "json/unknown-field",
-                &pointer_join(pointer, key),
+                &member,
                 format!("unknown field `{key}` in {what}"),
                 help,
             );
@@ -182,12 +183,7 @@ impl<'a, 't> Checker<'a, 't> {
     }
 
     /// A string field; `None` when absent or of another type (the latter is reported).
-    pub fn string<'v>(
-        &mut self,
-        map: &'v Map<String, Value>,
-        parent: &str,
-        field: &str,
-    ) -> Option<&'v str> {
+    pub fn string<'v>(&mut self, map: &'v Map<String, Value>, parent: &str, field: &str) -> Option<&'v str> {
         let value = map.get(field)?;
         match value.as_str() {
             Some(s) => Some(s),
@@ -223,10 +219,7 @@ impl<'a, 't> Checker<'a, 't> {
                 self.error(
                     "json/type",
                     &pointer_join(parent, field),
-                    format!(
-                        "`{field}` must be true or false, but it is {}",
-                        describe(value)
-                    ),
+                    format!("`{field}` must be true or false, but it is {}", describe(value)),
                     hint,
                 );
                 None
@@ -276,12 +269,7 @@ impl<'a, 't> Checker<'a, 't> {
                                 range.end()
                             )
                         };
-                        self.error(
-                            "value/out-of-range",
-                            &pointer,
-                            message,
-                            format!("use {valid}"),
-                        );
+                        self.error("value/out-of-range", &pointer, message, format!("use {valid}"));
                         None
                     }
                     None => {
@@ -397,10 +385,7 @@ impl<'a, 't> Checker<'a, 't> {
                     self.error(
                         "json/type",
                         &entry_pointer,
-                        format!(
-                            "`{field}.{key}` must be a string, but it is {}",
-                            describe(v)
-                        ),
+                        format!("`{field}.{key}` must be a string, but it is {}", describe(v)),
                         format!("put it in quotes: \"{key}\": \"{v}\""),
                     );
                 }
@@ -408,10 +393,7 @@ impl<'a, 't> Checker<'a, 't> {
                     self.error(
                         "json/type",
                         &entry_pointer,
-                        format!(
-                            "`{field}.{key}` must be a string, but it is {}",
-                            describe(other)
-                        ),
+                        format!("`{field}.{key}` must be a string, but it is {}", describe(other)),
                         "values are plain strings".to_string(),
                     );
                 }
@@ -454,7 +436,7 @@ impl<'a, 't> Checker<'a, 't> {
                     "json/type",
                     &item_pointer,
                     format!("`{field}[{i}]` must be a string, but it is {}", describe(v)),
-                    None,
+                    Some("write each entry as a string in quotes".to_string()),
                 ),
             }
         }

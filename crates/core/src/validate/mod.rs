@@ -13,6 +13,8 @@ use crate::source::SyntaxError;
 pub struct Validated<T> {
     pub value: Option<T>,
     pub diagnostics: Vec<Diagnostic>,
+    /// Byte ranges of values that may be secrets; anything quoting the source must hide them.
+    pub concealed: Vec<std::ops::Range<usize>>,
 }
 
 impl<T> Validated<T> {
@@ -20,6 +22,18 @@ impl<T> Validated<T> {
         Validated {
             value: None,
             diagnostics,
+            concealed: Vec::new(),
+        }
+    }
+
+    /// The result of a finished check: the value only when no error was found.
+    pub fn from_checker(value: Option<T>, checker: checker::Checker) -> Self {
+        let has_errors = checker.has_errors();
+        let (diagnostics, concealed) = checker.finish();
+        Validated {
+            value: if has_errors { None } else { value },
+            diagnostics,
+            concealed,
         }
     }
 }
@@ -33,8 +47,6 @@ pub fn syntax_diagnostic(file: &str, error: SyntaxError) -> Diagnostic {
         pointer: String::new(),
         location: error.location,
         message: format!("this is not valid JSON: {}", error.message),
-        help: Some(
-            "JSON allows no comments and no trailing commas; strings use double quotes".into(),
-        ),
+        help: Some("JSON allows no comments and no trailing commas; strings use double quotes".into()),
     }
 }

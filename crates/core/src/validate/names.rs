@@ -59,9 +59,7 @@ pub fn image_repository(s: &str) -> Result<(), String> {
         ));
     }
     if s.contains('@') {
-        return Err(
-            "it contains a digest (`@sha256:...`); rnd runs the tag named in `version`".into(),
-        );
+        return Err("it contains a digest (`@sha256:...`); rnd runs the tag named in `version`".into());
     }
     if s.chars().any(char::is_whitespace) {
         return Err("it contains whitespace".into());
@@ -84,7 +82,9 @@ pub fn image_repository(s: &str) -> Result<(), String> {
     for (i, component) in parts.iter().enumerate() {
         if i == last {
             if let Some((_, tag)) = component.split_once(':') {
-                return Err(format!("it ends with the tag `:{tag}`; put `{tag}` in `version` and leave it out of `image`"));
+                return Err(format!(
+                    "it ends with the tag `:{tag}`; put `{tag}` in `version` and leave it out of `image`"
+                ));
             }
         }
         path_component(component)?;
@@ -108,9 +108,7 @@ fn host_and_port(host: &str) -> Result<(), String> {
             && !label.starts_with('-')
             && !label.ends_with('-');
         if !ok {
-            return Err(format!(
-                "the registry host `{name}` is not a valid host name"
-            ));
+            return Err(format!("the registry host `{name}` is not a valid host name"));
         }
     }
     Ok(())
@@ -141,13 +139,7 @@ fn path_component(component: &str) -> Result<(), String> {
         let start = i;
         match b {
             b'.' => i += 1,
-            b'_' => {
-                i += if bytes.get(i + 1) == Some(&b'_') {
-                    2
-                } else {
-                    1
-                }
-            }
+            b'_' => i += if bytes.get(i + 1) == Some(&b'_') { 2 } else { 1 },
             b'-' => {
                 while bytes.get(i) == Some(&b'-') {
                     i += 1;
@@ -204,10 +196,7 @@ pub fn env_var_name(s: &str) -> Result<(), String> {
     if s.starts_with(|c: char| c.is_ascii_digit()) {
         return Err("it starts with a digit".into());
     }
-    if let Some(c) = s
-        .chars()
-        .find(|c| !(c.is_ascii_alphanumeric() || *c == '_'))
-    {
+    if let Some(c) = s.chars().find(|c| !(c.is_ascii_alphanumeric() || *c == '_')) {
         return Err(format!("it contains `{c}`; use letters, digits and `_`"));
     }
     Ok(())
@@ -242,8 +231,7 @@ pub fn secret_name(s: &str) -> Result<(), String> {
     }
     if s.contains('/') {
         return Err(
-            "it contains `/`; name the secret only, rnd keeps it under the service's own path"
-                .into(),
+            "it contains `/`; name the secret only, rnd keeps it under the service's own path".into(),
         );
     }
     if let Some(c) = s
@@ -306,9 +294,7 @@ pub fn certificate_arn(s: &str) -> Result<&str, String> {
 /// A fully qualified DNS name such as `research.example.com` (no scheme, no path, no trailing dot).
 pub fn domain_name(s: &str) -> Result<(), String> {
     if s.contains("://") {
-        return Err(
-            "it contains a scheme; write the host name only, e.g. `research.example.com`".into(),
-        );
+        return Err("it contains a scheme; write the host name only, e.g. `research.example.com`".into());
     }
     if s.contains('/') {
         return Err("it contains `/`; write the host name only".into());
@@ -319,8 +305,7 @@ pub fn domain_name(s: &str) -> Result<(), String> {
     let labels: Vec<&str> = s.split('.').collect();
     if labels.len() < 2 {
         return Err(
-            "it has a single label; use a fully qualified name such as `research.example.com`"
-                .into(),
+            "it has a single label; use a fully qualified name such as `research.example.com`".into(),
         );
     }
     for label in labels {
@@ -340,10 +325,7 @@ pub fn domain_name(s: &str) -> Result<(), String> {
 
 /// An EC2 resource id such as `vpc-0abc...` or `subnet-...`: the prefix and 8 or 17 hex digits.
 pub fn ec2_id(s: &str, prefix: &str) -> Result<(), String> {
-    match s
-        .strip_prefix(prefix)
-        .and_then(|rest| rest.strip_prefix('-'))
-    {
+    match s.strip_prefix(prefix).and_then(|rest| rest.strip_prefix('-')) {
         Some(hex)
             if (hex.len() == 8 || hex.len() == 17)
                 && hex
@@ -369,9 +351,7 @@ pub fn tag_key(s: &str) -> Result<(), String> {
         return Err("the `aws:` prefix is reserved by AWS".into());
     }
     if lower.starts_with("rnd:") {
-        return Err(
-            "the `rnd:` prefix is reserved for the tags rnd uses to find its resources".into(),
-        );
+        return Err("the `rnd:` prefix is reserved for the tags rnd uses to find its resources".into());
     }
     tag_chars(s)
 }
@@ -413,7 +393,8 @@ mod tests {
         }
         for bad in [
             "",
-            "Whisper/x",
+            "whisper/X",
+            "Whisper",
             "repo/img:1.0",
             "repo/img@sha256:abc",
             "repo//img",

@@ -1,11 +1,7 @@
 //! "Did you mean" hints for misspelt field names.
 
 /// The closest known name to `unknown`: an alias people commonly write, or a near spelling.
-pub fn did_you_mean<'k>(
-    unknown: &str,
-    known: &[&'k str],
-    aliases: &[(&str, &'k str)],
-) -> Option<&'k str> {
+pub fn did_you_mean<'k>(unknown: &str, known: &[&'k str], aliases: &[(&str, &'k str)]) -> Option<&'k str> {
     let lower = unknown.to_ascii_lowercase().replace('-', "_");
     if let Some((_, target)) = aliases.iter().find(|(alias, _)| *alias == lower) {
         return Some(target);
@@ -43,10 +39,7 @@ mod tests {
         assert_eq!(did_you_mean("memroy", KNOWN, &[]), Some("memory"));
         assert_eq!(did_you_mean("Memory", KNOWN, &[]), Some("memory"));
         assert_eq!(did_you_mean("replica", KNOWN, &[]), Some("replicas"));
-        assert_eq!(
-            did_you_mean("tag", KNOWN, &[("tag", "version")]),
-            Some("version")
-        );
+        assert_eq!(did_you_mean("tag", KNOWN, &[("tag", "version")]), Some("version"));
         assert_eq!(did_you_mean("colour", KNOWN, &[]), None);
         assert_eq!(did_you_mean("pot", KNOWN, &[]), Some("port"));
     }
