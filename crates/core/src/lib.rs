@@ -3,3 +3,6 @@
 //! Nothing in this crate performs I/O, reads a clock or spawns tasks: callers hand it the text of
 //! files and snapshots of AWS, and get values back. That keeps every decision testable and
 //! embeddable in other tools.
+
+pub mod catalog;
+pub mod placement;

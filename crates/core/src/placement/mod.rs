@@ -1,0 +1,1 @@
+//! Placement and cost (stub while the catalog lands).
