@@ -4,8 +4,10 @@
 //! files and snapshots of AWS, and get values back. That keeps every decision testable and
 //! embeddable in other tools.
 
+pub mod catalog;
 pub mod diagnostic;
 pub mod manifest;
+pub mod placement;
 pub mod platform;
 pub mod repository;
 pub mod schema;

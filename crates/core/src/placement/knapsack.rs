@@ -1,0 +1,145 @@
+//! Best fill of one instance: which tasks, of those still unplaced, give the most value.
+//!
+//! A small multi-dimensional bounded knapsack (GPUs, CPU, memory, task slots). An instance
+//! holds at most 8 GPUs and every task takes at least one, so a depth-first branch and bound
+//! over task classes is fast; the bound is the best value per free unit of each resource,
+//! which is valid because dropping all but one constraint can only raise the optimum.
+
+use super::model::{Class, Load, TypeCap};
+
+/// Search nodes per call before settling for the best fill found so far. Only reached on
+/// pathological inputs; the result is still a valid fill and still deterministic.
+const NODE_LIMIT: u32 = 50_000;
+
+/// The best fill found: its total value and how many tasks of each class (by class index).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub(crate) struct Fill {
+    pub value: f64,
+    pub take: Vec<(usize, u32)>,
+}
+
+/// The most valuable set of tasks that fits in `ty` on top of `base` (what is already on the
+/// instance), taking at most `avail[i]` tasks of class `i`, each worth `values[i]`.
+pub(crate) fn best_fill(
+    ty: &TypeCap,
+    classes: &[Class],
+    avail: &[u32],
+    values: &[f64],
+    base: Load,
+) -> Fill {
+    let mut order: Vec<usize> = (0..classes.len())
+        .filter(|&i| avail[i] > 0 && values[i] > 0.0 && ty.admits(&classes[i]))
+        .collect();
+    // Value per GPU first: GPUs are the scarce, whole resource; ties by index keep it stable.
+    order.sort_by(|&a, &b| {
+        let da = values[a] / f64::from(classes[a].gpus);
+        let db = values[b] / f64::from(classes[b].gpus);
+        db.total_cmp(&da).then(a.cmp(&b))
+    });
+    let n = order.len();
+    // Suffix maxima of value per unit of each resource, for the bound.
+    let mut dens = vec![[0.0f64; 4]; n + 1];
+    for k in (0..n).rev() {
+        let c = &classes[order[k]];
+        let v = values[order[k]];
+        let here = [
+            v / f64::from(c.gpus),
+            if c.cpu == 0 {
+                f64::INFINITY
+            } else {
+                v / f64::from(c.cpu)
+            },
+            if c.mem == 0 {
+                f64::INFINITY
+            } else {
+                v / f64::from(c.mem)
+            },
+            v,
+        ];
+        for r in 0..4 {
+            dens[k][r] = dens[k + 1][r].max(here[r]);
+        }
+    }
+    let mut search = Search {
+        ty,
+        classes,
+        avail,
+        values,
+        order: &order,
+        dens: &dens,
+        take: vec![0; n],
+        best: Fill::default(),
+        nodes: 0,
+    };
+    search.dfs(0, base, 0.0);
+    search.best
+}
+
+struct Search<'a> {
+    ty: &'a TypeCap,
+    classes: &'a [Class],
+    avail: &'a [u32],
+    values: &'a [f64],
+    order: &'a [usize],
+    dens: &'a [[f64; 4]],
+    take: Vec<u32>,
+    best: Fill,
+    nodes: u32,
+}
+
+impl Search<'_> {
+    fn dfs(&mut self, k: usize, load: Load, value: f64) {
+        self.nodes += 1;
+        if value > self.best.value + tolerance(self.best.value) {
+            self.best.value = value;
+            self.best.take = (0..k)
+                .filter(|&j| self.take[j] > 0)
+                .map(|j| (self.order[j], self.take[j]))
+                .collect();
+        }
+        if k == self.order.len() || self.nodes > NODE_LIMIT {
+            return;
+        }
+        let ty = self.ty;
+        let free = [
+            f64::from(ty.gpus - load.gpus),
+            ty.cpu as f64 - load.cpu as f64,
+            ty.mem as f64 - load.mem as f64,
+            f64::from(ty.slots - load.tasks),
+        ];
+        let d = &self.dens[k];
+        let bound = value + (0..4).map(|r| free[r] * d[r]).fold(f64::INFINITY, f64::min);
+        if bound <= self.best.value + tolerance(self.best.value) {
+            return;
+        }
+        let i = self.order[k];
+        let c = self.classes[i];
+        let fit_cpu = if c.cpu == 0 {
+            u64::MAX
+        } else {
+            (u64::from(ty.cpu) - load.cpu) / u64::from(c.cpu)
+        };
+        let fit_mem = if c.mem == 0 {
+            u64::MAX
+        } else {
+            (u64::from(ty.mem) - load.mem) / u64::from(c.mem)
+        };
+        let most = u64::from(self.avail[i])
+            .min(u64::from((ty.gpus - load.gpus) / c.gpus))
+            .min(fit_cpu)
+            .min(fit_mem)
+            .min(u64::from(ty.slots - load.tasks)) as u32;
+        for t in (0..=most).rev() {
+            let mut next = load;
+            next.add(&c, t);
+            self.take[k] = t;
+            self.dfs(k + 1, next, value + self.values[i] * f64::from(t));
+        }
+        self.take[k] = 0;
+    }
+}
+
+/// Improvements smaller than this are rounding noise, not a better fill.
+fn tolerance(value: f64) -> f64 {
+    value.abs() * 1e-12 + 1e-9
+}

@@ -1,0 +1,31 @@
+//! Placement and cost: Fargate sizes, GPU packing onto EC2 instance types, and what it costs.
+//!
+//! Entry points:
+//! * [`plan_capacity`]: every service of a deployment in, a [`CapacityPlan`] out (or every
+//!   [`NoFit`]). The plan serializes to the capacity report's JSON; [`render_capacity_text`]
+//!   prints it as a table.
+//! * [`check_gpu_fit`]: one GPU service alone, for per-manifest validation.
+//! * [`fargate_size`]: the cheapest valid Fargate size for a CPU/memory request.
+//!
+//! Everything here is pure and deterministic: sorted maps and index order only, no hashing.
+
+mod cost;
+mod demand;
+mod fargate;
+mod fit;
+mod improve;
+mod knapsack;
+mod model;
+mod pack;
+mod plan;
+mod previous;
+mod render;
+mod report;
+
+pub use demand::{AllowList, ServiceDemand};
+pub use fargate::fargate_size;
+pub use fit::{check_gpu_fit, Need, NoFit, NoFitReason};
+pub use plan::{plan_capacity, plan_capacity_with};
+pub use previous::{PreviousInstance, PreviousPlacement, KEEP_PREVIOUS_WITHIN_PERCENT};
+pub use render::render_capacity_text;
+pub use report::{CapacityPlan, InstanceCount, InstancePlan, Placement, ServicePlan, TaskRef};

@@ -1,0 +1,140 @@
+//! The GPU packer: greedy by savings ratio over whole-instance fills, then local repair.
+//!
+//! Each task is worth its *standalone cost*: the price of the cheapest allowed type that can
+//! hold it alone (what it would cost without sharing). For every type, the knapsack in
+//! `knapsack.rs` finds the fill of one instance worth the most; the packer launches the type
+//! whose best fill has the highest value ÷ price (the most money saved per dollar spent),
+//! repeats that fill while it is still available, and starts over. A fill's value can only
+//! fall as tasks are placed, so a type's last computed ratio is an upper bound and most
+//! types need no recomputation (lazy greedy). `improve.rs` then right-sizes and merges.
+//!
+//! Ties are broken by type order (cheaper, then name) and class order (service order), so
+//! the same input always gives the same packing.
+
+use super::improve::improve;
+use super::knapsack::{best_fill, Fill};
+use super::model::{Bin, Class, Load, TypeCap};
+
+/// Packs `counts[i]` tasks of each class onto instances of `types`, starting from `seed`
+/// (instances already running, e.g. from the previous placement), whose free capacity is
+/// used first because it is already paid for.
+///
+/// Every class with tasks must be admitted by at least one type (the caller checks this
+/// with `fit::check_gpu_fit` first).
+pub(crate) fn pack(
+    classes: &[Class],
+    counts: &[u32],
+    types: &[TypeCap],
+    seed: Vec<Bin>,
+) -> Vec<Bin> {
+    let values: Vec<f64> = classes
+        .iter()
+        .map(|c| {
+            types
+                .iter()
+                .find(|t| t.admits(c))
+                .map_or(0.0, |t| t.price as f64)
+        })
+        .collect();
+    let mut remaining = counts.to_vec();
+    let mut bins = seed;
+    for bin in &mut bins {
+        let load = Load::of(classes, &bin.items);
+        let fill = best_fill(&types[bin.ty], classes, &remaining, &values, load);
+        take(&fill, &mut remaining, &mut bin.items);
+    }
+    greedy(classes, types, &values, &mut remaining, &mut bins);
+    improve(classes, types, &mut bins);
+    bins
+}
+
+/// Launches instances until no task remains.
+fn greedy(
+    classes: &[Class],
+    types: &[TypeCap],
+    values: &[f64],
+    remaining: &mut [u32],
+    bins: &mut Vec<Bin>,
+) {
+    let mut cache: Vec<Option<Fill>> = vec![None; types.len()];
+    while remaining.iter().any(|&r| r > 0) {
+        let chosen = loop {
+            // The type with the highest ratio as last computed (uncomputed types first).
+            let mut pick: Option<(usize, f64)> = None;
+            for (t, entry) in cache.iter().enumerate() {
+                let ratio = match entry {
+                    None => f64::INFINITY,
+                    Some(fill) => fill.value / types[t].price as f64,
+                };
+                if pick.is_none_or(|(_, best)| ratio > best) {
+                    pick = Some((t, ratio));
+                }
+            }
+            let Some((t, _)) = pick else { break None };
+            // Still fresh when its fill is still available: values only fall, so it stays best.
+            if let Some(fill) = &cache[t] {
+                if !fill.take.is_empty() && fill.take.iter().all(|&(i, n)| remaining[i] >= n) {
+                    break Some(t);
+                }
+                if fill.take.is_empty() {
+                    // Nothing left this type can hold; park it below every real ratio.
+                    cache[t] = Some(Fill {
+                        value: -1.0,
+                        take: Vec::new(),
+                    });
+                    if cache
+                        .iter()
+                        .all(|c| c.as_ref().is_some_and(|f| f.take.is_empty()))
+                    {
+                        break None;
+                    }
+                    continue;
+                }
+            }
+            cache[t] = Some(best_fill(
+                &types[t],
+                classes,
+                remaining,
+                values,
+                Load::default(),
+            ));
+        };
+        let Some(t) = chosen else { break };
+        let fill = cache[t].clone().unwrap_or_default();
+        let repeats = fill
+            .take
+            .iter()
+            .map(|&(i, n)| remaining[i] / n)
+            .min()
+            .unwrap_or(0);
+        for _ in 0..repeats {
+            let mut bin = Bin {
+                ty: t,
+                items: Vec::new(),
+            };
+            take(&fill, remaining, &mut bin.items);
+            bins.push(bin);
+        }
+    }
+    // Defensive: anything a type admits but the search never placed goes alone.
+    for (i, r) in remaining.iter_mut().enumerate() {
+        while *r > 0 {
+            let Some(t) = types.iter().position(|t| t.admits(&classes[i])) else {
+                break;
+            };
+            bins.push(Bin {
+                ty: t,
+                items: vec![i],
+            });
+            *r -= 1;
+        }
+    }
+}
+
+fn take(fill: &Fill, remaining: &mut [u32], items: &mut Vec<usize>) {
+    for &(i, n) in &fill.take {
+        remaining[i] -= n;
+        items.extend(std::iter::repeat_n(i, n as usize));
+    }
+    items.sort_unstable();
+}
