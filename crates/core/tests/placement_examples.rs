@@ -2,8 +2,8 @@
 
 use rnd_core::catalog::{Catalog, Usd};
 use rnd_core::placement::{
-    check_gpu_fit, plan_capacity, render_capacity_text, AllowList, NoFitReason, Placement,
-    PreviousPlacement, ServiceDemand,
+    check_gpu_fit, plan_capacity, render_capacity_text, AllowList, NoFitReason, Placement, PreviousPlacement,
+    ServiceDemand,
 };
 
 fn svc(
@@ -38,10 +38,7 @@ fn a_small_inference_task_goes_alone_on_the_cheapest_gpu() {
     )
     .unwrap();
     assert_eq!(plan.instances.len(), 2);
-    assert!(plan
-        .instances
-        .iter()
-        .all(|i| i.instance_type == "g4dn.xlarge"));
+    assert!(plan.instances.iter().all(|i| i.instance_type == "g4dn.xlarge"));
     assert_eq!(plan.total_hourly_cost, Usd::parse("1.052").unwrap());
     assert_eq!(plan.total_monthly_cost, Usd::parse("767.96").unwrap());
     let Placement::Ec2 { instance_type, .. } = &plan.services[0].placement else {
@@ -96,13 +93,14 @@ fn fargate_services_get_sized_and_priced() {
     );
     assert!(plan.instances.is_empty());
     assert!(plan.instance_counts.iter().all(|c| c.count == 0));
-    let each = Catalog::builtin()
-        .fargate_price("us-east-1")
-        .unwrap()
-        .hourly(rnd_core::catalog::FargateSize {
-            cpu_units: 2048,
-            memory_mib: 9216,
-        });
+    let each =
+        Catalog::builtin()
+            .fargate_price("us-east-1")
+            .unwrap()
+            .hourly(rnd_core::catalog::FargateSize {
+                cpu_units: 2048,
+                memory_mib: 9216,
+            });
     assert_eq!(plan.total_hourly_cost, each * 3);
 }
 
@@ -136,10 +134,7 @@ fn a_type_without_price_is_never_placed_and_says_why() {
         Catalog::builtin(),
     )
     .unwrap_err();
-    assert!(
-        matches!(err.reason, NoFitReason::NothingPriced { .. }),
-        "{err}"
-    );
+    assert!(matches!(err.reason, NoFitReason::NothingPriced { .. }), "{err}");
     assert!(err.to_string().contains("p5e.48xlarge"), "{err}");
 }
 

@@ -13,8 +13,8 @@ use std::sync::OnceLock;
 
 pub use fargate::{fargate_sizes, FargatePrice, FargateSize};
 pub use gpu::{
-    Arch, GpuInstanceType, ECS_RESERVED_MEMORY_MIN_MIB, ECS_RESERVED_MEMORY_PERCENT,
-    KERNEL_HIDDEN_PERCENT, UNKNOWN_MAX_ENIS,
+    Arch, GpuInstanceType, ECS_RESERVED_MEMORY_MIN_MIB, ECS_RESERVED_MEMORY_PERCENT, KERNEL_HIDDEN_PERCENT,
+    UNKNOWN_MAX_ENIS,
 };
 pub use money::{Usd, HOURS_PER_MONTH};
 

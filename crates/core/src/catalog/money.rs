@@ -46,26 +46,15 @@ impl Usd {
         if whole.is_empty() || frac.len() > 9 {
             return None;
         }
-        if !whole
-            .bytes()
-            .chain(frac.bytes())
-            .all(|b| b.is_ascii_digit())
-        {
+        if !whole.bytes().chain(frac.bytes()).all(|b| b.is_ascii_digit()) {
             return None;
         }
         let whole: u64 = whole.parse().ok()?;
-        let mut frac_nanos: u64 = if frac.is_empty() {
-            0
-        } else {
-            frac.parse().ok()?
-        };
+        let mut frac_nanos: u64 = if frac.is_empty() { 0 } else { frac.parse().ok()? };
         for _ in frac.len()..9 {
             frac_nanos *= 10;
         }
-        whole
-            .checked_mul(NANOS_PER_USD)?
-            .checked_add(frac_nanos)
-            .map(Usd)
+        whole.checked_mul(NANOS_PER_USD)?.checked_add(frac_nanos).map(Usd)
     }
 
     /// This hourly amount over a 730-hour month.
@@ -126,10 +115,7 @@ mod tests {
     #[test]
     fn parses_catalog_style_decimals_exactly() {
         assert_eq!(Usd::parse("0.526"), Some(Usd::from_nanos(526_000_000)));
-        assert_eq!(
-            Usd::parse("21.957642"),
-            Some(Usd::from_nanos(21_957_642_000))
-        );
+        assert_eq!(Usd::parse("21.957642"), Some(Usd::from_nanos(21_957_642_000)));
         assert_eq!(Usd::parse("7"), Some(Usd::from_nanos(7_000_000_000)));
         assert_eq!(Usd::parse(""), None);
         assert_eq!(Usd::parse("-1"), None);
@@ -139,10 +125,7 @@ mod tests {
     #[test]
     fn displays_four_decimals_and_serializes_shortest_form() {
         assert_eq!(Usd::from_nanos(12_342_500).to_string(), "$0.0123");
-        assert_eq!(
-            Usd::parse("3.912").unwrap().monthly().to_string(),
-            "$2855.7600"
-        );
+        assert_eq!(Usd::parse("3.912").unwrap().monthly().to_string(), "$2855.7600");
         let json = serde_json::to_string(&Usd::from_nanos(12_342_500)).unwrap();
         assert_eq!(json, "0.0123425");
     }

@@ -24,9 +24,7 @@ fn there_are_74_distinct_fargate_sizes_with_the_documented_extremes() {
         }
     );
     let per_tier = |cpu| sizes.iter().filter(|s| s.cpu_units == cpu).count();
-    let counts: Vec<usize> = [256, 512, 1024, 2048, 4096, 8192, 16384]
-        .map(per_tier)
-        .to_vec();
+    let counts: Vec<usize> = [256, 512, 1024, 2048, 4096, 8192, 16384].map(per_tier).to_vec();
     assert_eq!(counts, vec![3, 4, 7, 13, 23, 12, 12]);
 }
 
@@ -58,21 +56,14 @@ fn all_63_gpu_rows_parse_with_sources() {
     for t in catalog.gpu_types() {
         assert!(t.gpus >= 1 && t.gpus <= 8, "{}", t.name);
         assert!(t.gpu_memory_mib >= 16384, "{}", t.name);
-        assert!(
-            t.spec_source.contains("DescribeInstanceTypes"),
-            "{}",
-            t.name
-        );
+        assert!(t.spec_source.contains("DescribeInstanceTypes"), "{}", t.name);
         assert!(!t.eni_source.is_empty(), "{}", t.name);
     }
     let l40s = catalog.gpu_type("g6e.12xlarge").unwrap();
     assert_eq!((l40s.gpus, l40s.gpu_memory_mib, l40s.vcpu), (4, 45776, 48));
     assert_eq!(l40s.gpu_model, "NVIDIA L40S");
     assert_eq!(l40s.family(), "g6e");
-    assert_eq!(
-        catalog.gpu_type("p6-b200.48xlarge").unwrap().family(),
-        "p6-b200"
-    );
+    assert_eq!(catalog.gpu_type("p6-b200.48xlarge").unwrap().family(), "p6-b200");
     assert_eq!(catalog.gpu_type("g5g.xlarge").unwrap().arch, Arch::Arm64);
 }
 

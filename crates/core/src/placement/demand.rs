@@ -41,8 +41,6 @@ impl AllowList {
         if self.0.is_empty() {
             return t.arch == Arch::Amd64;
         }
-        self.0
-            .iter()
-            .any(|entry| *entry == t.name || entry == t.family())
+        self.0.iter().any(|entry| *entry == t.name || entry == t.family())
     }
 }

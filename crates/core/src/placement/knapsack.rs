@@ -20,13 +20,7 @@ pub(crate) struct Fill {
 
 /// The most valuable set of tasks that fits in `ty` on top of `base` (what is already on the
 /// instance), taking at most `avail[i]` tasks of class `i`, each worth `values[i]`.
-pub(crate) fn best_fill(
-    ty: &TypeCap,
-    classes: &[Class],
-    avail: &[u32],
-    values: &[f64],
-    base: Load,
-) -> Fill {
+pub(crate) fn best_fill(ty: &TypeCap, classes: &[Class], avail: &[u32], values: &[f64], base: Load) -> Fill {
     let mut order: Vec<usize> = (0..classes.len())
         .filter(|&i| avail[i] > 0 && values[i] > 0.0 && ty.admits(&classes[i]))
         .collect();

@@ -100,11 +100,7 @@ pub(crate) struct Bin {
 }
 
 /// The allowed types that have a price in `region`, cheapest first (ties by name).
-pub(crate) fn priced_allowed_types(
-    catalog: &Catalog,
-    allowed: &AllowList,
-    region: &str,
-) -> Vec<TypeCap> {
+pub(crate) fn priced_allowed_types(catalog: &Catalog, allowed: &AllowList, region: &str) -> Vec<TypeCap> {
     let mut types: Vec<TypeCap> = catalog
         .gpu_types()
         .iter()

@@ -21,20 +21,10 @@ use super::model::{Bin, Class, Load, TypeCap};
 ///
 /// Every class with tasks must be admitted by at least one type (the caller checks this
 /// with `fit::check_gpu_fit` first).
-pub(crate) fn pack(
-    classes: &[Class],
-    counts: &[u32],
-    types: &[TypeCap],
-    seed: Vec<Bin>,
-) -> Vec<Bin> {
+pub(crate) fn pack(classes: &[Class], counts: &[u32], types: &[TypeCap], seed: Vec<Bin>) -> Vec<Bin> {
     let values: Vec<f64> = classes
         .iter()
-        .map(|c| {
-            types
-                .iter()
-                .find(|t| t.admits(c))
-                .map_or(0.0, |t| t.price as f64)
-        })
+        .map(|c| types.iter().find(|t| t.admits(c)).map_or(0.0, |t| t.price as f64))
         .collect();
     let mut remaining = counts.to_vec();
     let mut bins = seed;
@@ -49,13 +39,7 @@ pub(crate) fn pack(
 }
 
 /// Launches instances until no task remains.
-fn greedy(
-    classes: &[Class],
-    types: &[TypeCap],
-    values: &[f64],
-    remaining: &mut [u32],
-    bins: &mut Vec<Bin>,
-) {
+fn greedy(classes: &[Class], types: &[TypeCap], values: &[f64], remaining: &mut [u32], bins: &mut Vec<Bin>) {
     let mut cache: Vec<Option<Fill>> = vec![None; types.len()];
     while remaining.iter().any(|&r| r > 0) {
         let chosen = loop {
@@ -91,13 +75,7 @@ fn greedy(
                     continue;
                 }
             }
-            cache[t] = Some(best_fill(
-                &types[t],
-                classes,
-                remaining,
-                values,
-                Load::default(),
-            ));
+            cache[t] = Some(best_fill(&types[t], classes, remaining, values, Load::default()));
         };
         let Some(t) = chosen else { break };
         let fill = cache[t].clone().unwrap_or_default();

@@ -99,9 +99,7 @@ pub fn plan_capacity_with(
             }
         }
     };
-    Ok(report(
-        region, &services, &fargate, &gpu, &classes, &types, bins,
-    ))
+    Ok(report(region, &services, &fargate, &gpu, &classes, &types, bins))
 }
 
 fn cost(bins: &[Bin], types: &[TypeCap]) -> u64 {
@@ -159,32 +157,31 @@ fn report(
     let services: Vec<ServicePlan> = services
         .iter()
         .map(|s| {
-            let (placement, hourly) =
-                match (fargate.get(s.name.as_str()), gpu_index.get(s.name.as_str())) {
-                    (Some((size, each)), _) => (
-                        Placement::Fargate {
-                            cpu: size.cpu_units,
-                            memory: size.memory_mib,
+            let (placement, hourly) = match (fargate.get(s.name.as_str()), gpu_index.get(s.name.as_str())) {
+                (Some((size, each)), _) => (
+                    Placement::Fargate {
+                        cpu: size.cpu_units,
+                        memory: size.memory_mib,
+                    },
+                    *each * u64::from(s.replicas),
+                ),
+                (None, Some(&i)) => {
+                    let types = std::mem::take(&mut per_type[i]);
+                    let only = if types.len() == 1 {
+                        types.keys().next().cloned()
+                    } else {
+                        None
+                    };
+                    (
+                        Placement::Ec2 {
+                            instance_type: only,
+                            instance_types: types,
                         },
-                        *each * u64::from(s.replicas),
-                    ),
-                    (None, Some(&i)) => {
-                        let types = std::mem::take(&mut per_type[i]);
-                        let only = if types.len() == 1 {
-                            types.keys().next().cloned()
-                        } else {
-                            None
-                        };
-                        (
-                            Placement::Ec2 {
-                                instance_type: only,
-                                instance_types: types,
-                            },
-                            Usd::from_nanos(gpu_cost[i]),
-                        )
-                    }
-                    (None, None) => unreachable!("every service is either Fargate or GPU"),
-                };
+                        Usd::from_nanos(gpu_cost[i]),
+                    )
+                }
+                (None, None) => unreachable!("every service is either Fargate or GPU"),
+            };
             ServicePlan {
                 name: s.name.clone(),
                 replicas: s.replicas,

@@ -25,10 +25,8 @@ pub fn render_capacity_text(plan: &CapacityPlan) -> String {
                     "ec2 (no tasks)".to_string()
                 }
                 Placement::Ec2 { instance_types, .. } => {
-                    let parts: Vec<String> = instance_types
-                        .iter()
-                        .map(|(t, n)| format!("{t} ×{n}"))
-                        .collect();
+                    let parts: Vec<String> =
+                        instance_types.iter().map(|(t, n)| format!("{t} ×{n}")).collect();
                     format!("ec2 {}", parts.join(", "))
                 }
             };
@@ -48,10 +46,7 @@ pub fn render_capacity_text(plan: &CapacityPlan) -> String {
     );
     let _ = writeln!(out);
     if plan.instances.is_empty() {
-        let _ = writeln!(
-            out,
-            "No EC2 instances: every allowed GPU type is scaled to zero."
-        );
+        let _ = writeln!(out, "No EC2 instances: every allowed GPU type is scaled to zero.");
     } else {
         let rows: Vec<[String; 5]> = plan
             .instances
