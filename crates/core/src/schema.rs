@@ -34,6 +34,8 @@ pub fn manifest_schema() -> Value {
 pub fn platform_schema() -> Value {
     let mut schema = generate::<RawPlatform>();
     schema["properties"]["log_retention_days"]["enum"] = json!(LOG_RETENTION_DAYS);
+    // Listing the catalog lets editors complete instance families and types.
+    schema["properties"]["gpu_instance_types"]["items"]["enum"] = json!(crate::platform::known_gpu_entries());
     // A bot token posts to a channel; credentials come from one place only.
     schema["$defs"]["RawSlack"]["dependentRequired"] =
         json!({ "bot_token_env": ["channel"], "bot_token_secret": ["channel"] });

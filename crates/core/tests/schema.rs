@@ -47,6 +47,10 @@ const BEYOND_A_SCHEMA: &[(&str, &str)] = &[
         "platforms/certificate-other-region.json",
         "compares two fields' contents",
     ),
+    (
+        "manifests/gpu-too-big.json",
+        "needs the instance catalog and the platform's allowed types",
+    ),
 ];
 
 /// Fixtures that are not JSON at all: a schema applies to JSON values only.

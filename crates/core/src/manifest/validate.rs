@@ -6,6 +6,8 @@ use serde_json::{Map, Value};
 
 use super::raw::{DEFAULT_CPU_UNITS, DEFAULT_MEMORY_MIB};
 use super::*;
+use crate::catalog::Catalog;
+use crate::placement::{check_gpu_fit, AllowList, ServiceDemand};
 use crate::platform::{max_service_name_len, Limits, Platform};
 use crate::source::JsonSource;
 use crate::validate::checker::Checker;
@@ -64,6 +66,8 @@ pub struct ManifestContext {
     /// Length of the platform name that prefixes AWS names; `None` skips the name-length check.
     pub platform_name_len: Option<usize>,
     pub limits: Limits,
+    /// Region and allowed GPU types; `None` skips the check that some instance type fits.
+    pub gpu_placement: Option<(String, AllowList)>,
 }
 
 impl ManifestContext {
@@ -71,6 +75,10 @@ impl ManifestContext {
         ManifestContext {
             platform_name_len: Some(platform.name.len()),
             limits: platform.limits.clone(),
+            gpu_placement: Some((
+                platform.region.clone(),
+                AllowList(platform.gpu_instance_types.clone()),
+            )),
         }
     }
 }
@@ -187,6 +195,25 @@ fn check_fields(
             format!("no Fargate size holds {what}: the largest is 16 vCPU with 122880 MiB (120 GiB)"),
             "ask for at most 16 vCPU and 122880 MiB, or add \"gpu\": 1 to run on a GPU instance, which has more".to_string(),
         );
+    }
+
+    if let (Some((region, allowed)), true) = (&context.gpu_placement, gpu > 0) {
+        let demand = ServiceDemand {
+            name: name.clone().unwrap_or_default(),
+            replicas: 1,
+            cpu_units,
+            memory_mib,
+            gpus: gpu,
+            gpu_memory_mib,
+        };
+        if let Err(no_fit) = check_gpu_fit(&demand, allowed, region, Catalog::builtin()) {
+            c.error(
+                "manifest/no-gpu-instance",
+                "/gpu",
+                format!("no allowed GPU instance can run this service: it {}", no_fit.reason),
+                "ask for less (gpu, gpu_memory, cpu or memory), or ask the platform team to allow a bigger type in `gpu_instance_types`".to_string(),
+            );
+        }
     }
 
     let route = check_route(c, map);

@@ -8,6 +8,7 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 
 pub use raw::{RawLimits, RawNetwork, RawPlatform, RawRouting, RawSlack};
+pub(crate) use validate::known_gpu_entries;
 pub use validate::validate_platform;
 
 /// Longest platform name: it prefixes every AWS name, and target group names stop at 32 characters.

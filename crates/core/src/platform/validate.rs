@@ -134,7 +134,23 @@ fn check_platform(c: &mut Checker, root: &Value) -> Option<Platform> {
         .unwrap_or_default()
         .into_iter()
         .filter_map(|(entry, pointer)| match gpu_type_syntax(&entry) {
-            Ok(()) => Some(entry),
+            Ok(()) if known_gpu_entry(&entry) => Some(entry),
+            Ok(()) => {
+                let known = known_gpu_entries();
+                let names: Vec<&str> = known.iter().map(String::as_str).collect();
+                let hint = match crate::validate::suggest::did_you_mean(&entry, &names, &[]) {
+                    Some(close) => format!("did you mean \"{close}\"? "),
+                    None => String::new(),
+                };
+                let families: Vec<&str> = names.iter().copied().filter(|n| !n.contains('.')).collect();
+                c.error(
+                    "platform/gpu-instance-type-unknown",
+                    &pointer,
+                    format!("\"{entry}\" is not an NVIDIA GPU instance family or type rnd knows"),
+                    format!("{hint}known families: {}", families.join(", ")),
+                );
+                None
+            }
             Err(why) => {
                 c.error(
                     "platform/gpu-instance-type",
@@ -210,6 +226,25 @@ fn gpu_type_syntax(entry: &str) -> Result<(), String> {
     } else {
         Err("families look like `g5` and types like `g5.xlarge` (lowercase)".into())
     }
+}
+
+/// Every GPU instance type and family in the built-in catalog.
+pub(crate) fn known_gpu_entries() -> Vec<String> {
+    let mut entries: Vec<String> = crate::catalog::Catalog::builtin()
+        .gpu_types()
+        .iter()
+        .flat_map(|t| [t.name.clone(), t.family().to_string()])
+        .collect();
+    entries.sort();
+    entries.dedup();
+    entries
+}
+
+fn known_gpu_entry(entry: &str) -> bool {
+    crate::catalog::Catalog::builtin()
+        .gpu_types()
+        .iter()
+        .any(|t| t.name == entry || t.family() == entry)
 }
 
 fn check_network(c: &mut Checker, map: &Map<String, Value>) -> Option<Network> {
