@@ -2,19 +2,25 @@
 
 use std::process::ExitCode;
 
-/// Exit codes shared by every subcommand.
+/// Outcomes shared by every subcommand, and their exit codes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Code {
-    /// Everything valid / succeeded.
-    Success = 0,
-    /// Something the user wrote is invalid, or an operation failed.
-    Failure = 1,
-    /// Bad command line, or a file or directory that could not be read.
-    UsageOrIo = 2,
+    /// 0: everything valid / succeeded / nothing to change.
+    Success,
+    /// 1: something the user wrote is invalid, or an operation failed.
+    Failure,
+    /// 2: bad command line, or a file or directory that could not be read.
+    UsageOrIo,
+    /// 2, with `rnd plan --detailed-exitcode`: the plan has changes (Terraform's convention).
+    Changes,
 }
 
 impl From<Code> for ExitCode {
     fn from(code: Code) -> Self {
-        ExitCode::from(code as u8)
+        ExitCode::from(match code {
+            Code::Success => 0,
+            Code::Failure => 1,
+            Code::UsageOrIo | Code::Changes => 2,
+        })
     }
 }

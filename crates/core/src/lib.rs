@@ -8,6 +8,7 @@ pub mod catalog;
 pub mod diagnostic;
 pub mod manifest;
 pub mod placement;
+pub mod plan;
 pub mod platform;
 pub mod repository;
 pub mod schema;

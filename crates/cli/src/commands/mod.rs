@@ -1,5 +1,8 @@
 //! The subcommands of `rnd`, one file each, and the top-level argument parser.
 
+pub mod capacity;
+mod load;
+pub mod plan;
 pub mod schema;
 pub mod validate;
 
@@ -22,6 +25,10 @@ pub struct Cli {
 pub enum Command {
     /// Check platform.json and every manifest, printing every problem.
     Validate(validate::ValidateArgs),
+    /// Show where every container runs and what it costs.
+    Capacity(capacity::CapacityArgs),
+    /// Show what applying the manifests would change in AWS, and the cost before and after.
+    Plan(plan::PlanArgs),
     /// Print the JSON Schema of a manifest or of platform.json.
     Schema(schema::SchemaArgs),
 }
@@ -38,5 +45,7 @@ pub fn run(cli: Cli) -> Result<Code> {
     match cli.command {
         Command::Validate(args) => validate::run(&args),
         Command::Schema(args) => schema::run(&args),
+        Command::Capacity(args) => capacity::run(&args),
+        Command::Plan(args) => plan::run(&args),
     }
 }

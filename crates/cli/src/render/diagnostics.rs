@@ -19,7 +19,15 @@ pub enum Style {
 
 impl Style {
     pub fn detect() -> Self {
-        if std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none() {
+        Self::for_stream(std::io::stdout().is_terminal())
+    }
+
+    pub fn detect_stderr() -> Self {
+        Self::for_stream(std::io::stderr().is_terminal())
+    }
+
+    fn for_stream(is_terminal: bool) -> Self {
+        if is_terminal && std::env::var_os("NO_COLOR").is_none() {
             Style::Colour
         } else {
             Style::Plain

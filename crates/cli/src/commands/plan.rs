@@ -1,0 +1,65 @@
+//! `rnd plan`: what applying the manifests would change in AWS, and what it would cost.
+
+use std::io::IsTerminal;
+use std::path::PathBuf;
+
+use anyhow::{Context, Result};
+use clap::{Args, ValueEnum};
+use rnd_core::plan::observed::ObservedState;
+use rnd_core::plan::render::{plan_json, render_markdown, render_mermaid, render_text};
+
+use super::load::valid_repository;
+use super::DirArg;
+use crate::exit::Code;
+
+#[derive(Debug, Args)]
+pub struct PlanArgs {
+    #[command(flatten)]
+    pub dir: DirArg,
+    /// A snapshot of what exists in AWS (as `rnd observe` prints it); `{}` plans a first deployment.
+    #[arg(long, value_name = "FILE")]
+    pub observed: PathBuf,
+    #[arg(long, value_enum, default_value_t = PlanFormat::Text)]
+    pub format: PlanFormat,
+    /// Exit 0 when there is nothing to change, 2 when there are changes, 1 on error.
+    #[arg(long)]
+    pub detailed_exitcode: bool,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum PlanFormat {
+    Text,
+    Json,
+    Markdown,
+    Mermaid,
+}
+
+pub fn run(args: &PlanArgs) -> Result<Code> {
+    let Some(repository) = valid_repository(&args.dir.dir)? else {
+        return Ok(Code::Failure);
+    };
+    let text = std::fs::read_to_string(&args.observed)
+        .with_context(|| format!("reading the observed snapshot {}", args.observed.display()))?;
+    let observed: ObservedState = serde_json::from_str(&text)
+        .with_context(|| format!("{} is not an observed snapshot", args.observed.display()))?;
+    let plan = match rnd_core::plan::plan(&repository, &observed) {
+        Ok(plan) => plan,
+        Err(e) => {
+            eprint!("error: {e}");
+            return Ok(Code::Failure);
+        }
+    };
+    match args.format {
+        PlanFormat::Text => {
+            let colour = std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none();
+            print!("{}", render_text(&plan, colour));
+        }
+        PlanFormat::Json => println!("{}", serde_json::to_string_pretty(&plan_json(&plan))?),
+        PlanFormat::Markdown => print!("{}", render_markdown(&plan)),
+        PlanFormat::Mermaid => print!("{}", render_mermaid(&plan)),
+    }
+    Ok(match (args.detailed_exitcode, plan.has_changes()) {
+        (true, true) => Code::Changes,
+        _ => Code::Success,
+    })
+}

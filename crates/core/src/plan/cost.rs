@@ -1,0 +1,119 @@
+//! Cost before and after a plan, per service and in total, and the difference.
+
+use std::collections::BTreeSet;
+use std::fmt;
+
+use serde::{Serialize, Serializer};
+
+use crate::catalog::Usd;
+use crate::placement::CapacityPlan;
+
+/// A signed amount of dollars (a cost difference), exact in nano-dollars.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord)]
+pub struct UsdDelta(i128);
+
+impl UsdDelta {
+    pub fn between(before: Usd, after: Usd) -> Self {
+        UsdDelta(i128::from(after.nanos()) - i128::from(before.nanos()))
+    }
+
+    pub fn is_zero(self) -> bool {
+        self.0 == 0
+    }
+
+    pub fn as_f64(self) -> f64 {
+        self.0 as f64 / 1e9
+    }
+
+    /// Times 730 hours.
+    pub fn monthly(self) -> Self {
+        UsdDelta(self.0 * 730)
+    }
+}
+
+/// `+$1.2345` / `-$0.5000` / `$0.0000`.
+impl fmt::Display for UsdDelta {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let magnitude = Usd::from_nanos(self.0.unsigned_abs().min(u128::from(u64::MAX)) as u64);
+        match self.0.signum() {
+            1 => write!(f, "+{magnitude}"),
+            -1 => write!(f, "-{magnitude}"),
+            _ => write!(f, "{magnitude}"),
+        }
+    }
+}
+
+impl Serialize for UsdDelta {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        // Round to the nano-dollar grid through a decimal string, so the bytes are stable.
+        let text = format!("{:.9}", self.as_f64());
+        let value: f64 = text.parse().unwrap_or(0.0);
+        serializer.serialize_f64(value)
+    }
+}
+
+/// Hourly and monthly cost of one service before and after.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ServiceCost {
+    pub service: String,
+    pub hourly_before: Usd,
+    pub hourly_after: Usd,
+    pub hourly_delta: UsdDelta,
+    pub monthly_before: Usd,
+    pub monthly_after: Usd,
+    pub monthly_delta: UsdDelta,
+}
+
+/// Every service's cost before and after, and the totals.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct CostSummary {
+    pub services: Vec<ServiceCost>,
+    pub hourly_before: Usd,
+    pub hourly_after: Usd,
+    pub hourly_delta: UsdDelta,
+    pub monthly_before: Usd,
+    pub monthly_after: Usd,
+    pub monthly_delta: UsdDelta,
+}
+
+impl CostSummary {
+    pub fn compare(before: &CapacityPlan, after: &CapacityPlan) -> Self {
+        let names: BTreeSet<&str> = before
+            .services
+            .iter()
+            .chain(&after.services)
+            .map(|s| s.name.as_str())
+            .collect();
+        let cost_in = |plan: &CapacityPlan, name: &str| {
+            plan.services
+                .iter()
+                .find(|s| s.name == name)
+                .map_or(Usd::ZERO, |s| s.hourly_cost)
+        };
+        let services = names
+            .into_iter()
+            .map(|name| {
+                let (b, a) = (cost_in(before, name), cost_in(after, name));
+                ServiceCost {
+                    service: name.to_string(),
+                    hourly_before: b,
+                    hourly_after: a,
+                    hourly_delta: UsdDelta::between(b, a),
+                    monthly_before: b.monthly(),
+                    monthly_after: a.monthly(),
+                    monthly_delta: UsdDelta::between(b, a).monthly(),
+                }
+            })
+            .collect();
+        let (b, a) = (before.total_hourly_cost, after.total_hourly_cost);
+        CostSummary {
+            services,
+            hourly_before: b,
+            hourly_after: a,
+            hourly_delta: UsdDelta::between(b, a),
+            monthly_before: b.monthly(),
+            monthly_after: a.monthly(),
+            monthly_delta: UsdDelta::between(b, a).monthly(),
+        }
+    }
+}

@@ -1,0 +1,159 @@
+//! Foundations every platform has: cluster, load balancers and listeners, shared roles.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use serde_json::json;
+
+use super::{DesiredInputs, DesiredState, Network};
+use crate::plan::naming::Names;
+use crate::plan::resource::{ResourceId, ResourceKind};
+use crate::plan::spec::*;
+use crate::platform::SecretsStore;
+
+/// Idle timeout for balancers carrying WebSocket routes: connections stay open between messages.
+pub const WEBSOCKET_IDLE_TIMEOUT_SECONDS: u32 = 3600;
+/// AWS's default idle timeout, kept for balancers without WebSocket routes.
+pub const DEFAULT_IDLE_TIMEOUT_SECONDS: u32 = 60;
+
+pub(super) fn add_foundations(
+    state: &mut DesiredState,
+    tags: &BTreeMap<String, String>,
+    inputs: &DesiredInputs,
+    names: &Names,
+    network: &Network,
+    gpu_types: &BTreeSet<String>,
+) {
+    let platform = &inputs.repository.platform;
+    let cluster = names.cluster();
+    state.add(
+        tags,
+        None,
+        ResourceId::new(ResourceKind::EcsCluster, &cluster),
+        Spec::Cluster(ClusterSpec {
+            container_insights: false,
+        }),
+    );
+
+    let mut providers = vec!["FARGATE".to_string()];
+    providers.extend(gpu_types.iter().map(|t| names.capacity_provider(t)));
+    state.add(
+        tags,
+        None,
+        ResourceId::new(ResourceKind::ClusterCapacityProviders, &cluster),
+        Spec::ClusterCapacityProviders(ClusterCapacityProvidersSpec {
+            cluster: cluster.clone(),
+            providers,
+        }),
+    );
+
+    // The balancers' own security group: HTTPS and the HTTP redirect, from anywhere.
+    let lb_sg = names.load_balancer_security_group();
+    let ingress = [80u16, 443]
+        .iter()
+        .flat_map(|port| {
+            ["0.0.0.0/0", "::/0"].map(|cidr| IngressRule {
+                protocol: "tcp".into(),
+                from_port: *port,
+                to_port: *port,
+                source: cidr.into(),
+            })
+        })
+        .collect();
+    state.add(
+        tags,
+        None,
+        ResourceId::new(ResourceKind::SecurityGroup, &lb_sg),
+        Spec::SecurityGroup(SecurityGroupSpec {
+            description: format!(
+                "rnd {}: load balancers (HTTPS, and HTTP redirected to HTTPS)",
+                platform.name
+            ),
+            vpc: network.vpc.clone(),
+            ingress,
+        }),
+    );
+
+    // At least one balancer always exists (the hand-made DNS record points at it); more as
+    // routes need them.
+    let balancers = inputs
+        .routes
+        .values()
+        .map(|slot| slot.load_balancer)
+        .max()
+        .unwrap_or(1)
+        .max(1);
+    for index in 1..=balancers {
+        let websocket = inputs.repository.manifests.iter().any(|m| {
+            m.route.as_ref().is_some_and(|r| r.websocket)
+                && inputs
+                    .routes
+                    .get(&m.name)
+                    .is_some_and(|s| s.load_balancer == index)
+        });
+        let lb = names.load_balancer(index);
+        state.add(
+            tags,
+            None,
+            ResourceId::new(ResourceKind::LoadBalancer, &lb),
+            Spec::LoadBalancer(LoadBalancerSpec {
+                scheme: "internet-facing".into(),
+                subnets: network.subnets.clone(),
+                security_group: lb_sg.clone(),
+                idle_timeout_seconds: if websocket {
+                    WEBSOCKET_IDLE_TIMEOUT_SECONDS
+                } else {
+                    DEFAULT_IDLE_TIMEOUT_SECONDS
+                },
+            }),
+        );
+        state.add(
+            tags,
+            None,
+            ResourceId::new(ResourceKind::Listener, names.https_listener(index)),
+            Spec::Listener(ListenerSpec {
+                load_balancer: lb.clone(),
+                port: 443,
+                protocol: "HTTPS".into(),
+                certificate_arn: Some(platform.certificate_arn.clone()),
+                default_action: "fixed-response:404".into(),
+            }),
+        );
+        state.add(
+            tags,
+            None,
+            ResourceId::new(ResourceKind::Listener, names.http_listener(index)),
+            Spec::Listener(ListenerSpec {
+                load_balancer: lb,
+                port: 80,
+                protocol: "HTTP".into(),
+                certificate_arn: None,
+                default_action: "redirect:HTTPS:443".into(),
+            }),
+        );
+    }
+
+    // The shared execution role: what the ECS agent uses to pull images, write logs and read
+    // secrets into containers. Containers never get these credentials; each has its own task role.
+    let secrets_resource = match platform.secrets_store {
+        SecretsStore::Ssm => json!({
+            "Effect": "Allow",
+            "Action": ["ssm:GetParameters"],
+            "Resource": format!("arn:aws:ssm:{}:*:parameter/{}/*", platform.region, platform.name),
+        }),
+        SecretsStore::SecretsManager => json!({
+            "Effect": "Allow",
+            "Action": ["secretsmanager:GetSecretValue"],
+            "Resource": format!("arn:aws:secretsmanager:{}:*:secret:{}/*", platform.region, platform.name),
+        }),
+    };
+    state.add(
+        tags,
+        None,
+        ResourceId::new(ResourceKind::IamRole, names.execution_role()),
+        Spec::IamRole(IamRoleSpec {
+            assumed_by: "ecs-tasks.amazonaws.com".into(),
+            managed_policies: vec!["service-role/AmazonECSTaskExecutionRolePolicy".into()],
+            inline_policy: Some(json!({ "Version": "2012-10-17", "Statement": [secrets_resource] })),
+        }),
+    );
+}

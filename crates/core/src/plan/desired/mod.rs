@@ -1,0 +1,100 @@
+//! The desired state: every AWS resource the manifests and the platform call for, as typed values.
+
+mod foundation;
+mod gpu;
+mod service;
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use super::hash::spec_hash;
+use super::naming::Names;
+use super::observed::{TAG_HASH, TAG_PLATFORM, TAG_SERVICE};
+use super::resource::{DesiredResource, ResourceId};
+use super::routing::RouteSlot;
+use super::spec::{Spec, DEFAULT_NETWORK};
+use crate::placement::CapacityPlan;
+use crate::repository::Repository;
+
+/// Everything the desired state is built from.
+pub struct DesiredInputs<'a> {
+    pub repository: &'a Repository,
+    pub capacity: &'a CapacityPlan,
+    /// Load balancer and rule priority of each routed service (see `routing.rs`).
+    pub routes: &'a BTreeMap<String, RouteSlot>,
+    /// GPU instance types whose groups exist and stay (at 0 instances when unused).
+    pub kept_gpu_types: &'a BTreeSet<String>,
+}
+
+/// The complete desired state, keyed by resource id.
+#[derive(Debug, Clone, Default)]
+pub struct DesiredState {
+    pub resources: BTreeMap<ResourceId, DesiredResource>,
+}
+
+impl DesiredState {
+    fn add(
+        &mut self,
+        base_tags: &BTreeMap<String, String>,
+        service: Option<&str>,
+        id: ResourceId,
+        spec: Spec,
+    ) {
+        let mut tags = base_tags.clone();
+        if let Some(service) = service {
+            tags.insert(TAG_SERVICE.to_string(), service.to_string());
+        }
+        let hash = spec_hash(&spec.attributes(), &tags);
+        tags.insert(TAG_HASH.to_string(), hash);
+        self.resources.insert(
+            id.clone(),
+            DesiredResource {
+                id,
+                service: service.map(str::to_string),
+                spec,
+                tags,
+            },
+        );
+    }
+}
+
+/// Network settings shared by load balancers, groups and services.
+pub(crate) struct Network {
+    pub vpc: String,
+    pub subnets: Vec<String>,
+    /// Tasks in the default VPC's public subnets need a public IP to pull images (no NAT there).
+    pub assign_public_ip: bool,
+}
+
+/// Build the desired state.
+pub fn desired_state(inputs: &DesiredInputs) -> DesiredState {
+    let platform = &inputs.repository.platform;
+    let names = Names::new(&platform.name);
+    let mut base_tags = platform.tags.clone();
+    base_tags.insert(TAG_PLATFORM.to_string(), platform.name.clone());
+    let network = match &platform.network {
+        Some(n) => Network {
+            vpc: n.vpc_id.clone(),
+            subnets: n.subnets.clone(),
+            assign_public_ip: false,
+        },
+        None => Network {
+            vpc: DEFAULT_NETWORK.into(),
+            subnets: vec![DEFAULT_NETWORK.into()],
+            assign_public_ip: true,
+        },
+    };
+    let mut state = DesiredState::default();
+    let gpu_types = gpu::desired_gpu_types(inputs);
+    foundation::add_foundations(&mut state, &base_tags, inputs, &names, &network, &gpu_types);
+    let counts: BTreeMap<String, u32> = inputs
+        .capacity
+        .instance_counts
+        .iter()
+        .map(|c| (c.instance_type.clone(), c.count))
+        .collect();
+    gpu::add_gpu_groups(&mut state, &base_tags, &names, &network, &gpu_types, &counts);
+    for manifest in &inputs.repository.manifests {
+        service::add_service(&mut state, &base_tags, inputs, &names, &network, manifest);
+    }
+    state
+}

@@ -1,0 +1,242 @@
+//! Desired against observed: per resource, create, update in place, replace, delete, or nothing.
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+use serde_json::Value;
+
+use super::desired::DesiredState;
+use super::observed::{ObservedResource, TAG_HASH};
+use super::resource::{DesiredResource, ResourceId, ResourceKind};
+use super::spec::{ClusterCapacityProvidersSpec, Spec};
+
+/// What an operation does to its resource.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Action {
+    Create,
+    Update,
+    Replace,
+    Delete,
+}
+
+impl Action {
+    /// The Terraform-like marker plans print.
+    pub fn symbol(self) -> &'static str {
+        match self {
+            Action::Create => "+",
+            Action::Update => "~",
+            Action::Replace => "-/+",
+            Action::Delete => "-",
+        }
+    }
+}
+
+/// One attribute that differs. `before` is absent for creations, `after` for deletions.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct AttributeChange {
+    pub attribute: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub before: Option<Value>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub after: Option<Value>,
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub forces_replacement: bool,
+}
+
+/// Attribute name used when only the `rnd:hash` tag shows a change AWS does not report back.
+pub const UNREPORTED_SETTINGS: &str = "(settings AWS does not report)";
+
+/// One resource that must change.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ResourceChange {
+    /// Unique within a plan: `kind.name`, `kind.name:revision` for old task definition
+    /// revisions, `kind.name:detach` for the second step of a capacity provider removal.
+    pub address: String,
+    pub id: ResourceId,
+    pub action: Action,
+    pub service: Option<String>,
+    pub changes: Vec<AttributeChange>,
+    /// What to create or update to (absent for deletions).
+    pub desired: Option<DesiredResource>,
+    /// What exists now (absent for creations).
+    pub observed: Option<ObservedResource>,
+}
+
+/// Compare; only `observed` resources of this platform are given, so nothing else is touched.
+pub fn diff(desired: &DesiredState, observed: &[&ObservedResource]) -> Vec<ResourceChange> {
+    let mut by_id: BTreeMap<ResourceId, Vec<&ObservedResource>> = BTreeMap::new();
+    for resource in observed {
+        by_id.entry(resource.id()).or_default().push(resource);
+    }
+    for revisions in by_id.values_mut() {
+        revisions.sort_by_key(|r| r.revision);
+    }
+    let mut changes = Vec::new();
+    for (id, want) in &desired.resources {
+        let Some(existing) = by_id.get(id) else {
+            changes.push(creation(want));
+            continue;
+        };
+        let (current, older) = existing.split_last().expect("groups are never empty");
+        // Revisions left behind by a crashed run are deregistered.
+        changes.extend(older.iter().map(|old| deletion(old)));
+        let attribute_changes = compare(want, current);
+        if attribute_changes.is_empty() {
+            continue;
+        }
+        if id.kind == ResourceKind::ClusterCapacityProviders {
+            changes.extend(capacity_provider_changes(want, current, attribute_changes));
+            continue;
+        }
+        let replace = attribute_changes.iter().any(|c| c.forces_replacement);
+        changes.push(ResourceChange {
+            address: id.to_string(),
+            id: id.clone(),
+            action: if replace { Action::Replace } else { Action::Update },
+            service: want.service.clone(),
+            changes: attribute_changes,
+            desired: Some(want.clone()),
+            observed: Some((*current).clone()),
+        });
+        if id.kind == ResourceKind::TaskDefinition {
+            // The running revision goes once the service has moved to the new one.
+            changes.push(deletion(current));
+        }
+    }
+    for (id, existing) in &by_id {
+        if !desired.resources.contains_key(id) {
+            changes.extend(existing.iter().map(|r| deletion(r)));
+        }
+    }
+    changes.sort_by(|a, b| a.address.cmp(&b.address));
+    changes
+}
+
+fn creation(want: &DesiredResource) -> ResourceChange {
+    let changes = want
+        .attributes()
+        .into_iter()
+        .map(|(attribute, after)| AttributeChange {
+            attribute,
+            before: None,
+            after: Some(after),
+            forces_replacement: false,
+        })
+        .collect();
+    ResourceChange {
+        address: want.id.to_string(),
+        id: want.id.clone(),
+        action: Action::Create,
+        service: want.service.clone(),
+        changes,
+        desired: Some(want.clone()),
+        observed: None,
+    }
+}
+
+fn deletion(existing: &ObservedResource) -> ResourceChange {
+    ResourceChange {
+        address: existing.address(),
+        id: existing.id(),
+        action: Action::Delete,
+        service: existing.service().map(str::to_string),
+        changes: Vec::new(),
+        desired: None,
+        observed: Some(existing.clone()),
+    }
+}
+
+/// Attribute-level differences. An attribute AWS did not report is never a difference; the
+/// `rnd:hash` tag catches changes to those.
+fn compare(want: &DesiredResource, have: &ObservedResource) -> Vec<AttributeChange> {
+    let mut changes = Vec::new();
+    for (attribute, after) in want.attributes() {
+        match have.attributes.get(&attribute) {
+            None | Some(Value::Null) => {}
+            Some(before) if *before == after => {}
+            Some(before) => changes.push(AttributeChange {
+                forces_replacement: want.id.kind.replaced_when_changed(&attribute),
+                attribute,
+                before: Some(before.clone()),
+                after: Some(after),
+            }),
+        }
+    }
+    for (key, value) in want.tags.iter().filter(|(k, _)| *k != TAG_HASH) {
+        if have.tags.get(key) != Some(value) {
+            changes.push(AttributeChange {
+                attribute: format!("tags.{key}"),
+                before: have.tags.get(key).map(|v| Value::String(v.clone())),
+                after: Some(Value::String(value.clone())),
+                forces_replacement: false,
+            });
+        }
+    }
+    if changes.is_empty() && have.tags.get(TAG_HASH) != want.tags.get(TAG_HASH) {
+        changes.push(AttributeChange {
+            attribute: UNREPORTED_SETTINGS.to_string(),
+            before: None,
+            after: None,
+            forces_replacement: want.id.kind == ResourceKind::TaskDefinition,
+        });
+    }
+    changes
+}
+
+/// Capacity providers are attached to the cluster before services use them and detached only
+/// after no service does: when providers go, the change is split in two steps, an attach step
+/// (old and new together, if anything is added) and a detach step that the graph orders after
+/// every service operation.
+fn capacity_provider_changes(
+    want: &DesiredResource,
+    have: &ObservedResource,
+    changes: Vec<AttributeChange>,
+) -> Vec<ResourceChange> {
+    let single = ResourceChange {
+        address: want.id.to_string(),
+        id: want.id.clone(),
+        action: Action::Update,
+        service: None,
+        changes,
+        desired: Some(want.clone()),
+        observed: Some(have.clone()),
+    };
+    let Spec::ClusterCapacityProviders(final_spec) = &want.spec else {
+        return vec![single];
+    };
+    let existing: Vec<String> = have
+        .attributes
+        .get("providers")
+        .and_then(Value::as_array)
+        .map(|a| a.iter().filter_map(|v| v.as_str().map(str::to_string)).collect())
+        .unwrap_or_default();
+    let removed: Vec<&String> = existing
+        .iter()
+        .filter(|p| !final_spec.providers.contains(p))
+        .collect();
+    if removed.is_empty() {
+        return vec![single];
+    }
+    let detach = ResourceChange {
+        address: format!("{}:detach", want.id),
+        ..single.clone()
+    };
+    if final_spec.providers.iter().all(|p| existing.contains(p)) {
+        return vec![detach];
+    }
+    let mut union = final_spec.providers.clone();
+    union.extend(removed.into_iter().cloned());
+    let mut attach = want.clone();
+    attach.spec = Spec::ClusterCapacityProviders(ClusterCapacityProvidersSpec {
+        cluster: final_spec.cluster.clone(),
+        providers: union,
+    });
+    vec![
+        ResourceChange {
+            desired: Some(attach),
+            ..single
+        },
+        detach,
+    ]
+}

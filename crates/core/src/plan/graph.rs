@@ -1,0 +1,189 @@
+//! The operation graph: which change must wait for which, derived from resource references.
+//!
+//! Rules, for resources `a` that refer to `b` (see `references.rs`):
+//! - creating, updating or replacing `a` waits for creating, updating or replacing `b`
+//!   (a service after its task definition, target group, rule and security group exist);
+//! - deleting `b` waits for any change to a resource that referred to it before (a service is
+//!   gone, or has moved off it, before its rule, target group, group or role go);
+//! - updating `b` waits for deleting `a` when `a` referred to it (capacity providers are
+//!   detached from the cluster after the services using them are gone);
+//! - the detach step of a capacity provider removal waits for every service operation.
+
+use std::collections::BTreeMap;
+
+use petgraph::algo::toposort;
+use petgraph::graph::{DiGraph, NodeIndex};
+use petgraph::Direction;
+
+use super::diff::{Action, ResourceChange};
+use super::references::references;
+use super::resource::{ResourceId, ResourceKind};
+
+/// The changes of a plan and the order between them.
+#[derive(Debug, Clone)]
+pub struct OperationGraph {
+    graph: DiGraph<ResourceChange, ()>,
+    /// Node indices in a topological order (every dependency before its dependents).
+    order: Vec<NodeIndex>,
+}
+
+/// A cycle would mean two operations each waiting for the other: a bug in rnd, never in input.
+#[derive(Debug, Clone, thiserror::Error)]
+#[error("internal error: operations {0} and its dependencies form a cycle")]
+pub struct CycleError(pub String);
+
+impl OperationGraph {
+    pub fn build(changes: Vec<ResourceChange>) -> Result<Self, CycleError> {
+        let mut graph = DiGraph::with_capacity(changes.len(), changes.len() * 2);
+        let mut by_id: BTreeMap<ResourceId, Vec<NodeIndex>> = BTreeMap::new();
+        for change in changes {
+            let id = change.id.clone();
+            let node = graph.add_node(change);
+            by_id.entry(id).or_default().push(node);
+        }
+        let mut edges = Vec::new();
+        for node in graph.node_indices() {
+            let change = &graph[node];
+            if change.action != Action::Delete {
+                if let Some(want) = &change.desired {
+                    for target in references(want.id.kind, &want.id.name, &want.attributes()) {
+                        for &other in by_id.get(&target).into_iter().flatten() {
+                            if graph[other].action != Action::Delete && other != node {
+                                edges.push((other, node));
+                            }
+                        }
+                    }
+                }
+            }
+            if let Some(have) = &change.observed {
+                for target in references(have.kind, &have.name, &have.attributes) {
+                    for &other in by_id.get(&target).into_iter().flatten() {
+                        if other == node {
+                            continue;
+                        }
+                        let waits = match (change.action, graph[other].action) {
+                            (_, Action::Delete) => change.action != Action::Create,
+                            (Action::Delete, Action::Update) => true,
+                            _ => false,
+                        };
+                        if waits {
+                            edges.push((node, other));
+                        }
+                    }
+                }
+            }
+            if change.address.ends_with(":detach") {
+                for other in graph.node_indices() {
+                    if graph[other].id.kind == ResourceKind::EcsService {
+                        edges.push((other, node));
+                    }
+                }
+            }
+        }
+        edges.sort();
+        edges.dedup();
+        for (from, to) in edges {
+            graph.add_edge(from, to, ());
+        }
+        let order =
+            toposort(&graph, None).map_err(|cycle| CycleError(graph[cycle.node_id()].address.clone()))?;
+        Ok(OperationGraph { graph, order })
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.graph.node_count() == 0
+    }
+
+    pub fn len(&self) -> usize {
+        self.graph.node_count()
+    }
+
+    /// Every change, dependencies first (ties broken by address, so the order is stable).
+    pub fn operations(&self) -> impl Iterator<Item = &ResourceChange> {
+        self.waves().into_iter().flatten().map(move |n| &self.graph[n])
+    }
+
+    /// The changes that must happen before `address`.
+    pub fn depends_on(&self, node: NodeIndex) -> Vec<&str> {
+        let mut deps: Vec<&str> = self
+            .graph
+            .neighbors_directed(node, Direction::Incoming)
+            .map(|n| self.graph[n].address.as_str())
+            .collect();
+        deps.sort_unstable();
+        deps
+    }
+
+    pub fn node_of(&self, address: &str) -> Option<NodeIndex> {
+        self.graph
+            .node_indices()
+            .find(|&n| self.graph[n].address == address)
+    }
+
+    pub fn change(&self, node: NodeIndex) -> &ResourceChange {
+        &self.graph[node]
+    }
+
+    /// Groups of changes that can run together: each wave only depends on earlier waves.
+    pub fn waves(&self) -> Vec<Vec<NodeIndex>> {
+        let mut level: Vec<usize> = vec![0; self.graph.node_count()];
+        for &node in &self.order {
+            let l = self
+                .graph
+                .neighbors_directed(node, Direction::Incoming)
+                .map(|d| level[d.index()] + 1)
+                .max()
+                .unwrap_or(0);
+            level[node.index()] = l;
+        }
+        let depth = level.iter().copied().max().map_or(0, |m| m + 1);
+        let mut waves = vec![Vec::new(); depth];
+        for node in self.graph.node_indices() {
+            waves[level[node.index()]].push(node);
+        }
+        for wave in &mut waves {
+            wave.sort_by(|a, b| self.graph[*a].address.cmp(&self.graph[*b].address));
+        }
+        waves
+    }
+
+    /// The chain of dependent changes expected to take longest, and its estimated seconds.
+    pub fn critical_path(&self) -> (Vec<NodeIndex>, u32) {
+        let n = self.graph.node_count();
+        let mut finish = vec![0u32; n];
+        let mut previous: Vec<Option<NodeIndex>> = vec![None; n];
+        for &node in &self.order {
+            let best = self
+                .graph
+                .neighbors_directed(node, Direction::Incoming)
+                .max_by_key(|d| {
+                    (
+                        finish[d.index()],
+                        std::cmp::Reverse(self.graph[*d].address.clone()),
+                    )
+                });
+            let start = best.map_or(0, |d| finish[d.index()]);
+            previous[node.index()] = best;
+            finish[node.index()] = start + self.graph[node].id.kind.estimated_seconds();
+        }
+        let Some(end) = self.graph.node_indices().max_by_key(|n| {
+            (
+                finish[n.index()],
+                std::cmp::Reverse(self.graph[*n].address.clone()),
+            )
+        }) else {
+            return (Vec::new(), 0);
+        };
+        let mut path = vec![end];
+        while let Some(p) = previous[path[path.len() - 1].index()] {
+            path.push(p);
+        }
+        path.reverse();
+        (path, finish[end.index()])
+    }
+
+    /// Changes in topological order, as node indices.
+    pub fn topological_order(&self) -> &[NodeIndex] {
+        &self.order
+    }
+}

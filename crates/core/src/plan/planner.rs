@@ -1,0 +1,168 @@
+//! `plan`: the pure function at the heart of rnd.
+
+use std::fmt;
+
+use super::cost::CostSummary;
+use super::current::{deployed_demands, existing_gpu_types, existing_routes};
+use super::desired::{desired_state, DesiredInputs};
+use super::diff::diff;
+use super::graph::{CycleError, OperationGraph};
+use super::naming::Names;
+use super::observed::{ObservedResource, ObservedState};
+use super::routing::{assign_routes, RouteSlot};
+use crate::catalog::Usd;
+use crate::manifest::Manifest;
+use crate::placement::{plan_capacity, AllowList, CapacityPlan, NoFit, ServiceDemand};
+use crate::repository::Repository;
+
+/// Everything a frontend or the executor needs: the operations, in a graph, with placement and
+/// cost before and after.
+#[derive(Debug, Clone)]
+pub struct Plan {
+    pub platform: String,
+    pub region: String,
+    pub graph: OperationGraph,
+    /// Placement and cost of the manifests as they are.
+    pub capacity: CapacityPlan,
+    pub cost: CostSummary,
+    /// Public URL of each routed service.
+    pub urls: Vec<(String, String)>,
+    pub routes: std::collections::BTreeMap<String, RouteSlot>,
+}
+
+impl Plan {
+    pub fn has_changes(&self) -> bool {
+        !self.graph.is_empty()
+    }
+}
+
+/// Why no plan could be made. Nothing in AWS is touched when planning fails.
+#[derive(Debug, Clone)]
+pub enum PlanError {
+    /// Services no allowed capacity can hold.
+    Placement(Vec<NoFit>),
+    /// The plan would cost more than `platform.json` allows.
+    OverBudget(Vec<String>),
+    Cycle(CycleError),
+}
+
+impl fmt::Display for PlanError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            PlanError::Placement(no_fits) => {
+                writeln!(f, "some services cannot be placed:")?;
+                for n in no_fits {
+                    writeln!(f, "  - {n}")?;
+                }
+                Ok(())
+            }
+            PlanError::OverBudget(lines) => {
+                writeln!(f, "the plan is over the budget set in platform.json (limits):")?;
+                for l in lines {
+                    writeln!(f, "  - {l}")?;
+                }
+                Ok(())
+            }
+            PlanError::Cycle(e) => write!(f, "{e}"),
+        }
+    }
+}
+
+impl std::error::Error for PlanError {}
+
+/// What a manifest asks placement for.
+pub fn demand_of(manifest: &Manifest) -> ServiceDemand {
+    ServiceDemand {
+        name: manifest.name.clone(),
+        replicas: manifest.replicas,
+        cpu_units: manifest.cpu_units,
+        memory_mib: manifest.memory_mib,
+        gpus: manifest.gpu,
+        gpu_memory_mib: manifest.gpu_memory_mib,
+    }
+}
+
+/// Plan the changes that make the platform's tagged resources in `observed` match `repository`.
+pub fn plan(repository: &Repository, observed: &ObservedState) -> Result<Plan, PlanError> {
+    let platform = &repository.platform;
+    let names = Names::new(&platform.name);
+    let allowed = AllowList(platform.gpu_instance_types.clone());
+    let existing: Vec<&ObservedResource> = observed.of_platform(&platform.name).collect();
+
+    let demands: Vec<ServiceDemand> = repository.manifests.iter().map(demand_of).collect();
+    let capacity = plan_capacity(&demands, &allowed, &platform.region, None).map_err(PlanError::Placement)?;
+    // What runs now, priced the same way; services that no longer fit count as free rather
+    // than stopping the plan that fixes them.
+    let deployed = deployed_demands(&existing, &names);
+    let before = plan_capacity(&deployed, &AllowList::all(), &platform.region, None)
+        .or_else(|_| plan_capacity(&[], &allowed, &platform.region, None))
+        .map_err(PlanError::Placement)?;
+    let cost = CostSummary::compare(&before, &capacity);
+    check_budget(repository, &capacity)?;
+
+    let routed: Vec<&str> = repository
+        .manifests
+        .iter()
+        .filter(|m| m.route.is_some())
+        .map(|m| m.name.as_str())
+        .collect();
+    let routes = assign_routes(&routed, &existing_routes(&existing, &names));
+    let kept_gpu_types = existing_gpu_types(&existing, &names);
+    let desired = desired_state(&DesiredInputs {
+        repository,
+        capacity: &capacity,
+        routes: &routes,
+        kept_gpu_types: &kept_gpu_types,
+    });
+    let graph = OperationGraph::build(diff(&desired, &existing)).map_err(PlanError::Cycle)?;
+    let urls = repository
+        .manifests
+        .iter()
+        .filter(|m| m.route.is_some())
+        .map(|m| (m.name.clone(), platform.routing.url(&m.name)))
+        .collect();
+    Ok(Plan {
+        platform: platform.name.clone(),
+        region: platform.region.clone(),
+        graph,
+        capacity,
+        cost,
+        urls,
+        routes,
+    })
+}
+
+fn check_budget(repository: &Repository, capacity: &CapacityPlan) -> Result<(), PlanError> {
+    let limits = &repository.platform.limits;
+    let mut over = Vec::new();
+    if let Some(max) = limits.max_hourly_cost_per_service {
+        for s in &capacity.services {
+            if s.hourly_cost.as_f64() > max + 1e-9 {
+                over.push(format!(
+                    "service {} would cost {}/hour, above max_hourly_cost_per_service {}",
+                    s.name,
+                    s.hourly_cost,
+                    dollars(max)
+                ));
+            }
+        }
+    }
+    if let Some(max) = limits.max_hourly_cost_total {
+        if capacity.total_hourly_cost.as_f64() > max + 1e-9 {
+            over.push(format!(
+                "all services together would cost {}/hour, above max_hourly_cost_total {}",
+                capacity.total_hourly_cost,
+                dollars(max)
+            ));
+        }
+    }
+    if over.is_empty() {
+        Ok(())
+    } else {
+        Err(PlanError::OverBudget(over))
+    }
+}
+
+fn dollars(amount: f64) -> Usd {
+    Usd::from_nanos((amount * 1e9).round().max(0.0) as u64)
+}

@@ -1,0 +1,85 @@
+//! The plan as Markdown for a pull-request comment: summary table, cost, per-service changes,
+//! and the full plan and graph folded away.
+
+use std::collections::BTreeMap;
+use std::fmt::Write;
+
+use super::{counts, render_mermaid, render_text, summary_line};
+use crate::plan::diff::Action;
+use crate::plan::Plan;
+
+pub fn render_markdown(plan: &Plan) -> String {
+    let mut out = String::new();
+    let _ = writeln!(out, "### rnd plan: `{}` ({})\n", plan.platform, plan.region);
+    let _ = writeln!(out, "{}\n", summary_line(plan));
+    let c = counts(plan);
+    let n = |a| c.get(&a).copied().unwrap_or(0);
+    let _ = writeln!(
+        out,
+        "| create | update | replace | delete |\n|---:|---:|---:|---:|"
+    );
+    let _ = writeln!(
+        out,
+        "| {} | {} | {} | {} |\n",
+        n(Action::Create),
+        n(Action::Update),
+        n(Action::Replace),
+        n(Action::Delete)
+    );
+
+    let cost = &plan.cost;
+    let _ = writeln!(
+        out,
+        "**Cost:** {} → {} per month ({})\n",
+        cost.monthly_before, cost.monthly_after, cost.monthly_delta
+    );
+    let _ = writeln!(
+        out,
+        "| service | before / month | after / month | delta / month |\n|---|---:|---:|---:|"
+    );
+    for s in cost
+        .services
+        .iter()
+        .filter(|s| !(s.hourly_before.nanos() == 0 && s.hourly_after.nanos() == 0))
+    {
+        let _ = writeln!(
+            out,
+            "| `{}` | {} | {} | {} |",
+            s.service, s.monthly_before, s.monthly_after, s.monthly_delta
+        );
+    }
+    let _ = writeln!(
+        out,
+        "| **total** | **{}** | **{}** | **{}** |\n",
+        cost.monthly_before, cost.monthly_after, cost.monthly_delta
+    );
+
+    let mut by_service: BTreeMap<&str, Vec<String>> = BTreeMap::new();
+    for op in plan.graph.operations() {
+        let section = op.service.as_deref().unwrap_or("(foundations)");
+        by_service
+            .entry(section)
+            .or_default()
+            .push(format!("`{}` {}", op.action.symbol(), op.address));
+    }
+    if !by_service.is_empty() {
+        let _ = writeln!(out, "#### Changes by service\n");
+        for (service, ops) in &by_service {
+            let _ = writeln!(out, "- **{service}**: {}", ops.join(", "));
+        }
+        let _ = writeln!(out);
+    }
+    let _ = writeln!(
+        out,
+        "<details><summary>Full plan</summary>\n\n```diff\n{}```\n</details>\n",
+        render_text(plan, false)
+    );
+    if plan.has_changes() {
+        let _ = writeln!(
+            out,
+            "<details><summary>Operation graph</summary>\n\n```mermaid\n{}```\n</details>",
+            render_mermaid(plan)
+        );
+    }
+    out
+}

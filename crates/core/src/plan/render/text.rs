@@ -1,0 +1,138 @@
+//! The plan as text, like a Terraform plan: `+`, `~`, `-/+`, `-`, attribute-level differences,
+//! grouped into foundations and one section per service, then cost before, after and delta.
+
+use std::collections::BTreeMap;
+use std::fmt::Write;
+
+use super::{show, summary_line};
+use crate::plan::diff::{Action, ResourceChange};
+use crate::plan::Plan;
+
+/// ANSI colours, only when asked (a terminal without `NO_COLOR`).
+struct Paint(bool);
+
+impl Paint {
+    fn action(&self, action: Action, text: &str) -> String {
+        let code = match action {
+            Action::Create => "32",
+            Action::Update => "33",
+            Action::Replace => "35",
+            Action::Delete => "31",
+        };
+        self.wrap(code, text)
+    }
+
+    fn bold(&self, text: &str) -> String {
+        self.wrap("1", text)
+    }
+
+    fn wrap(&self, code: &str, text: &str) -> String {
+        if self.0 {
+            format!("\x1b[{code}m{text}\x1b[0m")
+        } else {
+            text.to_string()
+        }
+    }
+}
+
+pub fn render_text(plan: &Plan, colour: bool) -> String {
+    let paint = Paint(colour);
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "{}",
+        paint.bold(&format!(
+            "rnd plan for platform {} ({})",
+            plan.platform, plan.region
+        ))
+    );
+    let mut sections: BTreeMap<Option<&str>, Vec<&ResourceChange>> = BTreeMap::new();
+    for op in plan.graph.operations() {
+        sections.entry(op.service.as_deref()).or_default().push(op);
+    }
+    for (service, ops) in &sections {
+        let heading = match service {
+            None => "Foundations".to_string(),
+            Some(s) => match plan.urls.iter().find(|(name, _)| name == s) {
+                Some((_, url)) => format!("Service {s} ({url})"),
+                None => format!("Service {s}"),
+            },
+        };
+        let _ = writeln!(out, "\n{}", paint.bold(&heading));
+        for op in ops {
+            write_operation(&mut out, &paint, op);
+        }
+    }
+    let _ = writeln!(out, "\n{}", paint.bold(&format!("Plan: {}", summary_line(plan))));
+    write_cost(&mut out, plan);
+    out
+}
+
+fn write_operation(out: &mut String, paint: &Paint, op: &ResourceChange) {
+    let note = match (op.action, op.id.kind) {
+        (Action::Replace, crate::plan::resource::ResourceKind::TaskDefinition) => {
+            " (new revision: task definitions are immutable)"
+        }
+        (Action::Delete, crate::plan::resource::ResourceKind::TaskDefinition) if op.address.contains(':') => {
+            " (old revision, deregistered once the service is stable)"
+        }
+        (Action::Replace, _) => " (must be replaced)",
+        _ => "",
+    };
+    let _ = writeln!(
+        out,
+        "  {} {}{note}",
+        paint.action(op.action, &format!("{:>3}", op.action.symbol())),
+        op.address
+    );
+    for change in &op.changes {
+        let line = match (&change.before, &change.after) {
+            (None, Some(after)) => format!("      + {} = {}", change.attribute, show(after)),
+            (Some(before), Some(after)) => format!(
+                "      ~ {}: {} → {}{}",
+                change.attribute,
+                show(before),
+                show(after),
+                if change.forces_replacement {
+                    "  # forces replacement"
+                } else {
+                    ""
+                }
+            ),
+            (Some(before), None) => format!("      - {} = {}", change.attribute, show(before)),
+            (None, None) => format!("      ~ {}", change.attribute),
+        };
+        let _ = writeln!(out, "{line}");
+    }
+}
+
+fn write_cost(out: &mut String, plan: &Plan) {
+    let c = &plan.cost;
+    let _ = writeln!(
+        out,
+        "\nCost: {} → {} per hour ({}), {} → {} per month ({})",
+        c.hourly_before, c.hourly_after, c.hourly_delta, c.monthly_before, c.monthly_after, c.monthly_delta
+    );
+    let width = c
+        .services
+        .iter()
+        .map(|s| s.service.len())
+        .max()
+        .unwrap_or(7)
+        .max(7);
+    let _ = writeln!(
+        out,
+        "  {:<width$}  {:>12}  {:>12}  {:>13}",
+        "service", "before/h", "after/h", "delta/month"
+    );
+    for s in &c.services {
+        let _ = writeln!(
+            out,
+            "  {:<width$}  {:>12}  {:>12}  {:>13}",
+            s.service,
+            s.hourly_before.to_string(),
+            s.hourly_after.to_string(),
+            s.monthly_delta.to_string()
+        );
+    }
+}

@@ -1,0 +1,143 @@
+//! What rnd manages in AWS: resource kinds, their identities, and a desired resource.
+
+use std::collections::BTreeMap;
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+
+use super::spec::Spec;
+
+/// Every kind of AWS resource rnd manages, named as a reader of the AWS docs would.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ResourceKind {
+    EcsCluster,
+    SecurityGroup,
+    LoadBalancer,
+    Listener,
+    IamRole,
+    InstanceProfile,
+    LaunchTemplate,
+    AutoScalingGroup,
+    CapacityProvider,
+    ClusterCapacityProviders,
+    LogGroup,
+    TaskDefinition,
+    TargetGroup,
+    ListenerRule,
+    EcsService,
+}
+
+impl ResourceKind {
+    pub const ALL: [ResourceKind; 15] = [
+        ResourceKind::EcsCluster,
+        ResourceKind::SecurityGroup,
+        ResourceKind::LoadBalancer,
+        ResourceKind::Listener,
+        ResourceKind::IamRole,
+        ResourceKind::InstanceProfile,
+        ResourceKind::LaunchTemplate,
+        ResourceKind::AutoScalingGroup,
+        ResourceKind::CapacityProvider,
+        ResourceKind::ClusterCapacityProviders,
+        ResourceKind::LogGroup,
+        ResourceKind::TaskDefinition,
+        ResourceKind::TargetGroup,
+        ResourceKind::ListenerRule,
+        ResourceKind::EcsService,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ResourceKind::EcsCluster => "ecs_cluster",
+            ResourceKind::SecurityGroup => "security_group",
+            ResourceKind::LoadBalancer => "load_balancer",
+            ResourceKind::Listener => "listener",
+            ResourceKind::IamRole => "iam_role",
+            ResourceKind::InstanceProfile => "instance_profile",
+            ResourceKind::LaunchTemplate => "launch_template",
+            ResourceKind::AutoScalingGroup => "auto_scaling_group",
+            ResourceKind::CapacityProvider => "capacity_provider",
+            ResourceKind::ClusterCapacityProviders => "cluster_capacity_providers",
+            ResourceKind::LogGroup => "log_group",
+            ResourceKind::TaskDefinition => "task_definition",
+            ResourceKind::TargetGroup => "target_group",
+            ResourceKind::ListenerRule => "listener_rule",
+            ResourceKind::EcsService => "ecs_service",
+        }
+    }
+
+    /// Attributes AWS cannot change in place: a change to one replaces the resource.
+    /// Task definitions are immutable as a whole: every change is a new revision.
+    pub fn replaced_when_changed(self, attribute: &str) -> bool {
+        match self {
+            ResourceKind::TaskDefinition => true,
+            ResourceKind::SecurityGroup => matches!(attribute, "vpc" | "description"),
+            ResourceKind::TargetGroup => matches!(attribute, "protocol" | "port" | "target_type" | "vpc"),
+            ResourceKind::LoadBalancer => attribute == "scheme",
+            ResourceKind::CapacityProvider => attribute == "auto_scaling_group",
+            _ => false,
+        }
+    }
+
+    /// A rough time AWS takes to carry out an operation on this kind, in seconds; it weighs the
+    /// critical path so the plan can say which chain of operations bounds an apply.
+    pub fn estimated_seconds(self) -> u32 {
+        match self {
+            ResourceKind::LoadBalancer => 180,
+            ResourceKind::EcsService => 120,
+            ResourceKind::AutoScalingGroup => 30,
+            ResourceKind::CapacityProvider | ResourceKind::ClusterCapacityProviders => 10,
+            ResourceKind::IamRole | ResourceKind::InstanceProfile => 10,
+            _ => 3,
+        }
+    }
+}
+
+impl fmt::Display for ResourceKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// A resource's identity within a platform: its kind and its deterministic name.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub struct ResourceId {
+    pub kind: ResourceKind,
+    pub name: String,
+}
+
+impl ResourceId {
+    pub fn new(kind: ResourceKind, name: impl Into<String>) -> Self {
+        ResourceId {
+            kind,
+            name: name.into(),
+        }
+    }
+}
+
+impl fmt::Display for ResourceId {
+    /// `kind.name`, the address plans and logs use.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}.{}", self.kind, self.name)
+    }
+}
+
+/// One resource as the manifests and the platform want it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DesiredResource {
+    pub id: ResourceId,
+    /// The service it belongs to; `None` for foundations shared by all services.
+    pub service: Option<String>,
+    pub spec: Spec,
+    /// Every tag, rnd's own (`rnd:platform`, `rnd:service`, `rnd:hash`) and the platform's.
+    pub tags: BTreeMap<String, String>,
+}
+
+impl DesiredResource {
+    /// The spec as attributes, the form the diff and the observed snapshot use.
+    pub fn attributes(&self) -> Map<String, Value> {
+        self.spec.attributes()
+    }
+}

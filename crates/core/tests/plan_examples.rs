@@ -1,0 +1,77 @@
+//! Planning the example repository: the four renderings as snapshots, against an empty account,
+//! a fully deployed one, and one with a version bump, a removed service and a resized GPU service.
+
+use std::path::Path;
+
+use rnd_core::plan::observed::ObservedState;
+use rnd_core::plan::render::{plan_json, render_markdown, render_mermaid, render_text};
+use rnd_core::plan::simulate::simulate_apply;
+use rnd_core::plan::{plan, Plan};
+use rnd_core::repository::{validate_repository, Repository, SourceFile};
+
+fn examples() -> Repository {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples");
+    let read = |p: &str| SourceFile {
+        path: p.to_string(),
+        bytes: std::fs::read(dir.join(p)).unwrap(),
+    };
+    let mut manifests: Vec<String> = std::fs::read_dir(dir.join("manifests"))
+        .unwrap()
+        .map(|e| format!("manifests/{}", e.unwrap().file_name().to_string_lossy()))
+        .collect();
+    manifests.sort();
+    let files: Vec<SourceFile> = manifests.iter().map(|m| read(m)).collect();
+    validate_repository(&read("platform.json"), &files)
+        .repository
+        .expect("examples are valid")
+}
+
+fn snapshot_all(name: &str, plan: &Plan) {
+    insta::assert_snapshot!(format!("{name}.text"), render_text(plan, false));
+    insta::assert_snapshot!(format!("{name}.markdown"), render_markdown(plan));
+    insta::assert_snapshot!(format!("{name}.mermaid"), render_mermaid(plan));
+    insta::assert_json_snapshot!(format!("{name}.json"), plan_json(plan));
+}
+
+fn deployed(repository: &Repository) -> ObservedState {
+    let first = plan(repository, &ObservedState::default()).unwrap();
+    simulate_apply(&first, &ObservedState::default())
+}
+
+#[test]
+fn first_deployment() {
+    let repository = examples();
+    let plan = plan(&repository, &ObservedState::default()).unwrap();
+    snapshot_all("first_deployment", &plan);
+}
+
+#[test]
+fn fully_deployed_has_no_changes() {
+    let repository = examples();
+    let observed = deployed(&repository);
+    let again = plan(&repository, &observed).unwrap();
+    assert!(!again.has_changes(), "{}", render_text(&again, false));
+    snapshot_all("fully_deployed", &again);
+}
+
+#[test]
+fn version_bump_removed_service_and_resized_gpu_service() {
+    let mut repository = examples();
+    let observed = deployed(&repository);
+    repository.manifests.retain(|m| m.name != "chat-ui");
+    for m in &mut repository.manifests {
+        match m.name.as_str() {
+            "catalog-api" => m.version = "v2.4.0".into(),
+            "whisper" => {
+                m.gpu = 2;
+                m.memory_mib = 30 * 1024;
+            }
+            _ => {}
+        }
+    }
+    let changed = plan(&repository, &observed).unwrap();
+    snapshot_all("changed", &changed);
+    let converged = simulate_apply(&changed, &observed);
+    let again = plan(&repository, &converged).unwrap();
+    assert!(!again.has_changes(), "{}", render_text(&again, false));
+}
