@@ -9,7 +9,8 @@ use super::naming::Names;
 use super::observed::ObservedResource;
 use super::resource::ResourceKind;
 use super::routing::RouteSlot;
-use crate::placement::ServiceDemand;
+use crate::catalog::Catalog;
+use crate::placement::{PreviousInstance, PreviousPlacement, ServiceDemand, TaskRef};
 
 /// Each deployed service's demand, read from its service and its latest task definition.
 pub fn deployed_demands(observed: &[&ObservedResource], names: &Names) -> Vec<ServiceDemand> {
@@ -85,4 +86,91 @@ pub fn existing_gpu_types(observed: &[&ObservedResource], names: &Names) -> BTre
                 })
         })
         .collect()
+}
+
+/// The placement deployed now, rebuilt from what AWS shows: each GPU service's replicas per
+/// capacity provider (rnd weights providers by replica count) and each group's instance count.
+/// Which tasks share an instance is not visible in the snapshot; tasks are laid onto the
+/// group's instances first-fit by GPUs, and placement keeps whatever of that still fits.
+pub fn deployed_placement(
+    observed: &[&ObservedResource],
+    names: &Names,
+    demands: &[ServiceDemand],
+) -> PreviousPlacement {
+    let catalog = Catalog::builtin();
+    let type_of_provider: BTreeMap<String, &str> = catalog
+        .gpu_types()
+        .iter()
+        .map(|t| (names.capacity_provider(&t.name), t.name.as_str()))
+        .collect();
+    let group_sizes: BTreeMap<String, u32> = observed
+        .iter()
+        .filter(|r| r.kind == ResourceKind::AutoScalingGroup)
+        .filter_map(|g| {
+            let instance_type = g.name.strip_prefix(&format!("{}-", names.platform))?;
+            let desired = g.attributes.get("desired_capacity")?.as_u64()? as u32;
+            Some((instance_type.to_string(), desired))
+        })
+        .collect();
+    let gpus_of: BTreeMap<&str, u32> = demands.iter().map(|d| (d.name.as_str(), d.gpus)).collect();
+    let mut tasks_per_type: BTreeMap<&str, Vec<(u32, TaskRef)>> = BTreeMap::new();
+    for service in observed.iter().filter(|r| r.kind == ResourceKind::EcsService) {
+        let name = service.service().unwrap_or(&service.name);
+        let Some(&gpus) = gpus_of.get(name).filter(|g| **g > 0) else {
+            continue;
+        };
+        let Some(Value::Object(providers)) = service.attributes.get("capacity_providers") else {
+            continue;
+        };
+        let desired = service
+            .attributes
+            .get("desired_count")
+            .and_then(Value::as_u64)
+            .unwrap_or(0) as u32;
+        let mut replica = 0;
+        for (provider, weight) in providers {
+            let Some(instance_type) = type_of_provider.get(provider) else {
+                continue;
+            };
+            let count = if providers.len() == 1 {
+                desired
+            } else {
+                weight.as_u64().unwrap_or(0) as u32
+            };
+            for _ in 0..count {
+                tasks_per_type.entry(instance_type).or_default().push((
+                    gpus,
+                    TaskRef {
+                        service: name.to_string(),
+                        replica,
+                    },
+                ));
+                replica += 1;
+            }
+        }
+    }
+    let mut instances = Vec::new();
+    for (instance_type, mut tasks) in tasks_per_type {
+        let Some(per_instance) = catalog.gpu_type(instance_type).map(|t| t.gpus) else {
+            continue;
+        };
+        let count = group_sizes.get(instance_type).copied().unwrap_or(0) as usize;
+        tasks.sort_by(|a, b| b.0.cmp(&a.0).then_with(|| a.1.cmp(&b.1)));
+        let mut bins: Vec<(u32, Vec<TaskRef>)> = vec![(per_instance, Vec::new()); count];
+        for (gpus, task) in tasks {
+            if let Some(bin) = bins.iter_mut().find(|b| b.0 >= gpus) {
+                bin.0 -= gpus;
+                bin.1.push(task);
+            }
+        }
+        instances.extend(
+            bins.into_iter()
+                .filter(|b| !b.1.is_empty())
+                .map(|(_, tasks)| PreviousInstance {
+                    instance_type: instance_type.to_string(),
+                    tasks,
+                }),
+        );
+    }
+    PreviousPlacement { instances }
 }

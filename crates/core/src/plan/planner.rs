@@ -3,7 +3,7 @@
 use std::fmt;
 
 use super::cost::CostSummary;
-use super::current::{deployed_demands, existing_gpu_types, existing_routes};
+use super::current::{deployed_demands, deployed_placement, existing_gpu_types, existing_routes};
 use super::desired::{desired_state, DesiredInputs};
 use super::diff::diff;
 use super::graph::{CycleError, OperationGraph};
@@ -89,12 +89,16 @@ pub fn plan(repository: &Repository, observed: &ObservedState) -> Result<Plan, P
     let allowed = AllowList(platform.gpu_instance_types.clone());
     let existing: Vec<&ObservedResource> = observed.of_platform(&platform.name).collect();
 
-    let demands: Vec<ServiceDemand> = repository.manifests.iter().map(demand_of).collect();
-    let capacity = plan_capacity(&demands, &allowed, &platform.region, None).map_err(PlanError::Placement)?;
-    // What runs now, priced the same way; services that no longer fit count as free rather
-    // than stopping the plan that fixes them.
+    // What runs now: its demands, and where its GPU tasks are, so placement can keep them there.
     let deployed = deployed_demands(&existing, &names);
-    let before = plan_capacity(&deployed, &AllowList::all(), &platform.region, None)
+    let previous = deployed_placement(&existing, &names, &deployed);
+    let demands: Vec<ServiceDemand> = repository.manifests.iter().map(demand_of).collect();
+    let capacity =
+        plan_capacity(&demands, &allowed, &platform.region, Some(&previous)).map_err(PlanError::Placement)?;
+    // The cost before, priced the same way; if what runs no longer fits the platform's rules,
+    // price it with every type allowed rather than stopping the plan that fixes it.
+    let before = plan_capacity(&deployed, &allowed, &platform.region, Some(&previous))
+        .or_else(|_| plan_capacity(&deployed, &AllowList::all(), &platform.region, Some(&previous)))
         .or_else(|_| plan_capacity(&[], &allowed, &platform.region, None))
         .map_err(PlanError::Placement)?;
     let cost = CostSummary::compare(&before, &capacity);

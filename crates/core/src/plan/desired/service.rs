@@ -106,10 +106,20 @@ pub(super) fn add_service(
             BTreeMap::from([("FARGATE".to_string(), 1)]),
         ),
         Some(Placement::Ec2 { instance_types, .. }) => {
-            let providers = instance_types
-                .iter()
-                .map(|(t, replicas)| (names.capacity_provider(t), (*replicas).max(1)))
-                .collect();
+            // ECS spreads tasks over providers by weight: for a service on several types the
+            // weights are its replicas per type; on one type the weight is 1, so a change of
+            // replica count is a change of desired count only.
+            let providers = if instance_types.len() == 1 {
+                instance_types
+                    .keys()
+                    .map(|t| (names.capacity_provider(t), 1))
+                    .collect()
+            } else {
+                instance_types
+                    .iter()
+                    .map(|(t, replicas)| (names.capacity_provider(t), (*replicas).max(1)))
+                    .collect()
+            };
             ("EC2", None, None, providers)
         }
         // A service with no placement (zero replicas of a GPU service): keep it defined on the
