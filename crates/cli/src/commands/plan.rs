@@ -24,6 +24,10 @@ pub struct PlanArgs {
     /// Exit 0 when there is nothing to change, 2 when there are changes, 1 on error.
     #[arg(long)]
     pub detailed_exitcode: bool,
+    /// Allow moving running GPU tasks to other instances when a fresh packing is cheaper
+    /// (by default they stay where they run; the plan says what repacking would save).
+    #[arg(long)]
+    pub repack: bool,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -42,7 +46,8 @@ pub fn run(args: &PlanArgs) -> Result<Code> {
         .with_context(|| format!("reading the observed snapshot {}", args.observed.display()))?;
     let observed: ObservedState = serde_json::from_str(&text)
         .with_context(|| format!("{} is not an observed snapshot", args.observed.display()))?;
-    let plan = match rnd_core::plan::plan(&repository, &observed) {
+    let options = rnd_core::plan::PlanOptions { repack: args.repack };
+    let plan = match rnd_core::plan::plan_with(&repository, &observed, options) {
         Ok(plan) => plan,
         Err(e) => {
             eprint!("error: {e}");

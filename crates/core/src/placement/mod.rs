@@ -25,7 +25,7 @@ mod report;
 pub use demand::{AllowList, ServiceDemand};
 pub use fargate::fargate_size;
 pub use fit::{check_gpu_fit, Need, NoFit, NoFitReason};
-pub use plan::{plan_capacity, plan_capacity_with};
+pub use plan::{plan_capacity, plan_capacity_stable, plan_capacity_with};
 pub use previous::{PreviousInstance, PreviousPlacement, KEEP_PREVIOUS_WITHIN_PERCENT};
 pub use render::render_capacity_text;
 pub use report::{CapacityPlan, InstanceCount, InstancePlan, Placement, ServicePlan, TaskRef};

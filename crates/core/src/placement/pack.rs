@@ -27,15 +27,25 @@ pub(crate) fn pack(classes: &[Class], counts: &[u32], types: &[TypeCap], seed: V
         .map(|c| types.iter().find(|t| t.admits(c)).map_or(0.0, |t| t.price as f64))
         .collect();
     let mut remaining = counts.to_vec();
-    let mut bins = seed;
-    for bin in &mut bins {
+    // Tasks already on the seed instances are placed: only the rest remain to pack.
+    for bin in &seed {
+        for &i in &bin.items {
+            remaining[i] = remaining[i].saturating_sub(1);
+        }
+    }
+    let mut kept = seed;
+    for bin in &mut kept {
         let load = Load::of(classes, &bin.items);
         let fill = best_fill(&types[bin.ty], classes, &remaining, &values, load);
         take(&fill, &mut remaining, &mut bin.items);
     }
+    // Only new instances are right-sized and merged: running ones keep their type and tasks,
+    // so adding a service never moves another one's tasks.
+    let mut bins = Vec::new();
     greedy(classes, types, &values, &mut remaining, &mut bins);
     improve(classes, types, &mut bins);
-    bins
+    kept.extend(bins);
+    kept
 }
 
 /// Launches instances until no task remains.

@@ -28,6 +28,25 @@ pub fn plan_capacity(
     plan_capacity_with(Catalog::builtin(), services, allowed, region, previous)
 }
 
+/// Like [`plan_capacity`], but every task of `previous` that still fits stays where it is, however
+/// much a fresh packing would save: the planner's default, so adding or removing one service
+/// never moves another service's GPU tasks. Repacking is a separate, explicit decision.
+pub fn plan_capacity_stable(
+    services: &[ServiceDemand],
+    allowed: &AllowList,
+    region: &str,
+    previous: &PreviousPlacement,
+) -> Result<CapacityPlan, Vec<NoFit>> {
+    place(
+        Catalog::builtin(),
+        services,
+        allowed,
+        region,
+        Some(previous),
+        None,
+    )
+}
+
 /// [`plan_capacity`] with an explicit catalog.
 pub fn plan_capacity_with(
     catalog: &Catalog,
@@ -35,6 +54,26 @@ pub fn plan_capacity_with(
     allowed: &AllowList,
     region: &str,
     previous: Option<&PreviousPlacement>,
+) -> Result<CapacityPlan, Vec<NoFit>> {
+    place(
+        catalog,
+        services,
+        allowed,
+        region,
+        previous,
+        Some(KEEP_PREVIOUS_WITHIN_PERCENT),
+    )
+}
+
+/// `keep_within`: a fresh packing replaces the kept one when it saves more than this percent;
+/// `None` always keeps.
+fn place(
+    catalog: &Catalog,
+    services: &[ServiceDemand],
+    allowed: &AllowList,
+    region: &str,
+    previous: Option<&PreviousPlacement>,
+    keep_within: Option<u64>,
 ) -> Result<CapacityPlan, Vec<NoFit>> {
     // Sorted by name so the plan does not depend on the order manifests were read in.
     let mut services: Vec<&ServiceDemand> = services.iter().collect();
@@ -92,10 +131,9 @@ pub fn plan_capacity_with(
             let seed = seed_bins(prev, &class_of_service, &classes, &counts, &types);
             let kept = pack(&classes, &counts, &types, seed);
             let (kept_cost, fresh_cost) = (cost(&kept, &types), cost(&fresh, &types));
-            if fresh_cost * 100 < kept_cost * (100 - KEEP_PREVIOUS_WITHIN_PERCENT) {
-                fresh
-            } else {
-                kept
+            match keep_within {
+                Some(percent) if fresh_cost * 100 < kept_cost * (100 - percent) => fresh,
+                _ => kept,
             }
         }
     };

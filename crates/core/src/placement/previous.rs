@@ -9,7 +9,7 @@
 
 use std::collections::BTreeMap;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::model::{Bin, Class, Load, TypeCap};
 use super::report::{CapacityPlan, TaskRef};
@@ -18,14 +18,14 @@ use super::report::{CapacityPlan, TaskRef};
 pub const KEEP_PREVIOUS_WITHIN_PERCENT: u64 = 1;
 
 /// The placement currently deployed: which tasks share which instance.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PreviousPlacement {
     /// Running instances.
     pub instances: Vec<PreviousInstance>,
 }
 
 /// One running instance and its tasks.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PreviousInstance {
     /// EC2 instance type.
     pub instance_type: String,

@@ -94,9 +94,15 @@ pub fn existing_gpu_types(observed: &[&ObservedResource], names: &Names) -> BTre
 /// group's instances first-fit by GPUs, and placement keeps whatever of that still fits.
 pub fn deployed_placement(
     observed: &[&ObservedResource],
+    instances: &[PreviousInstance],
     names: &Names,
     demands: &[ServiceDemand],
 ) -> PreviousPlacement {
+    if !instances.is_empty() {
+        return PreviousPlacement {
+            instances: instances.to_vec(),
+        };
+    }
     let catalog = Catalog::builtin();
     let type_of_provider: BTreeMap<String, &str> = catalog
         .gpu_types()

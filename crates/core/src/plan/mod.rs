@@ -15,6 +15,6 @@ pub mod resource;
 pub mod routing;
 pub mod spec;
 
-pub use planner::{demand_of, plan, Plan, PlanError};
+pub use planner::{demand_of, plan, plan_with, Plan, PlanError, PlanOptions};
 pub mod render;
 pub mod simulate;

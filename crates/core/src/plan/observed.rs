@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
 use super::resource::{ResourceId, ResourceKind};
+use crate::placement::PreviousInstance;
 
 /// Tag on every resource rnd creates: the platform it belongs to.
 pub const TAG_PLATFORM: &str = "rnd:platform";
@@ -22,6 +23,10 @@ pub const TAG_HASH: &str = "rnd:hash";
 pub struct ObservedState {
     #[serde(default)]
     pub resources: Vec<ObservedResource>,
+    /// The GPU container instances running and the tasks on each (from ECS), so placement can
+    /// keep tasks where they are. Absent, it is rebuilt from services and group sizes.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub gpu_instances: Vec<PreviousInstance>,
 }
 
 /// One existing resource, as read from AWS.

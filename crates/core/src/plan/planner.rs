@@ -1,8 +1,10 @@
 //! `plan`: the pure function at the heart of rnd.
 
+use std::collections::BTreeMap;
 use std::fmt;
 
 use super::cost::CostSummary;
+use super::cost::UsdDelta;
 use super::current::{deployed_demands, deployed_placement, existing_gpu_types, existing_routes};
 use super::desired::{desired_state, DesiredInputs};
 use super::diff::diff;
@@ -12,7 +14,7 @@ use super::observed::{ObservedResource, ObservedState};
 use super::routing::{assign_routes, RouteSlot};
 use crate::catalog::Usd;
 use crate::manifest::Manifest;
-use crate::placement::{plan_capacity, AllowList, CapacityPlan, NoFit, ServiceDemand};
+use crate::placement::{plan_capacity, plan_capacity_stable, AllowList, CapacityPlan, NoFit, ServiceDemand};
 use crate::repository::Repository;
 
 /// Everything a frontend or the executor needs: the operations, in a graph, with placement and
@@ -27,7 +29,10 @@ pub struct Plan {
     pub cost: CostSummary,
     /// Public URL of each routed service.
     pub urls: Vec<(String, String)>,
-    pub routes: std::collections::BTreeMap<String, RouteSlot>,
+    pub routes: BTreeMap<String, RouteSlot>,
+    /// How much less per hour a fresh packing of the GPU tasks would cost than keeping them
+    /// where they run (`rnd plan --repack` takes it).
+    pub repack_savings: Option<UsdDelta>,
 }
 
 impl Plan {
@@ -82,8 +87,24 @@ pub fn demand_of(manifest: &Manifest) -> ServiceDemand {
     }
 }
 
+/// Choices a caller can make about a plan.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct PlanOptions {
+    /// Allow moving running GPU tasks to other instances when a fresh packing is cheaper.
+    pub repack: bool,
+}
+
 /// Plan the changes that make the platform's tagged resources in `observed` match `repository`.
 pub fn plan(repository: &Repository, observed: &ObservedState) -> Result<Plan, PlanError> {
+    plan_with(repository, observed, PlanOptions::default())
+}
+
+/// [`plan`] with options.
+pub fn plan_with(
+    repository: &Repository,
+    observed: &ObservedState,
+    options: PlanOptions,
+) -> Result<Plan, PlanError> {
     let platform = &repository.platform;
     let names = Names::new(&platform.name);
     let allowed = AllowList(platform.gpu_instance_types.clone());
@@ -91,10 +112,18 @@ pub fn plan(repository: &Repository, observed: &ObservedState) -> Result<Plan, P
 
     // What runs now: its demands, and where its GPU tasks are, so placement can keep them there.
     let deployed = deployed_demands(&existing, &names);
-    let previous = deployed_placement(&existing, &names, &deployed);
+    let previous = deployed_placement(&existing, &observed.gpu_instances, &names, &deployed);
     let demands: Vec<ServiceDemand> = repository.manifests.iter().map(demand_of).collect();
-    let capacity =
-        plan_capacity(&demands, &allowed, &platform.region, Some(&previous)).map_err(PlanError::Placement)?;
+    let fresh = plan_capacity(&demands, &allowed, &platform.region, None).map_err(PlanError::Placement)?;
+    // Running GPU tasks stay where they are unless asked to repack: moving one means a cold
+    // start (image pull, model load) for a service nobody changed.
+    let capacity = if options.repack {
+        plan_capacity(&demands, &allowed, &platform.region, Some(&previous)).map_err(PlanError::Placement)?
+    } else {
+        plan_capacity_stable(&demands, &allowed, &platform.region, &previous).map_err(PlanError::Placement)?
+    };
+    let repack_savings = (fresh.total_hourly_cost < capacity.total_hourly_cost)
+        .then(|| UsdDelta::between(fresh.total_hourly_cost, capacity.total_hourly_cost));
     // The cost before, priced the same way; if what runs no longer fits the platform's rules,
     // price it with every type allowed rather than stopping the plan that fixes it.
     let before = plan_capacity(&deployed, &allowed, &platform.region, Some(&previous))
@@ -112,11 +141,13 @@ pub fn plan(repository: &Repository, observed: &ObservedState) -> Result<Plan, P
         .collect();
     let routes = assign_routes(&routed, &existing_routes(&existing, &names));
     let kept_gpu_types = existing_gpu_types(&existing, &names);
+    let idle_gpu_services = idle_gpu_types(&demands, &allowed, &platform.region);
     let desired = desired_state(&DesiredInputs {
         repository,
         capacity: &capacity,
         routes: &routes,
         kept_gpu_types: &kept_gpu_types,
+        idle_gpu_services: &idle_gpu_services,
     });
     let graph = OperationGraph::build(diff(&desired, &existing)).map_err(PlanError::Cycle)?;
     let urls = repository
@@ -133,7 +164,25 @@ pub fn plan(repository: &Repository, observed: &ObservedState) -> Result<Plan, P
         cost,
         urls,
         routes,
+        repack_savings,
     })
+}
+
+/// For each GPU service with zero replicas, the type a single replica would be placed on.
+fn idle_gpu_types(demands: &[ServiceDemand], allowed: &AllowList, region: &str) -> BTreeMap<String, String> {
+    demands
+        .iter()
+        .filter(|d| d.gpus > 0 && d.replicas == 0)
+        .filter_map(|d| {
+            let one = ServiceDemand {
+                replicas: 1,
+                ..d.clone()
+            };
+            let plan = plan_capacity(std::slice::from_ref(&one), allowed, region, None).ok()?;
+            let instance = plan.instances.first()?;
+            Some((d.name.clone(), instance.instance_type.clone()))
+        })
+        .collect()
 }
 
 fn check_budget(repository: &Repository, capacity: &CapacityPlan) -> Result<(), PlanError> {

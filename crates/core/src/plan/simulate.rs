@@ -5,6 +5,7 @@ use super::diff::Action;
 use super::observed::{ObservedResource, ObservedState};
 use super::resource::ResourceKind;
 use super::Plan;
+use crate::placement::PreviousInstance;
 
 /// Apply every operation of `plan`, in order, to a copy of `observed`.
 pub fn simulate_apply(plan: &Plan, observed: &ObservedState) -> ObservedState {
@@ -46,5 +47,18 @@ pub fn simulate_apply(plan: &Plan, observed: &ObservedState) -> ObservedState {
         }
     }
     resources.sort_by(|a, b| (a.kind, &a.name, a.revision).cmp(&(b.kind, &b.name, b.revision)));
-    ObservedState { resources }
+    // ECS is assumed to place tasks as rnd planned; the executor reports what it really did.
+    let gpu_instances = plan
+        .capacity
+        .instances
+        .iter()
+        .map(|i| PreviousInstance {
+            instance_type: i.instance_type.clone(),
+            tasks: i.tasks.clone(),
+        })
+        .collect();
+    ObservedState {
+        resources,
+        gpu_instances,
+    }
 }

@@ -42,6 +42,7 @@ pub(super) fn desired_gpu_types(inputs: &DesiredInputs) -> BTreeSet<String> {
             .filter(|t| priced.contains(t.as_str()))
             .cloned(),
     );
+    types.extend(inputs.idle_gpu_services.values().cloned());
     types
 }
 

@@ -23,6 +23,9 @@ pub struct DesiredInputs<'a> {
     pub routes: &'a BTreeMap<String, RouteSlot>,
     /// GPU instance types whose groups exist and stay (at 0 instances when unused).
     pub kept_gpu_types: &'a BTreeSet<String>,
+    /// For GPU services scaled to zero replicas: the type one replica would run on, so the
+    /// service stays defined on a capacity provider that can run it.
+    pub idle_gpu_services: &'a BTreeMap<String, String>,
 }
 
 /// The complete desired state, keyed by resource id.
@@ -93,8 +96,22 @@ pub fn desired_state(inputs: &DesiredInputs) -> DesiredState {
         .map(|c| (c.instance_type.clone(), c.count))
         .collect();
     gpu::add_gpu_groups(&mut state, &base_tags, &names, &network, &gpu_types, &counts);
+    let placements: BTreeMap<&str, &crate::placement::Placement> = inputs
+        .capacity
+        .services
+        .iter()
+        .map(|s| (s.name.as_str(), &s.placement))
+        .collect();
     for manifest in &inputs.repository.manifests {
-        service::add_service(&mut state, &base_tags, inputs, &names, &network, manifest);
+        service::add_service(
+            &mut state,
+            &base_tags,
+            inputs,
+            &names,
+            &network,
+            &placements,
+            manifest,
+        );
     }
     state
 }

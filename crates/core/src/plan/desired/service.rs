@@ -24,6 +24,7 @@ pub(super) fn add_service(
     inputs: &DesiredInputs,
     names: &Names,
     network: &Network,
+    placements: &BTreeMap<&str, &Placement>,
     manifest: &Manifest,
 ) {
     let platform = &inputs.repository.platform;
@@ -92,12 +93,7 @@ pub(super) fn add_service(
         }),
     );
 
-    let placement = inputs
-        .capacity
-        .services
-        .iter()
-        .find(|s| s.name == service)
-        .map(|s| &s.placement);
+    let placement = placements.get(service).copied();
     let (compatibility, task_cpu, task_memory, capacity_providers) = match placement {
         Some(Placement::Fargate { cpu, memory }) => (
             "FARGATE",
@@ -105,7 +101,7 @@ pub(super) fn add_service(
             Some(*memory),
             BTreeMap::from([("FARGATE".to_string(), 1)]),
         ),
-        Some(Placement::Ec2 { instance_types, .. }) => {
+        Some(Placement::Ec2 { instance_types, .. }) if !instance_types.is_empty() => {
             // ECS spreads tasks over providers by weight: for a service on several types the
             // weights are its replicas per type; on one type the weight is 1, so a change of
             // replica count is a change of desired count only.
@@ -122,9 +118,16 @@ pub(super) fn add_service(
             };
             ("EC2", None, None, providers)
         }
-        // A service with no placement (zero replicas of a GPU service): keep it defined on the
-        // first GPU provider it would use; it runs nothing.
-        None => ("EC2", None, None, BTreeMap::new()),
+        // A GPU service with zero replicas runs nothing; it stays defined on the provider of
+        // the type one replica would use.
+        Some(Placement::Ec2 { .. }) | None => {
+            let providers = inputs
+                .idle_gpu_services
+                .get(service)
+                .map(|t| BTreeMap::from([(names.capacity_provider(t), 1)]))
+                .unwrap_or_default();
+            ("EC2", None, None, providers)
+        }
     };
     let secrets = manifest
         .secrets

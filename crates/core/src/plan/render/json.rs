@@ -60,6 +60,7 @@ pub fn plan_json(plan: &Plan) -> Value {
         },
         "placement": plan.capacity,
         "cost": plan.cost,
+        "repack_savings_hourly": plan.repack_savings,
         "urls": urls,
     })
 }

@@ -54,6 +54,13 @@ pub fn render_markdown(plan: &Plan) -> String {
         cost.monthly_before, cost.monthly_after, cost.monthly_delta
     );
 
+    if let Some(savings) = plan.repack_savings {
+        let _ = writeln!(
+            out,
+            "> Repacking running GPU tasks would save {} per month (`rnd plan --repack`).\n",
+            savings.monthly()
+        );
+    }
     let mut by_service: BTreeMap<&str, Vec<String>> = BTreeMap::new();
     for op in plan.graph.operations() {
         let section = op.service.as_deref().unwrap_or("(foundations)");

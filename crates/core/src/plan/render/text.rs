@@ -108,6 +108,14 @@ fn write_operation(out: &mut String, paint: &Paint, op: &ResourceChange) {
 
 fn write_cost(out: &mut String, plan: &Plan) {
     let c = &plan.cost;
+    if let Some(savings) = plan.repack_savings {
+        let _ = writeln!(
+            out,
+            "\nRepacking running GPU tasks would save {} per hour ({} per month): `rnd plan --repack` shows how.",
+            savings,
+            savings.monthly()
+        );
+    }
     let _ = writeln!(
         out,
         "\nCost: {} → {} per hour ({}), {} → {} per month ({})",

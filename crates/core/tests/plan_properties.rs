@@ -1,0 +1,264 @@
+//! Properties of planning over generated platforms, manifest sets and observed snapshots.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use proptest::prelude::*;
+use rnd_core::manifest::{Manifest, Route};
+use rnd_core::plan::diff::Action;
+use rnd_core::plan::observed::ObservedState;
+use rnd_core::plan::render::{plan_json, render_markdown, render_mermaid, render_text};
+use rnd_core::plan::resource::ResourceKind;
+use rnd_core::plan::simulate::simulate_apply;
+use rnd_core::plan::{plan, Plan};
+use rnd_core::platform::{Limits, Notifications, Platform, Routing, RoutingMode, SecretsStore, SlackTarget};
+use rnd_core::repository::Repository;
+
+const SERVICE_NAMES: &[&str] = &[
+    "api", "chat", "whisper", "llm", "embed", "ocr", "ui", "jobs", "tts", "rank",
+];
+
+fn platform() -> impl Strategy<Value = Platform> {
+    (
+        prop_oneof![Just("research"), Just("ml")],
+        prop_oneof![Just(RoutingMode::Host), Just(RoutingMode::Path)],
+        proptest::sample::subsequence(vec!["g4dn", "g5", "g6", "g6e"], 0..=4),
+        any::<bool>(),
+    )
+        .prop_map(|(name, mode, gpu_types, secrets_manager)| {
+            let store = if secrets_manager {
+                SecretsStore::SecretsManager
+            } else {
+                SecretsStore::Ssm
+            };
+            a_platform(name, mode, &gpu_types, store)
+        })
+}
+
+fn a_platform(name: &str, mode: RoutingMode, gpu_types: &[&str], secrets_store: SecretsStore) -> Platform {
+    Platform {
+        name: name.into(),
+        region: "us-east-1".into(),
+        network: None,
+        routing: Routing {
+            mode,
+            domain: "research.example.com".into(),
+        },
+        certificate_arn: "arn:aws:acm:us-east-1:123456789012:certificate/abc".into(),
+        log_retention_days: 30,
+        gpu_instance_types: gpu_types.iter().map(|t| t.to_string()).collect(),
+        limits: Limits::default(),
+        notifications: Notifications {
+            slack: SlackTarget::WebhookEnv {
+                variable: "RND_SLACK_WEBHOOK_URL".into(),
+            },
+        },
+        secrets_store,
+        tags: BTreeMap::from([("team".to_string(), "research".to_string())]),
+    }
+}
+
+fn manifest(name: &'static str) -> impl Strategy<Value = Manifest> {
+    (
+        prop_oneof![4 => Just(0u32), 2 => Just(1u32), 1 => Just(2u32), 1 => Just(4u32)],
+        prop_oneof![Just(256u32), Just(1024), Just(4096)],
+        prop_oneof![Just(512u32), Just(2048), Just(8192)],
+        proptest::option::of((1024u16..9000, any::<bool>())),
+        0u32..3,
+        prop_oneof![Just("v1"), Just("v2")],
+        proptest::collection::btree_map("[A-Z]{1,4}", "[a-z0-9 ]{0,8}", 0..3),
+        proptest::collection::btree_map("S_[A-Z]{1,3}", "[a-z]{1,6}", 0..2),
+    )
+        .prop_map(
+            move |(gpu, cpu_units, memory_mib, route, replicas, version, env, secrets)| Manifest {
+                name: name.to_string(),
+                image: format!("123456789012.dkr.ecr.us-east-1.amazonaws.com/{name}"),
+                version: version.to_string(),
+                cpu_units,
+                memory_mib,
+                gpu,
+                gpu_memory_mib: None,
+                route: route.map(|(port, websocket)| Route {
+                    port,
+                    websocket,
+                    health_check: "/".into(),
+                }),
+                replicas,
+                env,
+                secrets,
+            },
+        )
+}
+
+fn manifests() -> impl Strategy<Value = Vec<Manifest>> {
+    proptest::sample::subsequence(SERVICE_NAMES.to_vec(), 0..=SERVICE_NAMES.len())
+        .prop_flat_map(|names| names.into_iter().map(manifest).collect::<Vec<_>>())
+}
+
+/// A repository, and an observed snapshot left by deploying another manifest set on the same
+/// platform, then damaged: resources lost (a crash) and a desired count edited behind rnd's back.
+fn scenario() -> impl Strategy<Value = (Repository, ObservedState)> {
+    (
+        platform(),
+        manifests(),
+        manifests(),
+        proptest::collection::vec(any::<prop::sample::Index>(), 0..4),
+        any::<bool>(),
+    )
+        .prop_map(|(platform, now, before, lost, drift)| {
+            let previous = Repository {
+                platform: platform.clone(),
+                manifests: before,
+            };
+            let mut observed = match plan(&previous, &ObservedState::default()) {
+                Ok(p) => simulate_apply(&p, &ObservedState::default()),
+                Err(_) => ObservedState::default(),
+            };
+            for index in lost {
+                if !observed.resources.is_empty() {
+                    let i = index.index(observed.resources.len());
+                    observed.resources.remove(i);
+                }
+            }
+            if drift {
+                if let Some(service) = observed
+                    .resources
+                    .iter_mut()
+                    .find(|r| r.kind == ResourceKind::EcsService)
+                {
+                    service.attributes.insert("desired_count".into(), 7.into());
+                }
+            }
+            (
+                Repository {
+                    platform,
+                    manifests: now,
+                },
+                observed,
+            )
+        })
+}
+
+fn rendered(plan: &Plan) -> [String; 4] {
+    [
+        render_text(plan, false),
+        render_markdown(plan),
+        render_mermaid(plan),
+        plan_json(plan).to_string(),
+    ]
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(96))]
+
+    #[test]
+    fn the_same_input_gives_byte_identical_json((repository, observed) in scenario()) {
+        let Ok(a) = plan(&repository, &observed) else { return Ok(()) };
+        let b = plan(&repository, &observed).unwrap();
+        prop_assert_eq!(plan_json(&a).to_string(), plan_json(&b).to_string());
+    }
+
+    #[test]
+    fn every_dependency_comes_before_its_dependents((repository, observed) in scenario()) {
+        let Ok(p) = plan(&repository, &observed) else { return Ok(()) };
+        let json = plan_json(&p);
+        let mut seen = BTreeSet::new();
+        for op in json["operations"].as_array().unwrap() {
+            for dep in op["depends_on"].as_array().unwrap() {
+                prop_assert!(seen.contains(dep.as_str().unwrap()), "{} before {}", op["id"], dep);
+            }
+            prop_assert!(seen.insert(op["id"].as_str().unwrap().to_string()), "duplicate id {}", op["id"]);
+        }
+    }
+
+    #[test]
+    fn applying_a_plan_then_planning_again_changes_nothing((repository, observed) in scenario()) {
+        let Ok(first) = plan(&repository, &observed) else { return Ok(()) };
+        let after = simulate_apply(&first, &observed);
+        let second = plan(&repository, &after).unwrap();
+        prop_assert!(!second.has_changes(), "{}", render_text(&second, false));
+    }
+
+    #[test]
+    fn removing_one_manifest_only_deletes_that_service((repository, _) in scenario(), pick in any::<prop::sample::Index>()) {
+        prop_assume!(!repository.manifests.is_empty());
+        let Ok(first) = plan(&repository, &ObservedState::default()) else { return Ok(()) };
+        let deployed = simulate_apply(&first, &ObservedState::default());
+        let mut smaller = repository.clone();
+        let removed = smaller.manifests.remove(pick.index(smaller.manifests.len())).name;
+        let p = plan(&smaller, &deployed).unwrap();
+        for op in p.graph.operations() {
+            match &op.service {
+                Some(s) if *s == removed => prop_assert_eq!(op.action, Action::Delete, "{}", op.address),
+                Some(s) => prop_assert!(false, "service {} touched by removing {}: {}", s, removed, op.address),
+                None => {} // capacity and foundations may follow (a last GPU user, a balancer's timeout)
+            }
+        }
+    }
+
+    #[test]
+    fn adding_one_manifest_touches_no_other_service((repository, _) in scenario(), extra in manifest("newcomer")) {
+        let Ok(first) = plan(&repository, &ObservedState::default()) else { return Ok(()) };
+        let deployed = simulate_apply(&first, &ObservedState::default());
+        let mut bigger = repository.clone();
+        bigger.manifests.push(extra);
+        let Ok(p) = plan(&bigger, &deployed) else { return Ok(()) };
+        for op in p.graph.operations() {
+            if let Some(s) = &op.service {
+                prop_assert_eq!(s.as_str(), "newcomer", "{}", op.address);
+            }
+        }
+    }
+
+    #[test]
+    fn secrets_appear_only_as_references((repository, observed) in scenario()) {
+        let Ok(p) = plan(&repository, &observed) else { return Ok(()) };
+        let renderings = rendered(&p);
+        for m in &repository.manifests {
+            for (env, secret) in &m.secrets {
+                let path = format!("{}/{}/{}", repository.platform.name, m.name, secret);
+                for text in &renderings {
+                    // Wherever the variable is rendered, it is with its reference path.
+                    if text.contains(&format!("\"{env}\":")) && !text.contains("ecs_service") {
+                        prop_assert!(text.contains(&path));
+                    }
+                }
+            }
+        }
+    }
+}
+
+#[test]
+fn removing_the_last_gpu_service_scales_every_group_to_zero() {
+    let repository = |gpu: u32| Repository {
+        platform: a_platform("research", RoutingMode::Host, &["g5", "g6"], SecretsStore::Ssm),
+        manifests: vec![Manifest {
+            name: "llm".into(),
+            image: "repo/llm".into(),
+            version: "v1".into(),
+            cpu_units: 1024,
+            memory_mib: 4096,
+            gpu,
+            gpu_memory_mib: None,
+            route: None,
+            replicas: 1,
+            env: BTreeMap::new(),
+            secrets: BTreeMap::new(),
+        }],
+    };
+    let with_gpu = repository(1);
+    let deployed = simulate_apply(
+        &plan(&with_gpu, &ObservedState::default()).unwrap(),
+        &ObservedState::default(),
+    );
+    let without = plan(&repository(0), &deployed).unwrap();
+    let after = simulate_apply(&without, &deployed);
+    let groups: Vec<_> = after
+        .resources
+        .iter()
+        .filter(|r| r.kind == ResourceKind::AutoScalingGroup)
+        .collect();
+    assert!(!groups.is_empty(), "the group stays, empty");
+    for g in groups {
+        assert_eq!(g.attributes["desired_capacity"], 0, "{}", g.name);
+    }
+}
