@@ -1,6 +1,6 @@
 //! Cost before and after a plan, per service and in total, and the difference.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 
 use serde::{Serialize, Serializer};
@@ -78,22 +78,20 @@ pub struct CostSummary {
 
 impl CostSummary {
     pub fn compare(before: &CapacityPlan, after: &CapacityPlan) -> Self {
-        let names: BTreeSet<&str> = before
-            .services
-            .iter()
-            .chain(&after.services)
-            .map(|s| s.name.as_str())
-            .collect();
-        let cost_in = |plan: &CapacityPlan, name: &str| {
+        let by_name = |plan: &CapacityPlan| -> BTreeMap<String, Usd> {
             plan.services
                 .iter()
-                .find(|s| s.name == name)
-                .map_or(Usd::ZERO, |s| s.hourly_cost)
+                .map(|s| (s.name.clone(), s.hourly_cost))
+                .collect()
         };
+        let (before_costs, after_costs) = (by_name(before), by_name(after));
+        let names: BTreeSet<&String> = before_costs.keys().chain(after_costs.keys()).collect();
+        let cost_in =
+            |costs: &BTreeMap<String, Usd>, name: &str| costs.get(name).copied().unwrap_or(Usd::ZERO);
         let services = names
             .into_iter()
             .map(|name| {
-                let (b, a) = (cost_in(before, name), cost_in(after, name));
+                let (b, a) = (cost_in(&before_costs, name), cost_in(&after_costs, name));
                 ServiceCost {
                     service: name.to_string(),
                     hourly_before: b,

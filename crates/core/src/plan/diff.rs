@@ -44,6 +44,9 @@ pub struct AttributeChange {
     pub forces_replacement: bool,
 }
 
+/// Address suffix of the second step of a capacity provider removal.
+pub const DETACH_SUFFIX: &str = ":detach";
+
 /// Attribute name used when only the `rnd:hash` tag shows a change AWS does not report back.
 pub const UNREPORTED_SETTINGS: &str = "(settings AWS does not report)";
 
@@ -116,11 +119,11 @@ pub fn diff(desired: &DesiredState, observed: &[&ObservedResource]) -> Vec<Resou
 fn creation(want: &DesiredResource) -> ResourceChange {
     let changes = want
         .attributes()
-        .into_iter()
+        .iter()
         .map(|(attribute, after)| AttributeChange {
-            attribute,
+            attribute: attribute.clone(),
             before: None,
-            after: Some(after),
+            after: Some(after.clone()),
             forces_replacement: false,
         })
         .collect();
@@ -152,14 +155,14 @@ fn deletion(existing: &ObservedResource) -> ResourceChange {
 fn compare(want: &DesiredResource, have: &ObservedResource) -> Vec<AttributeChange> {
     let mut changes = Vec::new();
     for (attribute, after) in want.attributes() {
-        match have.attributes.get(&attribute) {
+        match have.attributes.get(attribute) {
             None | Some(Value::Null) => {}
-            Some(before) if *before == after => {}
+            Some(before) if before == after => {}
             Some(before) => changes.push(AttributeChange {
-                forces_replacement: want.id.kind.replaced_when_changed(&attribute),
-                attribute,
+                forces_replacement: want.id.kind.replaced_when_changed(attribute),
+                attribute: attribute.clone(),
                 before: Some(before.clone()),
-                after: Some(after),
+                after: Some(after.clone()),
             }),
         }
     }
@@ -219,7 +222,7 @@ fn capacity_provider_changes(
         return vec![single];
     }
     let detach = ResourceChange {
-        address: format!("{}:detach", want.id),
+        address: format!("{}{DETACH_SUFFIX}", want.id),
         ..single.clone()
     };
     if final_spec.providers.iter().all(|p| existing.contains(p)) {

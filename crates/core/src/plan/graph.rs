@@ -5,9 +5,8 @@
 //!   (a service after its task definition, target group, rule and security group exist);
 //! - deleting `b` waits for any change to a resource that referred to it before (a service is
 //!   gone, or has moved off it, before its rule, target group, group or role go);
-//! - updating `b` waits for deleting `a` when `a` referred to it (capacity providers are
-//!   detached from the cluster after the services using them are gone);
-//! - the detach step of a capacity provider removal waits for every service operation.
+//! - the detach step of a capacity provider removal waits for every service operation (a
+//!   provider leaves the cluster only once no service uses it).
 
 use std::collections::BTreeMap;
 
@@ -15,7 +14,7 @@ use petgraph::algo::toposort;
 use petgraph::graph::{DiGraph, NodeIndex};
 use petgraph::Direction;
 
-use super::diff::{Action, ResourceChange};
+use super::diff::{Action, ResourceChange, DETACH_SUFFIX};
 use super::references::references;
 use super::resource::{ResourceId, ResourceKind};
 
@@ -48,7 +47,9 @@ impl OperationGraph {
                 if let Some(want) = &change.desired {
                     for target in references(want.id.kind, &want.id.name, &want.attributes()) {
                         for &other in by_id.get(&target).into_iter().flatten() {
-                            if graph[other].action != Action::Delete && other != node {
+                            // A detach step comes after services, never before them.
+                            let detach = graph[other].address.ends_with(DETACH_SUFFIX);
+                            if graph[other].action != Action::Delete && !detach && other != node {
                                 edges.push((other, node));
                             }
                         }
@@ -61,18 +62,14 @@ impl OperationGraph {
                         if other == node {
                             continue;
                         }
-                        let waits = match (change.action, graph[other].action) {
-                            (_, Action::Delete) => change.action != Action::Create,
-                            (Action::Delete, Action::Update) => true,
-                            _ => false,
-                        };
-                        if waits {
+                        // Deleting `b` waits for every change to what referred to it.
+                        if graph[other].action == Action::Delete && change.action != Action::Create {
                             edges.push((node, other));
                         }
                     }
                 }
             }
-            if change.address.ends_with(":detach") {
+            if change.address.ends_with(DETACH_SUFFIX) {
                 for other in graph.node_indices() {
                     if graph[other].id.kind == ResourceKind::EcsService {
                         edges.push((other, node));

@@ -1,41 +1,47 @@
 //! A stable hash of a resource's settings, stored in its `rnd:hash` tag.
 
 use std::collections::BTreeMap;
+use std::io;
 
-use serde_json::{Map, Value};
+use serde::Serialize;
 
 use super::observed::TAG_HASH;
 
-/// 16 hex digits of FNV-1a over the canonical JSON of the attributes and tags. Stable across
+/// 16 hex digits of FNV-1a over the JSON of the settings and the tags. The JSON is canonical
+/// as serialized: struct fields in declaration order, maps sorted (BTreeMap). Stable across
 /// Rust versions and machines (unlike `DefaultHasher`); collisions only matter within one
 /// resource's history, where 64 bits are plenty. Not a security boundary.
-pub fn spec_hash(attributes: &Map<String, Value>, tags: &BTreeMap<String, String>) -> String {
-    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
-    let mut feed = |bytes: &[u8]| {
-        for b in bytes {
-            hash ^= u64::from(*b);
-            hash = hash.wrapping_mul(0x0000_0100_0000_01b3);
-        }
-    };
-    // serde_json keeps object keys in insertion order here; sort them for a canonical form.
-    feed(canonical(&Value::Object(attributes.clone())).as_bytes());
+pub fn spec_hash(spec: &impl Serialize, tags: &BTreeMap<String, String>) -> String {
+    let mut hasher = Fnv(0xcbf2_9ce4_8422_2325);
+    // Writing into the hasher cannot fail, and the specs are plain data.
+    let _ = serde_json::to_writer(&mut hasher, spec);
     for (k, v) in tags.iter().filter(|(k, _)| *k != TAG_HASH) {
-        feed(k.as_bytes());
-        feed(b"=");
-        feed(v.as_bytes());
-        feed(b";");
+        hasher.feed(k.as_bytes());
+        hasher.feed(b"=");
+        hasher.feed(v.as_bytes());
+        hasher.feed(b";");
     }
-    format!("{hash:016x}")
+    format!("{:016x}", hasher.0)
 }
 
-fn canonical(value: &Value) -> String {
-    match value {
-        Value::Object(map) => {
-            let sorted: BTreeMap<&String, String> = map.iter().map(|(k, v)| (k, canonical(v))).collect();
-            let body: Vec<String> = sorted.iter().map(|(k, v)| format!("{k:?}:{v}")).collect();
-            format!("{{{}}}", body.join(","))
+struct Fnv(u64);
+
+impl Fnv {
+    fn feed(&mut self, bytes: &[u8]) {
+        for b in bytes {
+            self.0 ^= u64::from(*b);
+            self.0 = self.0.wrapping_mul(0x0000_0100_0000_01b3);
         }
-        Value::Array(items) => format!("[{}]", items.iter().map(canonical).collect::<Vec<_>>().join(",")),
-        other => other.to_string(),
+    }
+}
+
+impl io::Write for Fnv {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        self.feed(buf);
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
     }
 }

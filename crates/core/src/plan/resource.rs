@@ -131,13 +131,14 @@ pub struct DesiredResource {
     /// The service it belongs to; `None` for foundations shared by all services.
     pub service: Option<String>,
     pub spec: Spec,
+    /// The spec as attributes, the form the diff and the observed snapshot use (computed once).
+    pub attributes: Map<String, Value>,
     /// Every tag, rnd's own (`rnd:platform`, `rnd:service`, `rnd:hash`) and the platform's.
     pub tags: BTreeMap<String, String>,
 }
 
 impl DesiredResource {
-    /// The spec as attributes, the form the diff and the observed snapshot use.
-    pub fn attributes(&self) -> Map<String, Value> {
-        self.spec.attributes()
+    pub fn attributes(&self) -> &Map<String, Value> {
+        &self.attributes
     }
 }

@@ -1,6 +1,8 @@
 //! An in-memory model of AWS: the snapshot a fully successful apply of a plan would leave.
 //! Tests use it to check that planning converges; the CLI uses it to show "after" states.
 
+use std::collections::BTreeMap;
+
 use super::diff::Action;
 use super::observed::{ObservedResource, ObservedState};
 use super::resource::ResourceKind;
@@ -9,44 +11,48 @@ use crate::placement::PreviousInstance;
 
 /// Apply every operation of `plan`, in order, to a copy of `observed`.
 pub fn simulate_apply(plan: &Plan, observed: &ObservedState) -> ObservedState {
-    let mut resources = observed.resources.clone();
+    // Keyed by (kind, name, revision) so each operation is a map update, not a scan.
+    let mut resources: BTreeMap<(ResourceKind, String, Option<u32>), ObservedResource> = observed
+        .resources
+        .iter()
+        .map(|r| ((r.kind, r.name.clone(), r.revision), r.clone()))
+        .collect();
     for op in plan.graph.operations() {
         match op.action {
             Action::Delete => {
-                let Some(gone) = &op.observed else { continue };
-                resources
-                    .retain(|r| !(r.kind == gone.kind && r.name == gone.name && r.revision == gone.revision));
+                if let Some(gone) = &op.observed {
+                    resources.remove(&(gone.kind, gone.name.clone(), gone.revision));
+                }
             }
             Action::Create | Action::Update | Action::Replace => {
                 let Some(want) = &op.desired else { continue };
-                let same = |r: &ObservedResource| r.kind == want.id.kind && r.name == want.id.name;
                 let revision = if want.id.kind == ResourceKind::TaskDefinition {
                     // A new revision beside the old one, which a separate operation deregisters.
-                    Some(
-                        resources
-                            .iter()
-                            .filter(|r| same(r))
-                            .filter_map(|r| r.revision)
-                            .max()
-                            .unwrap_or(0)
-                            + 1,
-                    )
+                    let latest = resources
+                        .range(
+                            (want.id.kind, want.id.name.clone(), None)
+                                ..=(want.id.kind, want.id.name.clone(), Some(u32::MAX)),
+                        )
+                        .filter_map(|(key, _)| key.2)
+                        .max();
+                    Some(latest.unwrap_or(0) + 1)
                 } else {
-                    resources.retain(|r| !same(r));
                     None
                 };
-                resources.push(ObservedResource {
-                    kind: want.id.kind,
-                    name: want.id.name.clone(),
-                    arn: Some(format!("arn:rnd:simulated:{}", op.address)),
-                    revision,
-                    tags: want.tags.clone(),
-                    attributes: want.attributes(),
-                });
+                resources.insert(
+                    (want.id.kind, want.id.name.clone(), revision),
+                    ObservedResource {
+                        kind: want.id.kind,
+                        name: want.id.name.clone(),
+                        arn: Some(format!("arn:rnd:simulated:{}", op.address)),
+                        revision,
+                        tags: want.tags.clone(),
+                        attributes: want.attributes().clone(),
+                    },
+                );
             }
         }
     }
-    resources.sort_by(|a, b| (a.kind, &a.name, a.revision).cmp(&(b.kind, &b.name, b.revision)));
     // ECS is assumed to place tasks as rnd planned; the executor reports what it really did.
     let gpu_instances = plan
         .capacity
@@ -58,7 +64,7 @@ pub fn simulate_apply(plan: &Plan, observed: &ObservedState) -> ObservedState {
         })
         .collect();
     ObservedState {
-        resources,
+        resources: resources.into_values().collect(),
         gpu_instances,
     }
 }

@@ -46,14 +46,16 @@ impl DesiredState {
         if let Some(service) = service {
             tags.insert(TAG_SERVICE.to_string(), service.to_string());
         }
-        let hash = spec_hash(&spec.attributes(), &tags);
+        let hash = spec_hash(&spec, &tags);
         tags.insert(TAG_HASH.to_string(), hash);
+        let attributes = spec.attributes();
         self.resources.insert(
             id.clone(),
             DesiredResource {
                 id,
                 service: service.map(str::to_string),
                 spec,
+                attributes,
                 tags,
             },
         );

@@ -1,0 +1,183 @@
+//! Planning at scale: N manifests against a snapshot where all are deployed and 1% changed.
+//!
+//! Measures the wall time of what `rnd plan` does (read and validate every file, read the
+//! observed snapshot, place, diff, build the graph, render JSON) and the peak memory, for
+//! 1,000 and 10,000 manifests, each size in its own process so peaks do not mix.
+//!
+//! Run: `cargo run --release -p rnd-benches --bin plan_scale`
+
+use std::path::Path;
+
+/// The allocator the `rnd` binary uses too: planning allocates many small strings and maps.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+use std::process::Command;
+use std::time::Instant;
+
+use rnd_core::plan::observed::ObservedState;
+use rnd_core::plan::render::plan_json;
+use rnd_core::plan::simulate::simulate_apply;
+use rnd_core::repository::{validate_repository, SourceFile};
+
+const SIZES: [usize; 2] = [1_000, 10_000];
+const RUNS: usize = 5;
+
+fn main() {
+    let args: Vec<String> = std::env::args().collect();
+    if let Some(i) = args.iter().position(|a| a == "--measure") {
+        measure(
+            Path::new(&args[i + 1]),
+            args[i + 2].parse().expect("--measure DIR N"),
+        );
+        return;
+    }
+    println!("manifests  best wall time  peak memory");
+    let mut best = Vec::new();
+    for n in SIZES {
+        let dir = prepare(n);
+        let out = Command::new(&args[0])
+            .args(["--measure", dir.to_str().unwrap(), &n.to_string()])
+            .output()
+            .expect("run a size");
+        if std::env::var_os("RND_BENCH_KEEP").is_some() {
+            eprintln!("kept {}", dir.display());
+        } else {
+            let _ = std::fs::remove_dir_all(&dir);
+        }
+        let line = String::from_utf8_lossy(&out.stdout).trim().to_string();
+        println!("{line}");
+        let ms: f64 = line
+            .split_whitespace()
+            .nth(1)
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(f64::NAN);
+        best.push(ms);
+    }
+    println!(
+        "time ratio 10,000 / 1,000: {:.2} (target: at most 11)",
+        best[1] / best[0]
+    );
+}
+
+/// Writes the repository and the deployed snapshot (with 1% of the manifests then changed),
+/// in this process, so the measured one starts clean.
+fn prepare(n: usize) -> std::path::PathBuf {
+    let dir = tempdir(n);
+    write_repository(&dir, n, false);
+    // The deployed state: a first plan applied in memory, then 1% of the manifests changed.
+    let (platform, manifests) = read(&dir);
+    let repository = validate_repository(&platform, &manifests)
+        .repository
+        .expect("valid");
+    let deployed = simulate_apply(
+        &rnd_core::plan::plan(&repository, &ObservedState::default()).unwrap(),
+        &ObservedState::default(),
+    );
+    std::fs::write(
+        dir.join("observed.json"),
+        serde_json::to_string(&deployed).unwrap(),
+    )
+    .unwrap();
+    write_repository(&dir, n, true);
+    dir
+}
+
+/// Plans `RUNS` times and prints the best wall time and this process's peak memory.
+fn measure(dir: &Path, n: usize) {
+    let mut best = f64::INFINITY;
+    let mut changes = 0;
+    for _ in 0..RUNS {
+        let start = Instant::now();
+        let (platform, manifests) = read(dir);
+        let t_read = start.elapsed();
+        let repository = validate_repository(&platform, &manifests)
+            .repository
+            .expect("valid");
+        let t_valid = start.elapsed();
+        let observed: ObservedState =
+            serde_json::from_slice(&std::fs::read(dir.join("observed.json")).unwrap()).unwrap();
+        let t_obs = start.elapsed();
+        let plan = rnd_core::plan::plan(&repository, &observed).unwrap();
+        let t_plan = start.elapsed();
+        let json = plan_json(&plan).to_string();
+        if std::env::var_os("RND_BENCH_STAGES").is_some() {
+            eprintln!(
+                "read {t_read:?} validate {t_valid:?} observed {t_obs:?} plan {t_plan:?} json {:?}",
+                start.elapsed()
+            );
+        }
+        best = best.min(start.elapsed().as_secs_f64() * 1000.0);
+        changes = plan.graph.len();
+        std::hint::black_box(json);
+    }
+    println!(
+        "{n:>9}  {best:>10.1} ms  {:>8.1} MiB   ({changes} operations)",
+        peak_mib()
+    );
+}
+
+fn tempdir(n: usize) -> std::path::PathBuf {
+    let dir = std::env::temp_dir().join(format!("rnd-plan-scale-{n}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(dir.join("manifests")).unwrap();
+    dir
+}
+
+/// A realistic large fleet: mostly small Fargate services (half of them routed), 2% GPU.
+fn write_repository(dir: &Path, n: usize, changed: bool) {
+    std::fs::write(
+        dir.join("platform.json"),
+        r#"{ "name": "lab", "region": "us-east-1",
+             "routing": { "mode": "host", "domain": "lab.example.com" },
+             "certificate_arn": "arn:aws:acm:us-east-1:123456789012:certificate/abc",
+             "gpu_instance_types": ["g5", "g6", "g6e"] }"#,
+    )
+    .unwrap();
+    for i in 0..n {
+        let version = if changed && i % 100 == 7 { "v2" } else { "v1" };
+        let body = if i % 50 == 0 {
+            format!(
+                r#"{{ "image": "repo/svc{i}", "version": "{version}", "cpu": 4, "memory": 12288, "gpu": 1 }}"#
+            )
+        } else if i % 2 == 0 {
+            format!(
+                r#"{{ "image": "repo/svc{i}", "version": "{version}", "port": 8080, "env": {{ "MODE": "serve" }} }}"#
+            )
+        } else {
+            format!(
+                r#"{{ "image": "repo/svc{i}", "version": "{version}", "cpu": 0.5, "memory": 1024, "replicas": 2 }}"#
+            )
+        };
+        std::fs::write(dir.join(format!("manifests/svc{i:05}.json")), body).unwrap();
+    }
+}
+
+fn read(dir: &Path) -> (SourceFile, Vec<SourceFile>) {
+    let platform = SourceFile {
+        path: "platform.json".into(),
+        bytes: std::fs::read(dir.join("platform.json")).unwrap(),
+    };
+    let mut manifests: Vec<SourceFile> = std::fs::read_dir(dir.join("manifests"))
+        .unwrap()
+        .map(|e| {
+            let e = e.unwrap();
+            SourceFile {
+                path: format!("manifests/{}", e.file_name().to_string_lossy()),
+                bytes: std::fs::read(e.path()).unwrap(),
+            }
+        })
+        .collect();
+    manifests.sort_by(|a, b| a.path.cmp(&b.path));
+    (platform, manifests)
+}
+
+/// Peak resident memory of this process (Linux `VmHWM`).
+fn peak_mib() -> f64 {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    status
+        .lines()
+        .find(|l| l.starts_with("VmHWM:"))
+        .and_then(|l| l.split_whitespace().nth(1))
+        .and_then(|kb| kb.parse::<f64>().ok())
+        .map_or(f64::NAN, |kb| kb / 1024.0)
+}
