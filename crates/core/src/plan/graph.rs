@@ -45,7 +45,7 @@ impl OperationGraph {
             let change = &graph[node];
             if change.action != Action::Delete {
                 if let Some(want) = &change.desired {
-                    for target in references(want.id.kind, &want.id.name, &want.attributes()) {
+                    for target in references(want.id.kind, &want.id.name, want.attributes()) {
                         for &other in by_id.get(&target).into_iter().flatten() {
                             // A detach step comes after services, never before them.
                             let detach = graph[other].address.ends_with(DETACH_SUFFIX);
