@@ -7,6 +7,7 @@ use serde_json::Value;
 
 use super::desired::DesiredState;
 use super::observed::{ObservedResource, TAG_HASH};
+use super::parallel;
 use super::resource::{DesiredResource, ResourceId, ResourceKind};
 use super::spec::{ClusterCapacityProvidersSpec, Spec};
 
@@ -75,38 +76,15 @@ pub fn diff(desired: &DesiredState, observed: &[&ObservedResource]) -> Vec<Resou
     for revisions in by_id.values_mut() {
         revisions.sort_by_key(|r| r.revision);
     }
-    let mut changes = Vec::new();
-    for (id, want) in &desired.resources {
-        let Some(existing) = by_id.get(id) else {
-            changes.push(creation(want));
-            continue;
-        };
-        let (current, older) = existing.split_last().expect("groups are never empty");
-        // Revisions left behind by a crashed run are deregistered.
-        changes.extend(older.iter().map(|old| deletion(old)));
-        let attribute_changes = compare(want, current);
-        if attribute_changes.is_empty() {
-            continue;
+    let wanted: Vec<(&ResourceId, &DesiredResource)> = desired.resources.iter().collect();
+    let parts = parallel::map_chunks(&wanted, |chunk| {
+        let mut changes = Vec::new();
+        for (id, want) in chunk {
+            changes_to(id, want, by_id.get(*id).map(Vec::as_slice), &mut changes);
         }
-        if id.kind == ResourceKind::ClusterCapacityProviders {
-            changes.extend(capacity_provider_changes(want, current, attribute_changes));
-            continue;
-        }
-        let replace = attribute_changes.iter().any(|c| c.forces_replacement);
-        changes.push(ResourceChange {
-            address: id.to_string(),
-            id: id.clone(),
-            action: if replace { Action::Replace } else { Action::Update },
-            service: want.service.clone(),
-            changes: attribute_changes,
-            desired: Some(want.clone()),
-            observed: Some((*current).clone()),
-        });
-        if id.kind == ResourceKind::TaskDefinition {
-            // The running revision goes once the service has moved to the new one.
-            changes.push(deletion(current));
-        }
-    }
+        changes
+    });
+    let mut changes: Vec<ResourceChange> = parts.into_iter().flatten().collect();
     for (id, existing) in &by_id {
         if !desired.resources.contains_key(id) {
             changes.extend(existing.iter().map(|r| deletion(r)));
@@ -114,6 +92,44 @@ pub fn diff(desired: &DesiredState, observed: &[&ObservedResource]) -> Vec<Resou
     }
     changes.sort_by(|a, b| a.address.cmp(&b.address));
     changes
+}
+
+/// The changes one desired resource needs, given what exists under its id (oldest first).
+fn changes_to(
+    id: &ResourceId,
+    want: &DesiredResource,
+    existing: Option<&[&ObservedResource]>,
+    changes: &mut Vec<ResourceChange>,
+) {
+    let Some(existing) = existing else {
+        changes.push(creation(want));
+        return;
+    };
+    let (current, older) = existing.split_last().expect("groups are never empty");
+    // Revisions left behind by a crashed run are deregistered.
+    changes.extend(older.iter().map(|old| deletion(old)));
+    let attribute_changes = compare(want, current);
+    if attribute_changes.is_empty() {
+        return;
+    }
+    if id.kind == ResourceKind::ClusterCapacityProviders {
+        changes.extend(capacity_provider_changes(want, current, attribute_changes));
+        return;
+    }
+    let replace = attribute_changes.iter().any(|c| c.forces_replacement);
+    changes.push(ResourceChange {
+        address: id.to_string(),
+        id: id.clone(),
+        action: if replace { Action::Replace } else { Action::Update },
+        service: want.service.clone(),
+        changes: attribute_changes,
+        desired: Some(want.clone()),
+        observed: Some((*current).clone()),
+    });
+    if id.kind == ResourceKind::TaskDefinition {
+        // The running revision goes once the service has moved to the new one.
+        changes.push(deletion(current));
+    }
 }
 
 fn creation(want: &DesiredResource) -> ResourceChange {

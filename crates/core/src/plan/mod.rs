@@ -16,5 +16,6 @@ pub mod routing;
 pub mod spec;
 
 pub use planner::{demand_of, plan, plan_with, Plan, PlanError, PlanOptions};
+mod parallel;
 pub mod render;
 pub mod simulate;

@@ -9,6 +9,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use super::hash::spec_hash;
 use super::naming::Names;
 use super::observed::{TAG_HASH, TAG_PLATFORM, TAG_SERVICE};
+use super::parallel;
 use super::resource::{DesiredResource, ResourceId};
 use super::routing::RouteSlot;
 use super::spec::{Spec, DEFAULT_NETWORK};
@@ -104,16 +105,25 @@ pub fn desired_state(inputs: &DesiredInputs) -> DesiredState {
         .iter()
         .map(|s| (s.name.as_str(), &s.placement))
         .collect();
-    for manifest in &inputs.repository.manifests {
-        service::add_service(
-            &mut state,
-            &base_tags,
-            inputs,
-            &names,
-            &network,
-            &placements,
-            manifest,
-        );
+    // Services are independent of each other: build them in parallel chunks, merged in key
+    // order, so the result is the same whatever the number of threads.
+    let parts = parallel::map_chunks(&inputs.repository.manifests, |chunk| {
+        let mut part = DesiredState::default();
+        for manifest in chunk {
+            service::add_service(
+                &mut part,
+                &base_tags,
+                inputs,
+                &names,
+                &network,
+                &placements,
+                manifest,
+            );
+        }
+        part
+    });
+    for mut part in parts {
+        state.resources.append(&mut part.resources);
     }
     state
 }

@@ -1,0 +1,23 @@
+//! Splitting independent work over the machine's cores, deterministically.
+
+/// `f` over contiguous chunks of `items`, one thread per chunk (as many as there are cores,
+/// for inputs worth it); results come back in chunk order, so output never depends on
+/// scheduling. Pure computation only: no I/O happens on these threads.
+pub fn map_chunks<T: Sync, R: Send>(items: &[T], f: impl Fn(&[T]) -> R + Sync) -> Vec<R> {
+    const WORTH_A_THREAD: usize = 512;
+    let threads = std::thread::available_parallelism()
+        .map_or(1, usize::from)
+        .min(items.len() / WORTH_A_THREAD)
+        .max(1);
+    if threads == 1 {
+        return vec![f(items)];
+    }
+    let size = items.len().div_ceil(threads);
+    std::thread::scope(|scope| {
+        let handles: Vec<_> = items.chunks(size).map(|chunk| scope.spawn(|| f(chunk))).collect();
+        handles
+            .into_iter()
+            .map(|h| h.join().expect("planning threads do not panic"))
+            .collect()
+    })
+}
