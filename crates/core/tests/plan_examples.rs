@@ -75,3 +75,29 @@ fn version_bump_removed_service_and_resized_gpu_service() {
     let again = plan(&repository, &converged).unwrap();
     assert!(!again.has_changes(), "{}", render_text(&again, false));
 }
+
+#[test]
+fn resources_of_other_platforms_or_untagged_are_never_touched() {
+    use rnd_core::plan::observed::ObservedResource;
+    use rnd_core::plan::resource::ResourceKind;
+    let repository = examples();
+    let mut observed = deployed(&repository);
+    let stranger = |name: &str, tags: &[(&str, &str)]| ObservedResource {
+        kind: ResourceKind::SecurityGroup,
+        name: name.into(),
+        arn: Some(format!("sg-{name}")),
+        revision: None,
+        tags: tags.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect(),
+        attributes: Default::default(),
+    };
+    observed.resources.push(stranger("hand-made", &[]));
+    observed
+        .resources
+        .push(stranger("other-team", &[("rnd:platform", "other")]));
+    // Same name as one of ours, but not tagged for this platform: not ours either.
+    observed
+        .resources
+        .push(stranger("research-whisper", &[("rnd:platform", "prod")]));
+    let again = plan(&repository, &observed).unwrap();
+    assert!(!again.has_changes(), "{}", render_text(&again, false));
+}
