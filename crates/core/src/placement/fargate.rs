@@ -9,8 +9,11 @@ use crate::catalog::{fargate_sizes, FargatePrice, FargateSize};
 /// stays right if prices ever change their ratio; ties (none at today's prices) go to the
 /// smaller CPU, then smaller memory.
 pub fn fargate_size(cpu_units: u32, memory_mib: u32, price: &FargatePrice) -> Option<FargateSize> {
-    fargate_sizes()
-        .into_iter()
+    // The table is fixed: build it once, not once per service (planning sizes thousands).
+    static SIZES: std::sync::LazyLock<Vec<FargateSize>> = std::sync::LazyLock::new(fargate_sizes);
+    SIZES
+        .iter()
+        .copied()
         .filter(|s| s.cpu_units >= cpu_units && s.memory_mib >= memory_mib)
         .min_by_key(|s| (price.hourly(*s), *s))
 }

@@ -237,6 +237,10 @@ impl<'a, 't> Checker<'a, 't> {
         range: RangeInclusive<u64>,
     ) -> Option<u64> {
         let value = map.get(field)?;
+        // The common case, a valid number, builds no message and no pointer.
+        if let Some(i) = value.as_u64().filter(|i| range.contains(i)) {
+            return Some(i);
+        }
         let pointer = pointer_join(parent, field);
         let unit_text = if unit.is_empty() {
             String::new()
@@ -314,6 +318,9 @@ impl<'a, 't> Checker<'a, 't> {
         max: f64,
     ) -> Option<f64> {
         let value = map.get(field)?;
+        if let Some(f) = value.as_f64().filter(|f| *f > 0.0 && *f <= max) {
+            return Some(f);
+        }
         let pointer = pointer_join(parent, field);
         match value {
             Value::Number(n) => match n.as_f64() {
