@@ -111,12 +111,6 @@ impl OperationGraph {
         deps
     }
 
-    pub fn node_of(&self, address: &str) -> Option<NodeIndex> {
-        self.graph
-            .node_indices()
-            .find(|&n| self.graph[n].address == address)
-    }
-
     pub fn change(&self, node: NodeIndex) -> &ResourceChange {
         &self.graph[node]
     }
