@@ -101,3 +101,20 @@ fn resources_of_other_platforms_or_untagged_are_never_touched() {
     let again = plan(&repository, &observed).unwrap();
     assert!(!again.has_changes(), "{}", render_text(&again, false));
 }
+
+#[test]
+fn a_spec_serializes_exactly_like_its_attribute_map() {
+    // The diff's fast path relies on it: spec fields are declared in alphabetical order.
+    let repository = examples();
+    let plan = plan(&repository, &ObservedState::default()).unwrap();
+    for op in plan.graph.operations() {
+        let want = op.desired.as_ref().unwrap();
+        let from_map = serde_json::to_vec(want.attributes()).unwrap();
+        assert_eq!(
+            String::from_utf8_lossy(&want.json),
+            String::from_utf8_lossy(&from_map),
+            "{}: declare its spec's fields in alphabetical order",
+            op.address
+        );
+    }
+}

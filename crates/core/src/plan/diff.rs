@@ -1,6 +1,6 @@
 //! Desired against observed: per resource, create, update in place, replace, delete, or nothing.
 
-use std::collections::BTreeMap;
+use std::cmp::Ordering;
 
 use serde::Serialize;
 use serde_json::Value;
@@ -69,27 +69,40 @@ pub struct ResourceChange {
 
 /// Compare; only `observed` resources of this platform are given, so nothing else is touched.
 pub fn diff(desired: &DesiredState, observed: &[&ObservedResource]) -> Vec<ResourceChange> {
-    let mut by_id: BTreeMap<ResourceId, Vec<&ObservedResource>> = BTreeMap::new();
-    for resource in observed {
-        by_id.entry(resource.id()).or_default().push(resource);
+    // Both sides in (kind, name) order, so they meet in one linear pass with no lookups.
+    let mut observed: Vec<&ObservedResource> = observed.to_vec();
+    observed
+        .sort_by(|a, b| (a.kind, a.name.as_str(), a.revision).cmp(&(b.kind, b.name.as_str(), b.revision)));
+    let mut groups = observed
+        .chunk_by(|a, b| a.kind == b.kind && a.name == b.name)
+        .peekable();
+    let mut pairs = Vec::with_capacity(desired.resources.len());
+    let mut orphans = Vec::new();
+    for (id, want) in &desired.resources {
+        let mut existing = None;
+        while let Some(group) = groups.peek() {
+            match (group[0].kind, group[0].name.as_str()).cmp(&(id.kind, id.name.as_str())) {
+                Ordering::Less => orphans.push(groups.next().unwrap_or_default()),
+                Ordering::Equal => {
+                    existing = groups.next();
+                    break;
+                }
+                Ordering::Greater => break,
+            }
+        }
+        pairs.push((id, want, existing));
     }
-    for revisions in by_id.values_mut() {
-        revisions.sort_by_key(|r| r.revision);
-    }
-    let wanted: Vec<(&ResourceId, &DesiredResource)> = desired.resources.iter().collect();
-    let parts = parallel::map_chunks(&wanted, |chunk| {
+    orphans.extend(groups);
+    let parts = parallel::map_chunks(&pairs, |chunk| {
         let mut changes = Vec::new();
-        for (id, want) in chunk {
-            changes_to(id, want, by_id.get(*id).map(Vec::as_slice), &mut changes);
+        for (id, want, existing) in chunk {
+            changes_to(id, want, *existing, &mut changes);
         }
         changes
     });
     let mut changes: Vec<ResourceChange> = parts.into_iter().flatten().collect();
-    for (id, existing) in &by_id {
-        if !desired.resources.contains_key(id) {
-            changes.extend(existing.iter().map(|r| deletion(r)));
-        }
-    }
+    // Tagged resources no manifest wants any more.
+    changes.extend(orphans.into_iter().flatten().map(|r| deletion(r)));
     changes.sort_by(|a, b| a.address.cmp(&b.address));
     changes
 }
@@ -170,7 +183,13 @@ fn deletion(existing: &ObservedResource) -> ResourceChange {
 /// `rnd:hash` tag catches changes to those.
 fn compare(want: &DesiredResource, have: &ObservedResource) -> Vec<AttributeChange> {
     let mut changes = Vec::new();
-    for (attribute, after) in want.attributes() {
+    // Fast path: identical JSON means identical attributes (see the ordering note in spec.rs).
+    let identical = JSON_BUFFER.with_borrow_mut(|buffer| {
+        buffer.clear();
+        serde_json::to_writer(&mut *buffer, &have.attributes).is_ok() && buffer[..] == want.json[..]
+    });
+    let attributes = if identical { None } else { Some(want.attributes()) };
+    for (attribute, after) in attributes.into_iter().flatten() {
         match have.attributes.get(attribute) {
             None | Some(Value::Null) => {}
             Some(before) if before == after => {}
@@ -201,6 +220,11 @@ fn compare(want: &DesiredResource, have: &ObservedResource) -> Vec<AttributeChan
         });
     }
     changes
+}
+
+thread_local! {
+    /// Reused for every observed resource's JSON, so the fast path allocates nothing.
+    static JSON_BUFFER: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
 }
 
 /// Capacity providers are attached to the cluster before services use them and detached only
@@ -246,11 +270,16 @@ fn capacity_provider_changes(
     }
     let mut union = final_spec.providers.clone();
     union.extend(removed.into_iter().cloned());
-    let mut attach = want.clone();
-    attach.spec = Spec::ClusterCapacityProviders(ClusterCapacityProvidersSpec {
-        cluster: final_spec.cluster.clone(),
-        providers: union,
-    });
+    // The final tags (and hash) go on in the detach step.
+    let attach = DesiredResource::new(
+        want.id.clone(),
+        None,
+        Spec::ClusterCapacityProviders(ClusterCapacityProvidersSpec {
+            cluster: final_spec.cluster.clone(),
+            providers: union,
+        }),
+        want.tags.clone(),
+    );
     vec![
         ResourceChange {
             desired: Some(attach),

@@ -1,20 +1,16 @@
 //! A stable hash of a resource's settings, stored in its `rnd:hash` tag.
 
 use std::collections::BTreeMap;
-use std::io;
-
-use serde::Serialize;
 
 use super::observed::TAG_HASH;
 
-/// 16 hex digits of FNV-1a over the JSON of the settings and the tags. The JSON is canonical
-/// as serialized: struct fields in declaration order, maps sorted (BTreeMap). Stable across
+/// 16 hex digits of FNV-1a over the JSON of the settings and the tags. The JSON is canonical:
+/// spec fields are declared in alphabetical order and maps are sorted (BTreeMap). Stable across
 /// Rust versions and machines (unlike `DefaultHasher`); collisions only matter within one
 /// resource's history, where 64 bits are plenty. Not a security boundary.
-pub fn spec_hash(spec: &impl Serialize, tags: &BTreeMap<String, String>) -> String {
+pub fn spec_hash(spec_json: &[u8], tags: &BTreeMap<String, String>) -> String {
     let mut hasher = Fnv(0xcbf2_9ce4_8422_2325);
-    // Writing into the hasher cannot fail, and the specs are plain data.
-    let _ = serde_json::to_writer(&mut hasher, spec);
+    hasher.feed(spec_json);
     for (k, v) in tags.iter().filter(|(k, _)| *k != TAG_HASH) {
         hasher.feed(k.as_bytes());
         hasher.feed(b"=");
@@ -32,16 +28,5 @@ impl Fnv {
             self.0 ^= u64::from(*b);
             self.0 = self.0.wrapping_mul(0x0000_0100_0000_01b3);
         }
-    }
-}
-
-impl io::Write for Fnv {
-    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-        self.feed(buf);
-        Ok(buf.len())
-    }
-
-    fn flush(&mut self) -> io::Result<()> {
-        Ok(())
     }
 }

@@ -2,6 +2,7 @@
 
 use std::collections::BTreeMap;
 use std::fmt;
+use std::sync::OnceLock;
 
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
@@ -131,14 +132,29 @@ pub struct DesiredResource {
     /// The service it belongs to; `None` for foundations shared by all services.
     pub service: Option<String>,
     pub spec: Spec,
-    /// The spec as attributes, the form the diff and the observed snapshot use (computed once).
-    pub attributes: Map<String, Value>,
+    /// The spec's JSON (compact, keys in alphabetical order).
+    pub json: Box<[u8]>,
     /// Every tag, rnd's own (`rnd:platform`, `rnd:service`, `rnd:hash`) and the platform's.
     pub tags: BTreeMap<String, String>,
+    attributes: OnceLock<Map<String, Value>>,
 }
 
 impl DesiredResource {
+    pub fn new(id: ResourceId, service: Option<String>, spec: Spec, tags: BTreeMap<String, String>) -> Self {
+        let json = serde_json::to_vec(&spec).unwrap_or_default().into_boxed_slice();
+        DesiredResource {
+            id,
+            service,
+            spec,
+            json,
+            tags,
+            attributes: OnceLock::new(),
+        }
+    }
+
+    /// The spec as attributes, the form the diff and the observed snapshot use; built on first
+    /// use only (most resources of a large plan never need it).
     pub fn attributes(&self) -> &Map<String, Value> {
-        &self.attributes
+        self.attributes.get_or_init(|| self.spec.attributes())
     }
 }

@@ -1,5 +1,9 @@
 //! The settings of each kind of resource, as rnd wants them. Attribute names are what the diff
 //! shows and what the observed snapshot holds; references to other resources are by name.
+//!
+//! Fields are declared in alphabetical order, so a spec's JSON is byte-identical to the JSON of
+//! its attribute map (whose keys are sorted): the diff compares those bytes first and only
+//! builds attribute maps when something differs. `tests/plan_examples.rs` checks it.
 
 use std::collections::BTreeMap;
 
@@ -49,51 +53,51 @@ pub struct ClusterSpec {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct SecurityGroupSpec {
     pub description: String,
-    /// VPC id, or `default`.
-    pub vpc: String,
     /// Inbound rules; outbound is AWS's default (all), which tasks need to pull images and call APIs.
     pub ingress: Vec<IngressRule>,
+    /// VPC id, or `default`.
+    pub vpc: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 pub struct IngressRule {
-    pub protocol: String,
     pub from_port: u16,
-    pub to_port: u16,
+    pub protocol: String,
     /// A CIDR block (`0.0.0.0/0`, `::/0`) or the name of another rnd security group.
     pub source: String,
+    pub to_port: u16,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct LoadBalancerSpec {
-    pub scheme: String,
-    /// Subnet ids, or `[default]`.
-    pub subnets: Vec<String>,
-    pub security_group: String,
     /// Long enough for WebSocket routes when the balancer carries any.
     pub idle_timeout_seconds: u32,
+    pub scheme: String,
+    pub security_group: String,
+    /// Subnet ids, or `[default]`.
+    pub subnets: Vec<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ListenerSpec {
-    pub load_balancer: String,
-    pub port: u16,
-    pub protocol: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub certificate_arn: Option<String>,
     /// `fixed-response:404` for HTTPS (only rules route), `redirect:HTTPS:443` for HTTP.
     pub default_action: String,
+    pub load_balancer: String,
+    pub port: u16,
+    pub protocol: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct IamRoleSpec {
     /// The AWS service allowed to assume the role, e.g. `ecs-tasks.amazonaws.com`.
     pub assumed_by: String,
-    /// AWS managed policies, as the part of the ARN after `:policy/`.
-    pub managed_policies: Vec<String>,
     /// An inline policy document, when the role needs more than the managed policies.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub inline_policy: Option<Value>,
+    /// AWS managed policies, as the part of the ARN after `:policy/`.
+    pub managed_policies: Vec<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -103,10 +107,10 @@ pub struct InstanceProfileSpec {
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct LaunchTemplateSpec {
-    pub instance_type: String,
     /// Public SSM parameter naming the current ECS GPU-optimised AMI; resolved at apply time.
     pub image_id_parameter: String,
     pub instance_profile: String,
+    pub instance_type: String,
     pub security_group: String,
     /// Joins the instance to the cluster (ECS agent configuration).
     pub user_data: String,
@@ -114,11 +118,11 @@ pub struct LaunchTemplateSpec {
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct AutoScalingGroupSpec {
-    pub launch_template: String,
-    pub min_size: u32,
-    pub max_size: u32,
     /// Set by rnd from its placement: exactly the instances the packed tasks need.
     pub desired_capacity: u32,
+    pub launch_template: String,
+    pub max_size: u32,
+    pub min_size: u32,
     pub subnets: Vec<String>,
 }
 
@@ -146,87 +150,87 @@ pub struct LogGroupSpec {
 pub struct TaskDefinitionSpec {
     /// `FARGATE` or `EC2`.
     pub compatibility: String,
-    /// Always `awsvpc`: every service has its own security group.
-    pub network_mode: String,
-    /// Task-level size (Fargate requires one of its valid sizes); `None` on EC2.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub task_cpu: Option<u32>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub task_memory: Option<u32>,
-    pub execution_role: String,
-    pub task_role: String,
     /// The one container; named after the service.
     pub container_name: String,
-    /// `image:version`.
-    pub image: String,
     /// CPU units reserved for the container (the manifest's `cpu`).
     pub cpu: u32,
-    /// Memory reserved for the container in MiB (the manifest's `memory`).
-    pub memory: u32,
+    pub environment: BTreeMap<String, String>,
+    pub execution_role: String,
     pub gpu: u32,
     /// Not an ECS setting: the manifest's `gpu_memory`, kept so placement can be recomputed
     /// from what is deployed.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub gpu_memory: Option<u32>,
+    /// `image:version`.
+    pub image: String,
+    pub log_group: String,
+    pub log_region: String,
+    /// Memory reserved for the container in MiB (the manifest's `memory`).
+    pub memory: u32,
+    /// Always `awsvpc`: every service has its own security group.
+    pub network_mode: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub port: Option<u16>,
-    pub environment: BTreeMap<String, String>,
     /// Env var name → where ECS reads the value (`ssm:/<platform>/<service>/<name>` or
     /// `secretsmanager:<platform>/<service>/<name>`). Never a value.
     pub secrets: BTreeMap<String, String>,
-    pub log_group: String,
-    pub log_region: String,
+    /// Task-level size (Fargate requires one of its valid sizes); `None` on EC2.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub task_cpu: Option<u32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub task_memory: Option<u32>,
+    pub task_role: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct TargetGroupSpec {
-    pub protocol: String,
+    pub deregistration_delay_seconds: u32,
+    pub health_check_matcher: String,
+    pub health_check_path: String,
     /// Fixed: with `ip` targets ECS registers each task at its container port, so this port
     /// never changes and the target group is never replaced for a port change.
     pub port: u16,
-    pub target_type: String,
-    pub vpc: String,
-    pub health_check_path: String,
-    pub health_check_matcher: String,
+    pub protocol: String,
     /// WebSocket routes keep a client on one task.
     pub stickiness: bool,
-    pub deregistration_delay_seconds: u32,
+    pub target_type: String,
+    pub vpc: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ListenerRuleSpec {
-    pub listener: String,
-    /// Stable: assigned once, never renumbered when other services come and go.
-    pub priority: u32,
     /// Host header condition (host routing) …
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub host: Option<String>,
+    pub listener: String,
     /// … or path patterns (path routing).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub path_patterns: Vec<String>,
+    /// Stable: assigned once, never renumbered when other services come and go.
+    pub priority: u32,
     pub target_group: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct EcsServiceSpec {
-    pub cluster: String,
-    /// `family@hash`: the family and the hash of the task definition the service should run.
-    pub task_definition: String,
-    pub desired_count: u32,
+    pub assign_public_ip: bool,
     /// Capacity provider name → weight.
     pub capacity_providers: BTreeMap<String, u32>,
-    pub subnets: Vec<String>,
-    pub security_groups: Vec<String>,
-    pub assign_public_ip: bool,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub target_group: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub listener_rule: Option<String>,
+    pub circuit_breaker_rollback: bool,
+    pub cluster: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub container_port: Option<u16>,
-    pub circuit_breaker_rollback: bool,
-    pub minimum_healthy_percent: u32,
-    pub maximum_percent: u32,
+    pub desired_count: u32,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub health_check_grace_period_seconds: Option<u32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub listener_rule: Option<String>,
+    pub maximum_percent: u32,
+    pub minimum_healthy_percent: u32,
+    pub security_groups: Vec<String>,
+    pub subnets: Vec<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub target_group: Option<String>,
+    /// `family@hash`: the family and the hash of the task definition the service should run.
+    pub task_definition: String,
 }

@@ -47,19 +47,10 @@ impl DesiredState {
         if let Some(service) = service {
             tags.insert(TAG_SERVICE.to_string(), service.to_string());
         }
-        let hash = spec_hash(&spec, &tags);
-        tags.insert(TAG_HASH.to_string(), hash);
-        let attributes = spec.attributes();
-        self.resources.insert(
-            id.clone(),
-            DesiredResource {
-                id,
-                service: service.map(str::to_string),
-                spec,
-                attributes,
-                tags,
-            },
-        );
+        let mut resource = DesiredResource::new(id.clone(), service.map(str::to_string), spec, tags);
+        let hash = spec_hash(&resource.json, &resource.tags);
+        resource.tags.insert(TAG_HASH.to_string(), hash);
+        self.resources.insert(id, resource);
     }
 }
 
