@@ -15,9 +15,9 @@ use aws_sdk_ecs::config::interceptors::BeforeTransmitInterceptorContextRef;
 use aws_sdk_ecs::config::{ConfigBag, Intercept, RuntimeComponents};
 use aws_sdk_ecs::error::BoxError;
 use aws_sdk_ecs::types::{ServiceField, TaskDefinitionField};
-use rnd_aws::{observe, Clients, Event};
+use rnd_aws::{apply, events, observe, ApplyOptions, Clients, Event, OperationResult, ServiceOutcome};
 use rnd_core::plan::diff::Action;
-use rnd_core::plan::observed::{TAG_HASH, TAG_PLATFORM, TAG_SERVICE};
+use rnd_core::plan::observed::{ObservedState, TAG_HASH, TAG_PLATFORM, TAG_SERVICE};
 use rnd_core::plan::resource::ResourceKind;
 use support::*;
 
@@ -321,15 +321,25 @@ async fn first_apply_creates_the_planned_resources_and_planning_again_finds_noth
         .send()
         .await
         .unwrap();
+    assert_eq!(
+        rules
+            .rules()
+            .iter()
+            .filter(|r| r.is_default() != Some(true))
+            .count(),
+        2
+    );
+    let host = format!("web.{platform}.example.com");
     let rule = rules
         .rules()
         .iter()
-        .find(|r| r.is_default() != Some(true))
-        .unwrap();
-    assert_eq!(
-        rule.conditions()[0].host_header_config().unwrap().values(),
-        [format!("web.{platform}.example.com")]
-    );
+        .find(|r| {
+            r.conditions().iter().any(|c| {
+                c.host_header_config()
+                    .is_some_and(|h| h.values() == [host.clone()])
+            })
+        })
+        .expect("a host rule for web");
     assert_eq!(rule.actions()[0].target_group_arn(), tg.target_group_arn());
 
     let logs = clients
@@ -509,4 +519,117 @@ async fn observing_a_platform_that_does_not_exist_finds_nothing() {
     let clients = Clients::new(&config);
     let observed = observe(&clients, "nothing").await.unwrap();
     assert!(observed.resources.is_empty());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_rerun_after_a_crash_adopts_what_the_first_run_created() {
+    let config = tokio::task::spawn_blocking(emulator_config).await.unwrap();
+    let clients = Clients::new(&config);
+    let platform = &unique("crash");
+    let cert = certificate(&config, &format!("{platform}.example.com")).await;
+    let repo = repository(
+        platform,
+        &cert,
+        &[
+            ("web", routed("web", "v1", 8080)),
+            ("jobs", worker("jobs", "v1")),
+            ("vision", gpu("vision", "v1", 9000)),
+        ],
+    );
+    // Both runs work from the same stale snapshot (an empty account), as a run that crashed
+    // before observing its own work would leave the next one: every creation finds its
+    // resource already there.
+    let empty = ObservedState::default();
+    let plan = rnd_core::plan::plan(&repo, &empty).unwrap();
+    for run in 1..=2 {
+        let report = apply(
+            &clients,
+            &plan,
+            &empty,
+            ApplyOptions::default(),
+            events::discard(),
+        )
+        .await
+        .unwrap();
+        assert!(report.succeeded(), "run {run} failed:\n{:#?}", report.failures());
+    }
+    let (observed, remaining) = remaining_changes(&clients, &repo).await;
+    assert_eq!(
+        remaining,
+        Vec::<String>::new(),
+        "nothing duplicated, nothing left to do"
+    );
+    let revisions = observed
+        .resources
+        .iter()
+        .filter(|r| r.kind == ResourceKind::TaskDefinition)
+        .count();
+    assert_eq!(revisions, 3, "one revision per service, none registered twice");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_failed_operation_fails_only_what_depends_on_it() {
+    let config = tokio::task::spawn_blocking(emulator_config).await.unwrap();
+    let clients = Clients::new(&config);
+    let platform = &unique("fail");
+    // A certificate that does not exist: the HTTPS listener cannot be created, so no routed
+    // service can get its rule; the worker does not depend on it.
+    let missing_cert = "arn:aws:acm:us-east-1:123456789012:certificate/00000000-0000-0000-0000-000000000000";
+    let repo = repository(
+        platform,
+        missing_cert,
+        &[("web", routed("web", "v1", 8080)), ("jobs", worker("jobs", "v1"))],
+    );
+    let observed = observe(&clients, platform).await.unwrap();
+    let plan = rnd_core::plan::plan(&repo, &observed).unwrap();
+    let (sender, mut receiver) = tokio::sync::mpsc::unbounded_channel();
+    let report = apply(
+        &clients,
+        &plan,
+        &observed,
+        ApplyOptions::default(),
+        events::channel(sender),
+    )
+    .await
+    .unwrap();
+
+    let https = format!("listener.{platform}-alb-1-https");
+    let result_of = |address: &str| {
+        report
+            .operations
+            .iter()
+            .find(|o| o.address == address)
+            .map(|o| o.result.clone())
+            .unwrap()
+    };
+    assert!(matches!(result_of(&https), OperationResult::Failed(_)));
+    assert!(matches!(
+        result_of(&format!("listener_rule.{platform}-web")),
+        OperationResult::Skipped { .. }
+    ));
+    assert!(matches!(
+        result_of("ecs_service.web"),
+        OperationResult::Skipped { .. }
+    ));
+    assert_eq!(result_of("ecs_service.jobs"), OperationResult::Done);
+    assert_eq!(
+        result_of(&format!("listener.{platform}-alb-1-http")),
+        OperationResult::Done
+    );
+    assert_eq!(report.services["jobs"], ServiceOutcome::Applied);
+    assert!(matches!(&report.services["web"], ServiceOutcome::Failed { errors } if !errors.is_empty()));
+
+    let mut events = Vec::new();
+    while let Ok(e) = receiver.try_recv() {
+        events.push(e);
+    }
+    assert!(events
+        .iter()
+        .any(|e| matches!(e, Event::OperationFailed { address, .. } if *address == https)));
+    assert!(events.contains(&Event::ServiceApplied {
+        service: "jobs".into()
+    }));
+    assert!(events
+        .iter()
+        .any(|e| matches!(e, Event::ServiceFailed { service, .. } if service == "web")));
 }

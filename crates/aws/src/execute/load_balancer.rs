@@ -1,7 +1,5 @@
 //! Application load balancers and their listeners.
 
-use std::time::Duration;
-
 use aws_sdk_elasticloadbalancingv2::types::{
     Action, ActionTypeEnum, Certificate, FixedResponseActionConfig, LoadBalancerAttribute,
     LoadBalancerSchemeEnum, LoadBalancerTypeEnum, ProtocolEnum, RedirectActionConfig,
@@ -12,7 +10,7 @@ use rnd_core::plan::resource::{DesiredResource, ResourceKind};
 use rnd_core::plan::spec::{ListenerSpec, LoadBalancerSpec};
 
 use super::context::Context;
-use crate::{retry, tags, AwsError};
+use crate::{tags, AwsError};
 
 pub(super) async fn ensure(
     ctx: &Context,
@@ -23,7 +21,13 @@ pub(super) async fn ensure(
     let elb = &ctx.clients.elb;
     let subnets = ctx.network.subnet_ids(&spec.subnets)?;
     let group = ctx.require(ResourceKind::SecurityGroup, &spec.security_group)?;
-    let arn = match ctx.known(ResourceKind::LoadBalancer, name) {
+    // Looked up by name before creating: a balancer left by a crashed run is adopted with
+    // whatever settings it has, which the calls below then correct.
+    let existing = match ctx.known(ResourceKind::LoadBalancer, name) {
+        Some(arn) => Some(arn),
+        None => find(ctx, name).await?,
+    };
+    let arn = match existing {
         Some(arn) => {
             elb.set_security_groups()
                 .load_balancer_arn(&arn)
@@ -59,21 +63,12 @@ pub(super) async fn ensure(
                     .map(str::to_string)
                     .ok_or_else(|| AwsError::missing(format!("load_balancer.{name}"), "no ARN returned"))?,
                 Err(e) => {
+                    // Created by a concurrent run between the lookup and now.
                     let err = AwsError::call("CreateLoadBalancer", name, e);
                     if !err.code_is(&["DuplicateLoadBalancerName"]) {
                         return Err(err);
                     }
-                    let arn = elb
-                        .describe_load_balancers()
-                        .names(name)
-                        .send()
-                        .await
-                        .map_err(|e| AwsError::call("DescribeLoadBalancers", name, e))?
-                        .load_balancers()
-                        .first()
-                        .and_then(|lb| lb.load_balancer_arn())
-                        .map(str::to_string)
-                        .ok_or(err)?;
+                    let arn = find(ctx, name).await?.ok_or(err)?;
                     add_tags(ctx, name, &arn, &want.tags).await?;
                     arn
                 }
@@ -93,6 +88,24 @@ pub(super) async fn ensure(
         .await
         .map_err(|e| AwsError::call("ModifyLoadBalancerAttributes", name, e))?;
     Ok(())
+}
+
+async fn find(ctx: &Context, name: &str) -> Result<Option<String>, AwsError> {
+    match ctx.clients.elb.describe_load_balancers().names(name).send().await {
+        Ok(out) => Ok(out
+            .load_balancers()
+            .first()
+            .and_then(|lb| lb.load_balancer_arn())
+            .map(str::to_string)),
+        Err(e) => {
+            let err = AwsError::call("DescribeLoadBalancers", name, e);
+            if err.is_not_found() {
+                Ok(None)
+            } else {
+                Err(err)
+            }
+        }
+    }
 }
 
 pub(super) async fn add_tags(
@@ -201,24 +214,17 @@ pub(super) async fn ensure_listener(
             arn
         }
         None => {
-            // A certificate requested moments ago may not be usable yet.
-            let out = retry::eventually(
-                Duration::from_secs(60),
-                |e| e.code_is(&["CertificateNotFound"]),
-                || async {
-                    elb.create_listener()
-                        .load_balancer_arn(&lb)
-                        .port(i32::from(spec.port))
-                        .protocol(ProtocolEnum::from(spec.protocol.as_str()))
-                        .set_certificates(certificates.clone())
-                        .default_actions(action.clone())
-                        .set_tags(Some(tags::elb(&tags)))
-                        .send()
-                        .await
-                        .map_err(|e| AwsError::call("CreateListener", name, e))
-                },
-            )
-            .await?;
+            let out = elb
+                .create_listener()
+                .load_balancer_arn(&lb)
+                .port(i32::from(spec.port))
+                .protocol(ProtocolEnum::from(spec.protocol.as_str()))
+                .set_certificates(certificates)
+                .default_actions(action)
+                .set_tags(Some(tags::elb(&tags)))
+                .send()
+                .await
+                .map_err(|e| AwsError::call("CreateListener", name, e))?;
             out.listeners()
                 .first()
                 .and_then(|l| l.listener_arn())

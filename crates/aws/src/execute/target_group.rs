@@ -178,16 +178,29 @@ pub(super) async fn ensure_rule(
                 .send()
                 .await
                 .map_err(|e| AwsError::call("ModifyRule", name, e))?;
-            elb.set_rule_priorities()
-                .rule_priorities(
-                    RulePriorityPair::builder()
-                        .rule_arn(&arn)
-                        .priority(spec.priority as i32)
-                        .build(),
-                )
+            // Only a real change: a rule cannot be moved onto the priority it holds.
+            let current = elb
+                .describe_rules()
+                .rule_arns(&arn)
                 .send()
                 .await
-                .map_err(|e| AwsError::call("SetRulePriorities", name, e))?;
+                .map_err(|e| AwsError::call("DescribeRules", name, e))?
+                .rules()
+                .first()
+                .and_then(|r| r.priority())
+                .map(str::to_string);
+            if current.as_deref() != Some(spec.priority.to_string().as_str()) {
+                elb.set_rule_priorities()
+                    .rule_priorities(
+                        RulePriorityPair::builder()
+                            .rule_arn(&arn)
+                            .priority(spec.priority as i32)
+                            .build(),
+                    )
+                    .send()
+                    .await
+                    .map_err(|e| AwsError::call("SetRulePriorities", name, e))?;
+            }
             add_tags(ctx, name, &arn, &tags).await?;
             arn
         }

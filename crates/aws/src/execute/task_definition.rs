@@ -2,7 +2,7 @@
 
 use aws_sdk_ecs::types::{
     Compatibility, ContainerDefinition, KeyValuePair, LogConfiguration, LogDriver, NetworkMode, PortMapping,
-    ResourceRequirement, ResourceType, Secret, TransportProtocol,
+    ResourceRequirement, ResourceType, Secret, TaskDefinitionField, TaskDefinitionStatus, TransportProtocol,
 };
 use rnd_core::plan::observed::{ObservedResource, TAG_HASH};
 use rnd_core::plan::resource::{DesiredResource, ResourceKind};
@@ -32,6 +32,12 @@ pub(super) async fn ensure(
     let key = format!("{family}@{hash}");
     // A revision with this hash already exists (a crashed run registered it): use it.
     if ctx.known(ResourceKind::TaskDefinition, &key).is_some() {
+        return Ok(());
+    }
+    // Registered by a run that crashed before observing it: the family's latest revision
+    // carries this hash.
+    if let Some(arn) = latest_with_hash(ctx, family, &hash).await? {
+        ctx.remember(ResourceKind::TaskDefinition, &key, &arn);
         return Ok(());
     }
     let execution_role = ctx.require(ResourceKind::IamRole, &spec.execution_role)?;
@@ -102,6 +108,41 @@ pub(super) async fn ensure(
         .ok_or_else(|| AwsError::missing(format!("task_definition.{family}"), "no ARN returned"))?;
     ctx.remember(ResourceKind::TaskDefinition, &key, arn);
     Ok(())
+}
+
+async fn latest_with_hash(ctx: &Context, family: &str, hash: &str) -> Result<Option<String>, AwsError> {
+    let out = match ctx
+        .clients
+        .ecs
+        .describe_task_definition()
+        .task_definition(family)
+        .include(TaskDefinitionField::Tags)
+        .send()
+        .await
+    {
+        Ok(out) => out,
+        Err(e) => {
+            let err = AwsError::call("DescribeTaskDefinition", family, e);
+            // A family never registered is not an error here.
+            return if err.code_is(&["ClientException", "NotFound"]) {
+                Ok(None)
+            } else {
+                Err(err)
+            };
+        }
+    };
+    let same = out
+        .tags()
+        .iter()
+        .any(|t| t.key() == Some(TAG_HASH) && t.value() == Some(hash));
+    let active = out
+        .task_definition()
+        .is_some_and(|t| t.status() == Some(&TaskDefinitionStatus::Active));
+    Ok(out
+        .task_definition()
+        .and_then(|t| t.task_definition_arn())
+        .filter(|_| same && active)
+        .map(str::to_string))
 }
 
 pub(super) async fn delete(ctx: &Context, have: &ObservedResource) -> Result<(), AwsError> {
