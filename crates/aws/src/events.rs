@@ -29,10 +29,15 @@ pub enum Event {
         address: String,
         failed_dependency: String,
     },
-    /// Every operation of the service succeeded.
+    /// Every operation of the service succeeded (and it was not waited for).
     ServiceApplied {
         service: String,
     },
+    /// Every operation succeeded and the ECS service reached a steady state.
+    ServiceStable {
+        service: String,
+    },
+    /// An operation failed or was skipped, or the service did not become stable.
     ServiceFailed {
         service: String,
         errors: Vec<String>,

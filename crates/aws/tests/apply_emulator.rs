@@ -633,3 +633,130 @@ async fn a_failed_operation_fails_only_what_depends_on_it() {
         .iter()
         .any(|e| matches!(e, Event::ServiceFailed { service, .. } if service == "web")));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn changed_settings_are_updated_in_place_and_converge() {
+    let config = tokio::task::spawn_blocking(emulator_config).await.unwrap();
+    let clients = Clients::new(&config);
+    let platform = &unique("upd");
+    let cert = certificate(&config, &format!("{platform}.example.com")).await;
+    round(
+        &clients,
+        &repository(
+            platform,
+            &cert,
+            &[
+                ("web", routed("web", "v1", 8080)),
+                ("vision", gpu("vision", "v1", 9000)),
+            ],
+        ),
+    )
+    .await;
+
+    // New port and health check, more replicas of both services.
+    let web = r#"{ "image": "123456789012.dkr.ecr.us-east-1.amazonaws.com/web", "version": "v1", "port": 8081,
+                   "health_check": "/ready", "replicas": 3 }"#;
+    let vision = r#"{ "image": "123456789012.dkr.ecr.us-east-1.amazonaws.com/vision", "version": "v1", "cpu": 4,
+                      "memory": 14336, "gpu": 1, "gpu_memory": 16000, "port": 9000, "replicas": 2 }"#;
+    let changed = repository(
+        platform,
+        &cert,
+        &[("web", web.to_string()), ("vision", vision.to_string())],
+    );
+    let (plan, _, _) = round(&clients, &changed).await;
+    let action_of = |address: &str| {
+        plan.graph
+            .operations()
+            .find(|c| c.address == address)
+            .map(|c| c.action)
+    };
+    assert_eq!(
+        action_of(&format!("security_group.{platform}-web")),
+        Some(Action::Update)
+    );
+    assert_eq!(
+        action_of(&format!("target_group.{platform}-web")),
+        Some(Action::Update)
+    );
+    assert_eq!(action_of("ecs_service.web"), Some(Action::Update));
+
+    let (_, remaining) = remaining_changes(&clients, &changed).await;
+    assert_eq!(remaining, Vec::<String>::new());
+
+    let groups = clients
+        .ec2
+        .describe_security_groups()
+        .filters(
+            aws_sdk_ec2::types::Filter::builder()
+                .name("group-name")
+                .values(format!("{platform}-web"))
+                .build(),
+        )
+        .send()
+        .await
+        .unwrap();
+    let ingress = groups.security_groups()[0].ip_permissions();
+    assert_eq!(ingress.len(), 1, "the old port is closed");
+    assert_eq!(ingress[0].from_port(), Some(8081));
+    let tg = clients
+        .elb
+        .describe_target_groups()
+        .names(format!("{platform}-web"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(tg.target_groups()[0].health_check_path(), Some("/ready"));
+    let service = clients
+        .ecs
+        .describe_services()
+        .cluster(platform.as_str())
+        .services("web")
+        .send()
+        .await
+        .unwrap();
+    let service = &service.services()[0];
+    assert_eq!(service.desired_count(), 3);
+    assert_eq!(service.load_balancers()[0].container_port(), Some(8081));
+}
+
+/// The emulator reports `MOTO_ECS_SERVICE_RUNNING` running tasks and a completed rollout for
+/// every service (`scripts/emulator` starts it so); a failed rollout cannot be shown on the same
+/// server, as that setting is server-wide.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn waiting_for_stability_reports_each_service_stable() {
+    let config = tokio::task::spawn_blocking(emulator_config).await.unwrap();
+    let clients = Clients::new(&config);
+    let platform = &unique("stab");
+    let cert = certificate(&config, &format!("{platform}.example.com")).await;
+    let repo = repository(
+        platform,
+        &cert,
+        &[("web", routed("web", "v1", 8080)), ("jobs", worker("jobs", "v1"))],
+    );
+    let observed = observe(&clients, platform).await.unwrap();
+    let plan = rnd_core::plan::plan(&repo, &observed).unwrap();
+    let options = ApplyOptions {
+        wait_for_stable: Some(std::time::Duration::from_secs(60)),
+        poll_interval: std::time::Duration::from_secs(1),
+        ..ApplyOptions::default()
+    };
+    let (sender, mut receiver) = tokio::sync::mpsc::unbounded_channel();
+    let report = apply(&clients, &plan, &observed, options, events::channel(sender))
+        .await
+        .unwrap();
+    assert!(
+        report.succeeded(),
+        "{:#?}\n(the emulator must run with MOTO_ECS_SERVICE_RUNNING set, as scripts/emulator does)",
+        report.services
+    );
+    assert_eq!(report.services["web"], ServiceOutcome::Stable);
+    assert_eq!(report.services["jobs"], ServiceOutcome::Stable);
+    let mut stable = Vec::new();
+    while let Ok(e) = receiver.try_recv() {
+        if let Event::ServiceStable { service } = e {
+            stable.push(service);
+        }
+    }
+    stable.sort();
+    assert_eq!(stable, ["jobs", "web"]);
+}

@@ -15,6 +15,7 @@ mod load_balancer;
 mod log_group;
 mod report;
 mod security_group;
+mod stability;
 mod target_group;
 mod task_definition;
 
@@ -42,6 +43,11 @@ pub struct ApplyOptions {
     pub concurrency: usize,
     /// One operation, its own retries for eventual consistency included.
     pub operation_timeout: Duration,
+    /// Wait at most this long, after the operations, for the services created or updated to
+    /// reach a steady state; `None` returns as soon as AWS accepted every change.
+    pub wait_for_stable: Option<Duration>,
+    /// Time between two looks at the services while waiting.
+    pub poll_interval: Duration,
 }
 
 impl Default for ApplyOptions {
@@ -49,6 +55,8 @@ impl Default for ApplyOptions {
         ApplyOptions {
             concurrency: 10,
             operation_timeout: Duration::from_secs(15 * 60),
+            wait_for_stable: None,
+            poll_interval: Duration::from_secs(15),
         }
     }
 }
@@ -159,10 +167,37 @@ pub async fn apply(
             }
         }
     }
-    let report = ApplyReport::new(&changes, results);
+    let mut report = ApplyReport::new(&changes, results);
+    if let Some(timeout) = options.wait_for_stable {
+        let waiting: BTreeMap<String, String> = changes
+            .iter()
+            .zip(&report.operations)
+            .filter(|(c, o)| {
+                c.id.kind == ResourceKind::EcsService
+                    && c.action != Action::Delete
+                    && o.result == OperationResult::Done
+            })
+            .filter_map(|(c, _)| match c.desired.as_ref().map(|d| &d.spec) {
+                Some(Spec::EcsService(spec)) => Some((c.id.name.clone(), spec.cluster.clone())),
+                _ => None,
+            })
+            .collect();
+        let names: BTreeMap<String, Option<String>> = changes
+            .iter()
+            .filter(|c| c.id.kind == ResourceKind::EcsService)
+            .map(|c| (c.id.name.clone(), c.service.clone()))
+            .collect();
+        for (ecs_name, state) in stability::wait(&ctx, waiting, timeout, options.poll_interval).await {
+            let service = names.get(&ecs_name).cloned().flatten().unwrap_or(ecs_name);
+            report.set_stability(&service, state);
+        }
+    }
     for (service, outcome) in &report.services {
         match outcome {
             ServiceOutcome::Applied => events(Event::ServiceApplied {
+                service: service.clone(),
+            }),
+            ServiceOutcome::Stable => events(Event::ServiceStable {
                 service: service.clone(),
             }),
             ServiceOutcome::Failed { errors } => events(Event::ServiceFailed {

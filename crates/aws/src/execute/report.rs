@@ -26,8 +26,13 @@ pub struct OperationOutcome {
 /// What happened to one service's operations, together.
 #[derive(Debug, Clone, PartialEq)]
 pub enum ServiceOutcome {
+    /// Every operation succeeded (not waited for, or nothing to wait for).
     Applied,
-    Failed { errors: Vec<String> },
+    /// Every operation succeeded and the ECS service reached a steady state.
+    Stable,
+    Failed {
+        errors: Vec<String>,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -78,9 +83,25 @@ impl ApplyReport {
         ApplyReport { operations, services }
     }
 
-    /// Every operation succeeded.
+    pub(super) fn set_stability(&mut self, service: &str, state: super::stability::Stability) {
+        let outcome = match state {
+            super::stability::Stability::Stable => ServiceOutcome::Stable,
+            super::stability::Stability::Failed(reason) => ServiceOutcome::Failed {
+                errors: vec![format!("ecs_service.{service}: {reason}")],
+            },
+        };
+        if self.services.get(service) == Some(&ServiceOutcome::Applied) {
+            self.services.insert(service.to_string(), outcome);
+        }
+    }
+
+    /// Every operation succeeded, and no service failed to become stable.
     pub fn succeeded(&self) -> bool {
         self.operations.iter().all(|o| o.result == OperationResult::Done)
+            && !self
+                .services
+                .values()
+                .any(|s| matches!(s, ServiceOutcome::Failed { .. }))
     }
 
     pub fn count(&self, matches: impl Fn(&OperationResult) -> bool) -> usize {
