@@ -49,15 +49,16 @@ impl Clients {
     /// Configuration from the standard places (environment, profile, instance role), with
     /// rnd's retry and timeout settings.
     pub async fn from_env(options: ClientOptions) -> Self {
-        let config = aws_config::defaults(BehaviorVersion::latest())
-            .retry_config(retry_config(&options))
-            .timeout_config(timeout_config(&options))
-            .load()
-            .await;
-        Clients::new(&config)
+        let config = aws_config::defaults(BehaviorVersion::latest()).load().await;
+        Clients::with_options(&config, options)
     }
 
-    /// Clients for an already loaded configuration (tests pass the emulator's endpoint here).
+    /// Clients for a loaded configuration, with rnd's retry and timeout settings.
+    pub fn with_options(config: &SdkConfig, options: ClientOptions) -> Self {
+        Clients::new(&configured(config, &options))
+    }
+
+    /// Clients for an already loaded configuration, its retry and timeout settings as they are.
     pub fn new(config: &SdkConfig) -> Self {
         Clients {
             ecs: aws_sdk_ecs::Client::new(config),
@@ -71,14 +72,23 @@ impl Clients {
     }
 }
 
-pub fn retry_config(options: &ClientOptions) -> RetryConfig {
+/// `config` with rnd's retry and timeout settings.
+pub fn configured(config: &SdkConfig, options: &ClientOptions) -> SdkConfig {
+    config
+        .to_builder()
+        .retry_config(retry_config(options))
+        .timeout_config(timeout_config(options))
+        .build()
+}
+
+fn retry_config(options: &ClientOptions) -> RetryConfig {
     RetryConfig::standard()
         .with_max_attempts(options.max_attempts)
         .with_initial_backoff(options.initial_backoff)
         .with_max_backoff(options.max_backoff)
 }
 
-pub fn timeout_config(options: &ClientOptions) -> TimeoutConfig {
+fn timeout_config(options: &ClientOptions) -> TimeoutConfig {
     TimeoutConfig::builder()
         .operation_timeout(options.call_timeout)
         .operation_attempt_timeout(options.attempt_timeout)

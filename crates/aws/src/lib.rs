@@ -13,7 +13,7 @@ pub mod observe;
 mod retry;
 mod tags;
 
-pub use clients::{ClientOptions, Clients};
+pub use clients::{configured, ClientOptions, Clients};
 pub use error::AwsError;
 pub use events::{Event, EventSink};
 pub use execute::{apply, ApplyOptions, ApplyReport, OperationOutcome, OperationResult, ServiceOutcome};
