@@ -760,3 +760,82 @@ async fn waiting_for_stability_reports_each_service_stable() {
     stable.sort();
     assert_eq!(stable, ["jobs", "web"]);
 }
+
+/// The emulator launches no instances for auto-scaling groups and runs no service tasks; the
+/// test registers an instance and starts a task by hand, as the ECS agent and scheduler would.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn observe_reports_gpu_instances_and_their_tasks() {
+    let config = tokio::task::spawn_blocking(emulator_config).await.unwrap();
+    let clients = Clients::new(&config);
+    let platform = &unique("gpus");
+    let cert = certificate(&config, &format!("{platform}.example.com")).await;
+    let repo = repository(platform, &cert, &[("vision", gpu("vision", "v1", 9000))]);
+    let (plan, _, _) = round(&clients, &repo).await;
+    let instance_type = plan.capacity.instances[0].instance_type.clone();
+
+    let instance = clients
+        .ec2
+        .run_instances()
+        .image_id("ami-12c6146b")
+        .instance_type(aws_sdk_ec2::types::InstanceType::from(instance_type.as_str()))
+        .min_count(1)
+        .max_count(1)
+        .send()
+        .await
+        .unwrap();
+    let instance_id = instance.instances()[0].instance_id().unwrap();
+    let document = serde_json::json!({ "instanceId": instance_id, "instanceType": instance_type });
+    clients
+        .ecs
+        .register_container_instance()
+        .cluster(platform.as_str())
+        .instance_identity_document(document.to_string())
+        .send()
+        .await
+        .unwrap();
+    // The emulator gives registered instances less memory than the type has: a small task
+    // stands in for the service's (the service a task belongs to is its group).
+    clients
+        .ecs
+        .register_task_definition()
+        .family(format!("probe-{platform}"))
+        .container_definitions(
+            aws_sdk_ecs::types::ContainerDefinition::builder()
+                .name("probe")
+                .image("probe")
+                .memory(128)
+                .cpu(128)
+                .build(),
+        )
+        .send()
+        .await
+        .unwrap();
+    let task = clients
+        .ecs
+        .run_task()
+        .cluster(platform.as_str())
+        .task_definition(format!("probe-{platform}"))
+        .group("service:vision")
+        .launch_type(aws_sdk_ecs::types::LaunchType::Ec2)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(task.tasks().len(), 1, "{:?}", task.failures());
+
+    let (observed, remaining) = remaining_changes(&clients, &repo).await;
+    assert_eq!(
+        observed.gpu_instances,
+        [rnd_core::placement::PreviousInstance {
+            instance_type,
+            tasks: vec![rnd_core::placement::TaskRef {
+                service: "vision".into(),
+                replica: 0
+            }],
+        }]
+    );
+    assert_eq!(
+        remaining,
+        Vec::<String>::new(),
+        "the running task stays where it is"
+    );
+}

@@ -7,6 +7,7 @@ use aws_sdk_ecs::types::{
     AssignPublicIp, CapacityProviderField, ClusterField, ManagedScalingStatus, ManagedTerminationProtection,
     ServiceField,
 };
+use rnd_core::placement::PreviousInstance;
 use rnd_core::plan::observed::{ObservedResource, TAG_HASH};
 use rnd_core::plan::resource::ResourceKind;
 use serde_json::{Map, Value};
@@ -19,11 +20,12 @@ use crate::{AwsError, Clients};
 const CLUSTER_BATCH: usize = 100;
 const SERVICE_BATCH: usize = 10;
 
+/// The platform's ECS resources, and the GPU instances with the tasks on each.
 pub(super) async fn observe(
     clients: &Clients,
     platform: &str,
     lookup: &Lookup,
-) -> Result<Vec<ObservedResource>, AwsError> {
+) -> Result<(Vec<ObservedResource>, Vec<PreviousInstance>), AwsError> {
     let (clusters, definitions) = tokio::try_join!(
         clusters(clients, platform),
         super::task_definitions::task_definitions(clients, platform)
@@ -34,6 +36,7 @@ pub(super) async fn observe(
         .filter_map(|d| Some((d.arn.clone()?, format!("{}@{}", d.name, d.tags.get(TAG_HASH)?))))
         .collect();
     let mut found = Vec::new();
+    let mut instances = Vec::new();
     for (cluster, attached) in &clusters {
         let providers: Vec<String> = attached
             .attributes
@@ -41,19 +44,21 @@ pub(super) async fn observe(
             .and_then(Value::as_array)
             .map(|a| a.iter().filter_map(|p| p.as_str().map(str::to_string)).collect())
             .unwrap_or_default();
-        let (cps, services) = tokio::try_join!(
+        let (cps, services, gpus) = tokio::try_join!(
             capacity_providers(clients, platform, &providers),
-            services(clients, platform, &cluster.name, &hashes, lookup)
+            services(clients, platform, &cluster.name, &hashes, lookup),
+            super::gpu_instances::gpu_instances(clients, &cluster.name)
         )?;
         found.extend(cps);
         found.extend(services);
+        instances.extend(gpus);
     }
     for (cluster, attached) in clusters {
         found.push(cluster);
         found.push(attached);
     }
     found.extend(definitions);
-    Ok(found)
+    Ok((found, instances))
 }
 
 /// Each of the platform's clusters, and its capacity providers as a resource of their own.

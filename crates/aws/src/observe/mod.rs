@@ -11,6 +11,7 @@ mod autoscaling;
 mod ec2;
 mod ecs;
 mod elb;
+mod gpu_instances;
 mod iam;
 /// IAM naming shared with the executor.
 pub(crate) mod iam_names {
@@ -72,6 +73,7 @@ pub async fn observe(clients: &Clients, platform: &str) -> Result<ObservedState,
         logs::log_groups(clients, platform),
         ecs::observe(clients, platform, lookup),
     )?;
+    let (ecs, gpu_instances) = ecs;
     let mut resources: Vec<ObservedResource> = [groups, elb, iam, templates, scaling, logs, ecs]
         .into_iter()
         .flatten()
@@ -80,7 +82,7 @@ pub async fn observe(clients: &Clients, platform: &str) -> Result<ObservedState,
     resources.sort_by(|a, b| (a.kind, &a.name, a.revision).cmp(&(b.kind, &b.name, b.revision)));
     Ok(ObservedState {
         resources,
-        gpu_instances: Vec::new(),
+        gpu_instances,
     })
 }
 
