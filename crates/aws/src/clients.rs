@@ -1,0 +1,97 @@
+//! One SDK client per AWS service rnd uses, built from one shared configuration.
+
+use std::time::Duration;
+
+use aws_config::retry::RetryConfig;
+use aws_config::timeout::TimeoutConfig;
+use aws_config::{BehaviorVersion, SdkConfig};
+
+/// How the SDK retries and times out each call.
+#[derive(Debug, Clone, Copy)]
+pub struct ClientOptions {
+    /// Attempts per call, the first included. Throttling, 5xx and transient network errors are
+    /// retried by the SDK's standard strategy (exponential backoff with full jitter).
+    pub max_attempts: u32,
+    pub initial_backoff: Duration,
+    pub max_backoff: Duration,
+    /// One call, retries included.
+    pub call_timeout: Duration,
+    /// One attempt of one call.
+    pub attempt_timeout: Duration,
+}
+
+impl Default for ClientOptions {
+    fn default() -> Self {
+        ClientOptions {
+            // Many parallel operations share one account's API rate: be patient with throttling.
+            max_attempts: 8,
+            initial_backoff: Duration::from_millis(200),
+            max_backoff: Duration::from_secs(20),
+            call_timeout: Duration::from_secs(120),
+            attempt_timeout: Duration::from_secs(30),
+        }
+    }
+}
+
+/// The SDK clients, cheap to clone (each is an `Arc` inside).
+#[derive(Debug, Clone)]
+pub struct Clients {
+    pub ecs: aws_sdk_ecs::Client,
+    pub ec2: aws_sdk_ec2::Client,
+    pub elb: aws_sdk_elasticloadbalancingv2::Client,
+    pub autoscaling: aws_sdk_autoscaling::Client,
+    pub iam: aws_sdk_iam::Client,
+    pub logs: aws_sdk_cloudwatchlogs::Client,
+    pub ssm: aws_sdk_ssm::Client,
+}
+
+impl Clients {
+    /// Configuration from the standard places (environment, profile, instance role), with
+    /// rnd's retry and timeout settings.
+    pub async fn from_env(options: ClientOptions) -> Self {
+        let config = aws_config::defaults(BehaviorVersion::latest()).load().await;
+        Clients::with_options(&config, options)
+    }
+
+    /// Clients for a loaded configuration, with rnd's retry and timeout settings.
+    pub fn with_options(config: &SdkConfig, options: ClientOptions) -> Self {
+        Clients::new(&configured(config, &options))
+    }
+
+    /// Clients for an already loaded configuration, its retry and timeout settings as they are.
+    pub fn new(config: &SdkConfig) -> Self {
+        Clients {
+            ecs: aws_sdk_ecs::Client::new(config),
+            ec2: aws_sdk_ec2::Client::new(config),
+            elb: aws_sdk_elasticloadbalancingv2::Client::new(config),
+            autoscaling: aws_sdk_autoscaling::Client::new(config),
+            iam: aws_sdk_iam::Client::new(config),
+            logs: aws_sdk_cloudwatchlogs::Client::new(config),
+            ssm: aws_sdk_ssm::Client::new(config),
+        }
+    }
+}
+
+/// `config` with rnd's retry and timeout settings.
+pub fn configured(config: &SdkConfig, options: &ClientOptions) -> SdkConfig {
+    config
+        .to_builder()
+        .retry_config(retry_config(options))
+        .timeout_config(timeout_config(options))
+        .build()
+}
+
+fn retry_config(options: &ClientOptions) -> RetryConfig {
+    RetryConfig::standard()
+        .with_max_attempts(options.max_attempts)
+        .with_initial_backoff(options.initial_backoff)
+        .with_max_backoff(options.max_backoff)
+}
+
+fn timeout_config(options: &ClientOptions) -> TimeoutConfig {
+    TimeoutConfig::builder()
+        .operation_timeout(options.call_timeout)
+        .operation_attempt_timeout(options.attempt_timeout)
+        .connect_timeout(Duration::from_secs(10))
+        .build()
+}

@@ -1,0 +1,98 @@
+//! Auto-scaling groups of GPU instances, sized by rnd's placement.
+
+use aws_sdk_autoscaling::types::LaunchTemplateSpecification;
+use rnd_core::plan::observed::ObservedResource;
+use rnd_core::plan::resource::{DesiredResource, ResourceKind};
+use rnd_core::plan::spec::AutoScalingGroupSpec;
+
+use super::context::Context;
+use crate::{tags, AwsError};
+
+pub(super) async fn ensure(
+    ctx: &Context,
+    want: &DesiredResource,
+    spec: &AutoScalingGroupSpec,
+) -> Result<(), AwsError> {
+    let name = &want.id.name;
+    let asg = &ctx.clients.autoscaling;
+    ctx.require(ResourceKind::LaunchTemplate, &spec.launch_template)?;
+    let template = LaunchTemplateSpecification::builder()
+        .launch_template_name(&spec.launch_template)
+        .version("$Default")
+        .build();
+    let subnets = ctx.network.subnet_ids(&spec.subnets)?.join(",");
+    let exists = find(ctx, name).await?.is_some();
+    if exists {
+        asg.update_auto_scaling_group()
+            .auto_scaling_group_name(name)
+            .launch_template(template)
+            .min_size(spec.min_size as i32)
+            .max_size(spec.max_size as i32)
+            .desired_capacity(spec.desired_capacity as i32)
+            .vpc_zone_identifier(&subnets)
+            .send()
+            .await
+            .map_err(|e| AwsError::call("UpdateAutoScalingGroup", name, e))?;
+        asg.create_or_update_tags()
+            .set_tags(Some(tags::autoscaling(name, &want.tags)))
+            .send()
+            .await
+            .map_err(|e| AwsError::call("CreateOrUpdateTags", name, e))?;
+    } else {
+        asg.create_auto_scaling_group()
+            .auto_scaling_group_name(name)
+            .launch_template(template)
+            .min_size(spec.min_size as i32)
+            .max_size(spec.max_size as i32)
+            .desired_capacity(spec.desired_capacity as i32)
+            .vpc_zone_identifier(&subnets)
+            .set_tags(Some(tags::autoscaling(name, &want.tags)))
+            .send()
+            .await
+            .map_err(|e| AwsError::call("CreateAutoScalingGroup", name, e))?;
+    }
+    let arn = find(ctx, name)
+        .await?
+        .ok_or_else(|| AwsError::missing(format!("auto_scaling_group.{name}"), "created but not found"))?;
+    ctx.remember(ResourceKind::AutoScalingGroup, name, &arn);
+    Ok(())
+}
+
+/// The group's ARN, if it exists.
+async fn find(ctx: &Context, name: &str) -> Result<Option<String>, AwsError> {
+    let out = ctx
+        .clients
+        .autoscaling
+        .describe_auto_scaling_groups()
+        .auto_scaling_group_names(name)
+        .send()
+        .await
+        .map_err(|e| AwsError::call("DescribeAutoScalingGroups", name, e))?;
+    Ok(out
+        .auto_scaling_groups()
+        .first()
+        .map(|g| g.auto_scaling_group_arn().unwrap_or(name).to_string()))
+}
+
+pub(super) async fn delete(ctx: &Context, have: &ObservedResource) -> Result<(), AwsError> {
+    // Force: instances still in the group are terminated with it.
+    let result = ctx
+        .clients
+        .autoscaling
+        .delete_auto_scaling_group()
+        .auto_scaling_group_name(&have.name)
+        .force_delete(true)
+        .send()
+        .await;
+    ctx.forget(ResourceKind::AutoScalingGroup, &have.name);
+    match result {
+        Ok(_) => Ok(()),
+        Err(e) => {
+            let err = AwsError::call("DeleteAutoScalingGroup", &have.name, e);
+            if err.code_is(&["ValidationError"]) && err.to_string().contains("not found") {
+                return Ok(());
+            }
+            super::gone(err)
+        }
+    }
+}

@@ -1,0 +1,266 @@
+//! Target groups and the listener rules that route to them.
+
+use std::time::Duration;
+
+use aws_sdk_elasticloadbalancingv2::types::{
+    Action, ActionTypeEnum, HostHeaderConditionConfig, Matcher, PathPatternConditionConfig, ProtocolEnum,
+    RuleCondition, RulePriorityPair, TargetGroupAttribute, TargetTypeEnum,
+};
+use rnd_core::plan::observed::ObservedResource;
+use rnd_core::plan::resource::{DesiredResource, ResourceKind};
+use rnd_core::plan::spec::{ListenerRuleSpec, TargetGroupSpec};
+
+use super::context::Context;
+use super::load_balancer::add_tags;
+use crate::{retry, tags, AwsError};
+
+pub(super) async fn ensure(
+    ctx: &Context,
+    want: &DesiredResource,
+    spec: &TargetGroupSpec,
+) -> Result<(), AwsError> {
+    let name = &want.id.name;
+    let elb = &ctx.clients.elb;
+    let matcher = Matcher::builder().http_code(&spec.health_check_matcher).build();
+    let arn = match ctx.known(ResourceKind::TargetGroup, name) {
+        Some(arn) => {
+            elb.modify_target_group()
+                .target_group_arn(&arn)
+                .health_check_path(&spec.health_check_path)
+                .matcher(matcher)
+                .send()
+                .await
+                .map_err(|e| AwsError::call("ModifyTargetGroup", name, e))?;
+            add_tags(ctx, name, &arn, &want.tags).await?;
+            arn
+        }
+        None => {
+            let created = elb
+                .create_target_group()
+                .name(name)
+                .protocol(ProtocolEnum::from(spec.protocol.as_str()))
+                .port(i32::from(spec.port))
+                .target_type(TargetTypeEnum::from(spec.target_type.as_str()))
+                .vpc_id(ctx.network.vpc_id(&spec.vpc)?)
+                .health_check_path(&spec.health_check_path)
+                .matcher(matcher.clone())
+                .set_tags(Some(tags::elb(&want.tags)))
+                .send()
+                .await;
+            match created {
+                Ok(out) => out
+                    .target_groups()
+                    .first()
+                    .and_then(|g| g.target_group_arn())
+                    .map(str::to_string)
+                    .ok_or_else(|| AwsError::missing(format!("target_group.{name}"), "no ARN returned"))?,
+                Err(e) => {
+                    let err = AwsError::call("CreateTargetGroup", name, e);
+                    if !err.code_is(&["DuplicateTargetGroupName"]) {
+                        return Err(err);
+                    }
+                    let arn = elb
+                        .describe_target_groups()
+                        .names(name)
+                        .send()
+                        .await
+                        .map_err(|e| AwsError::call("DescribeTargetGroups", name, e))?
+                        .target_groups()
+                        .first()
+                        .and_then(|g| g.target_group_arn())
+                        .map(str::to_string)
+                        .ok_or(err)?;
+                    elb.modify_target_group()
+                        .target_group_arn(&arn)
+                        .health_check_path(&spec.health_check_path)
+                        .matcher(matcher)
+                        .send()
+                        .await
+                        .map_err(|e| AwsError::call("ModifyTargetGroup", name, e))?;
+                    add_tags(ctx, name, &arn, &want.tags).await?;
+                    arn
+                }
+            }
+        }
+    };
+    ctx.remember(ResourceKind::TargetGroup, name, &arn);
+    let attribute = |key: &str, value: String| TargetGroupAttribute::builder().key(key).value(value).build();
+    elb.modify_target_group_attributes()
+        .target_group_arn(&arn)
+        .attributes(attribute("stickiness.enabled", spec.stickiness.to_string()))
+        .attributes(attribute("stickiness.type", "lb_cookie".into()))
+        .attributes(attribute(
+            "deregistration_delay.timeout_seconds",
+            spec.deregistration_delay_seconds.to_string(),
+        ))
+        .send()
+        .await
+        .map_err(|e| AwsError::call("ModifyTargetGroupAttributes", name, e))?;
+    Ok(())
+}
+
+pub(super) async fn delete(ctx: &Context, have: &ObservedResource) -> Result<(), AwsError> {
+    let Some(arn) = have.arn.clone() else {
+        return Ok(());
+    };
+    // A service being deleted may hold the group for a little while.
+    let result = retry::eventually(
+        Duration::from_secs(300),
+        |e| e.code_is(&["ResourceInUse"]),
+        || async {
+            ctx.clients
+                .elb
+                .delete_target_group()
+                .target_group_arn(&arn)
+                .send()
+                .await
+                .map_err(|e| AwsError::call("DeleteTargetGroup", &have.name, e))
+        },
+    )
+    .await;
+    ctx.forget(ResourceKind::TargetGroup, &have.name);
+    match result {
+        Ok(_) => Ok(()),
+        Err(err) => super::gone(err),
+    }
+}
+
+fn rule_parts(ctx: &Context, spec: &ListenerRuleSpec) -> Result<(Vec<RuleCondition>, Action), AwsError> {
+    let mut conditions = Vec::new();
+    if let Some(host) = &spec.host {
+        conditions.push(
+            RuleCondition::builder()
+                .field("host-header")
+                .host_header_config(HostHeaderConditionConfig::builder().values(host).build())
+                .build(),
+        );
+    }
+    if !spec.path_patterns.is_empty() {
+        conditions.push(
+            RuleCondition::builder()
+                .field("path-pattern")
+                .path_pattern_config(
+                    PathPatternConditionConfig::builder()
+                        .set_values(Some(spec.path_patterns.clone()))
+                        .build(),
+                )
+                .build(),
+        );
+    }
+    let target = ctx.require(ResourceKind::TargetGroup, &spec.target_group)?;
+    let action = Action::builder()
+        .r#type(ActionTypeEnum::Forward)
+        .target_group_arn(target)
+        .build();
+    Ok((conditions, action))
+}
+
+pub(super) async fn ensure_rule(
+    ctx: &Context,
+    want: &DesiredResource,
+    spec: &ListenerRuleSpec,
+) -> Result<(), AwsError> {
+    let name = &want.id.name;
+    let elb = &ctx.clients.elb;
+    let listener = ctx.require(ResourceKind::Listener, &spec.listener)?;
+    let tags = tags::with_name(&want.tags, name);
+    let (conditions, action) = rule_parts(ctx, spec)?;
+    let existing = match ctx.known(ResourceKind::ListenerRule, name) {
+        Some(arn) => Some(arn),
+        None => adoptable_rule(ctx, name, &listener, spec.priority, &action).await?,
+    };
+    let arn = match existing {
+        Some(arn) => {
+            elb.modify_rule()
+                .rule_arn(&arn)
+                .set_conditions(Some(conditions))
+                .actions(action)
+                .send()
+                .await
+                .map_err(|e| AwsError::call("ModifyRule", name, e))?;
+            // Only a real change: a rule cannot be moved onto the priority it holds.
+            let current = elb
+                .describe_rules()
+                .rule_arns(&arn)
+                .send()
+                .await
+                .map_err(|e| AwsError::call("DescribeRules", name, e))?
+                .rules()
+                .first()
+                .and_then(|r| r.priority())
+                .map(str::to_string);
+            if current.as_deref() != Some(spec.priority.to_string().as_str()) {
+                elb.set_rule_priorities()
+                    .rule_priorities(
+                        RulePriorityPair::builder()
+                            .rule_arn(&arn)
+                            .priority(spec.priority as i32)
+                            .build(),
+                    )
+                    .send()
+                    .await
+                    .map_err(|e| AwsError::call("SetRulePriorities", name, e))?;
+            }
+            add_tags(ctx, name, &arn, &tags).await?;
+            arn
+        }
+        None => elb
+            .create_rule()
+            .listener_arn(&listener)
+            .priority(spec.priority as i32)
+            .set_conditions(Some(conditions))
+            .actions(action)
+            .set_tags(Some(tags::elb(&tags)))
+            .send()
+            .await
+            .map_err(|e| AwsError::call("CreateRule", name, e))?
+            .rules()
+            .first()
+            .and_then(|r| r.rule_arn())
+            .map(str::to_string)
+            .ok_or_else(|| AwsError::missing(format!("listener_rule.{name}"), "no ARN returned"))?,
+    };
+    ctx.remember(ResourceKind::ListenerRule, name, &arn);
+    Ok(())
+}
+
+/// A rule left by a crashed run: at our priority and forwarding to our target group.
+async fn adoptable_rule(
+    ctx: &Context,
+    name: &str,
+    listener: &str,
+    priority: u32,
+    action: &Action,
+) -> Result<Option<String>, AwsError> {
+    let out = ctx
+        .clients
+        .elb
+        .describe_rules()
+        .listener_arn(listener)
+        .send()
+        .await
+        .map_err(|e| AwsError::call("DescribeRules", name, e))?;
+    Ok(out
+        .rules()
+        .iter()
+        .find(|r| {
+            r.priority() == Some(priority.to_string().as_str())
+                && r.actions()
+                    .iter()
+                    .any(|a| a.target_group_arn() == action.target_group_arn())
+        })
+        .and_then(|r| r.rule_arn())
+        .map(str::to_string))
+}
+
+pub(super) async fn delete_rule(ctx: &Context, have: &ObservedResource) -> Result<(), AwsError> {
+    let Some(arn) = have.arn.clone() else {
+        return Ok(());
+    };
+    let result = ctx.clients.elb.delete_rule().rule_arn(&arn).send().await;
+    ctx.forget(ResourceKind::ListenerRule, &have.name);
+    match result {
+        Ok(_) => Ok(()),
+        Err(e) => super::gone(AwsError::call("DeleteRule", &have.name, e)),
+    }
+}

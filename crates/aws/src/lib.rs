@@ -1,0 +1,20 @@
+//! AWS edge of rnd: observe a platform's tagged resources, and carry out plans.
+//!
+//! Everything here talks to AWS through the official SDK, configured the standard way
+//! (environment, profiles, `AWS_ENDPOINT_URL`), so the same code runs against AWS and against
+//! an emulator. Decisions are the core's; this crate only reads and acts.
+
+mod clients;
+mod error;
+pub mod events;
+pub mod execute;
+mod network;
+pub mod observe;
+mod retry;
+mod tags;
+
+pub use clients::{configured, ClientOptions, Clients};
+pub use error::AwsError;
+pub use events::{Event, EventSink};
+pub use execute::{apply, ApplyOptions, ApplyReport, OperationOutcome, OperationResult, ServiceOutcome};
+pub use observe::observe;

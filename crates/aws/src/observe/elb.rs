@@ -1,0 +1,356 @@
+//! Load balancers, listeners, target groups and listener rules (ELBv2).
+//!
+//! ELBv2 lists without tags; tags come from `DescribeTags`, 20 ARNs per call. Listeners and
+//! rules have no name in AWS: rnd keeps its name in their `Name` tag.
+
+use std::collections::BTreeMap;
+
+use aws_sdk_elasticloadbalancingv2::types::{Action, ActionTypeEnum};
+use rnd_core::plan::observed::ObservedResource;
+use rnd_core::plan::resource::ResourceKind;
+use serde_json::Value;
+
+use super::{is_ours, resource, set, Lookup};
+use crate::tags::{self, Tags, NAME};
+use crate::{AwsError, Clients};
+
+/// `DescribeTags` accepts at most 20 resources per call.
+const TAG_BATCH: usize = 20;
+
+pub(super) async fn observe(
+    clients: &Clients,
+    platform: &str,
+    lookup: &Lookup,
+) -> Result<Vec<ObservedResource>, AwsError> {
+    let (balancers, target_groups) = tokio::try_join!(
+        load_balancers(clients, platform, lookup),
+        target_groups(clients, platform, lookup)
+    )?;
+    let mut listeners = Vec::new();
+    for lb in &balancers {
+        if let Some(arn) = &lb.arn {
+            listeners.extend(listeners_of(clients, platform, &lb.name, arn).await?);
+        }
+    }
+    let mut rules = Vec::new();
+    for listener in listeners
+        .iter()
+        .filter(|l| l.attributes.get("protocol") == Some(&"HTTPS".into()))
+    {
+        if let Some(arn) = &listener.arn {
+            rules.extend(rules_of(clients, platform, &listener.name, arn).await?);
+        }
+    }
+    Ok([balancers, target_groups, listeners, rules].concat())
+}
+
+async fn tags_of(clients: &Clients, arns: &[String]) -> Result<BTreeMap<String, Tags>, AwsError> {
+    let mut all = BTreeMap::new();
+    for batch in arns.chunks(TAG_BATCH) {
+        let out = clients
+            .elb
+            .describe_tags()
+            .set_resource_arns(Some(batch.to_vec()))
+            .send()
+            .await
+            .map_err(|e| AwsError::call("DescribeTags", batch.join(","), e))?;
+        for d in out.tag_descriptions() {
+            if let Some(arn) = d.resource_arn() {
+                all.insert(arn.to_string(), tags::from_elb(d.tags()));
+            }
+        }
+    }
+    Ok(all)
+}
+
+async fn load_balancers(
+    clients: &Clients,
+    platform: &str,
+    lookup: &Lookup,
+) -> Result<Vec<ObservedResource>, AwsError> {
+    let mut found = Vec::new();
+    let mut pages = clients.elb.describe_load_balancers().into_paginator().send();
+    while let Some(page) = pages.next().await {
+        let page = page.map_err(|e| AwsError::call("DescribeLoadBalancers", platform, e))?;
+        found.extend(page.load_balancers().iter().cloned());
+    }
+    let arns: Vec<String> = found
+        .iter()
+        .filter_map(|lb| lb.load_balancer_arn().map(str::to_string))
+        .collect();
+    let tags = tags_of(clients, &arns).await?;
+    let ours: Vec<_> = found
+        .into_iter()
+        .filter_map(|lb| {
+            let arn = lb.load_balancer_arn()?.to_string();
+            let t = tags.get(&arn)?.clone();
+            is_ours(&t, platform).then_some((lb, arn, t))
+        })
+        .collect();
+    super::bounded(ours, 4, |(lb, arn, t)| async move {
+        let name = lb.load_balancer_name().unwrap_or_default().to_string();
+        let mut r = resource(ResourceKind::LoadBalancer, &name, Some(arn.clone()), t);
+        set(
+            &mut r.attributes,
+            "scheme",
+            lb.scheme().map(|s| s.as_str().to_string()),
+        );
+        let subnets = lb.availability_zones().iter().filter_map(|z| z.subnet_id());
+        r.attributes
+            .insert("subnets".into(), lookup.network.subnet_names(subnets).into());
+        set(
+            &mut r.attributes,
+            "security_group",
+            lb.security_groups().first().map(|g| lookup.group_name(g)),
+        );
+        let attributes = clients
+            .elb
+            .describe_load_balancer_attributes()
+            .load_balancer_arn(&arn)
+            .send()
+            .await
+            .map_err(|e| AwsError::call("DescribeLoadBalancerAttributes", &name, e))?;
+        let idle = attributes
+            .attributes()
+            .iter()
+            .find(|a| a.key() == Some("idle_timeout.timeout_seconds"))
+            .and_then(|a| a.value()?.parse::<u32>().ok());
+        set(&mut r.attributes, "idle_timeout_seconds", idle);
+        Ok(r)
+    })
+    .await
+}
+
+async fn listeners_of(
+    clients: &Clients,
+    platform: &str,
+    lb_name: &str,
+    lb_arn: &str,
+) -> Result<Vec<ObservedResource>, AwsError> {
+    let mut found = Vec::new();
+    let mut pages = clients
+        .elb
+        .describe_listeners()
+        .load_balancer_arn(lb_arn)
+        .into_paginator()
+        .send();
+    while let Some(page) = pages.next().await {
+        let page = page.map_err(|e| AwsError::call("DescribeListeners", lb_name, e))?;
+        found.extend(page.listeners().iter().cloned());
+    }
+    let arns: Vec<String> = found
+        .iter()
+        .filter_map(|l| l.listener_arn().map(str::to_string))
+        .collect();
+    let tags = tags_of(clients, &arns).await?;
+    let mut observed = Vec::new();
+    for l in found {
+        let Some(arn) = l.listener_arn() else { continue };
+        let Some(t) = tags.get(arn).filter(|t| is_ours(t, platform)) else {
+            continue;
+        };
+        let Some(name) = t.get(NAME).cloned() else {
+            continue;
+        };
+        let mut r = resource(ResourceKind::Listener, name, Some(arn.to_string()), t.clone());
+        r.attributes.insert("load_balancer".into(), lb_name.into());
+        set(&mut r.attributes, "port", l.port());
+        set(
+            &mut r.attributes,
+            "protocol",
+            l.protocol().map(|p| p.as_str().to_string()),
+        );
+        set(
+            &mut r.attributes,
+            "certificate_arn",
+            l.certificates().first().and_then(|c| c.certificate_arn()),
+        );
+        set(
+            &mut r.attributes,
+            "default_action",
+            l.default_actions().first().and_then(default_action),
+        );
+        observed.push(r);
+    }
+    Ok(observed)
+}
+
+/// A default action as the spec writes it: `fixed-response:404`, `redirect:HTTPS:443`.
+fn default_action(action: &Action) -> Option<String> {
+    match action.r#type()? {
+        ActionTypeEnum::FixedResponse => Some(format!(
+            "fixed-response:{}",
+            action.fixed_response_config()?.status_code()?
+        )),
+        ActionTypeEnum::Redirect => {
+            let r = action.redirect_config()?;
+            Some(format!("redirect:{}:{}", r.protocol()?, r.port()?))
+        }
+        other => Some(other.as_str().to_string()),
+    }
+}
+
+async fn target_groups(
+    clients: &Clients,
+    platform: &str,
+    lookup: &Lookup,
+) -> Result<Vec<ObservedResource>, AwsError> {
+    let mut found = Vec::new();
+    let mut pages = clients.elb.describe_target_groups().into_paginator().send();
+    while let Some(page) = pages.next().await {
+        let page = page.map_err(|e| AwsError::call("DescribeTargetGroups", platform, e))?;
+        found.extend(page.target_groups().iter().cloned());
+    }
+    let arns: Vec<String> = found
+        .iter()
+        .filter_map(|g| g.target_group_arn().map(str::to_string))
+        .collect();
+    let tags = tags_of(clients, &arns).await?;
+    let ours: Vec<_> = found
+        .into_iter()
+        .filter_map(|g| {
+            let arn = g.target_group_arn()?.to_string();
+            let t = tags.get(&arn)?.clone();
+            is_ours(&t, platform).then_some((g, arn, t))
+        })
+        .collect();
+    super::bounded(ours, 8, |(g, arn, t)| async move {
+        let name = g.target_group_name().unwrap_or_default().to_string();
+        let mut r = resource(ResourceKind::TargetGroup, &name, Some(arn.clone()), t);
+        set(
+            &mut r.attributes,
+            "protocol",
+            g.protocol().map(|p| p.as_str().to_string()),
+        );
+        set(&mut r.attributes, "port", g.port());
+        set(
+            &mut r.attributes,
+            "target_type",
+            g.target_type().map(|t| t.as_str().to_string()),
+        );
+        set(
+            &mut r.attributes,
+            "vpc",
+            g.vpc_id().map(|v| lookup.network.vpc_name(v)),
+        );
+        set(&mut r.attributes, "health_check_path", g.health_check_path());
+        set(
+            &mut r.attributes,
+            "health_check_matcher",
+            g.matcher().and_then(|m| m.http_code()),
+        );
+        let attributes = clients
+            .elb
+            .describe_target_group_attributes()
+            .target_group_arn(&arn)
+            .send()
+            .await
+            .map_err(|e| AwsError::call("DescribeTargetGroupAttributes", &name, e))?;
+        let value = |key: &str| {
+            attributes
+                .attributes()
+                .iter()
+                .find(|a| a.key() == Some(key))
+                .and_then(|a| a.value())
+                .map(str::to_string)
+        };
+        set(
+            &mut r.attributes,
+            "stickiness",
+            value("stickiness.enabled").map(|v| v == "true"),
+        );
+        set(
+            &mut r.attributes,
+            "deregistration_delay_seconds",
+            value("deregistration_delay.timeout_seconds").and_then(|v| v.parse::<u32>().ok()),
+        );
+        Ok(r)
+    })
+    .await
+}
+
+async fn rules_of(
+    clients: &Clients,
+    platform: &str,
+    listener_name: &str,
+    listener_arn: &str,
+) -> Result<Vec<ObservedResource>, AwsError> {
+    // DescribeRules has a marker but no paginator in the SDK model.
+    let mut found = Vec::new();
+    let mut marker: Option<String> = None;
+    loop {
+        let page = clients
+            .elb
+            .describe_rules()
+            .listener_arn(listener_arn)
+            .set_marker(marker.clone())
+            .send()
+            .await
+            .map_err(|e| AwsError::call("DescribeRules", listener_name, e))?;
+        found.extend(
+            page.rules()
+                .iter()
+                .filter(|r| r.is_default() != Some(true))
+                .cloned(),
+        );
+        match page.next_marker() {
+            Some(m) if !m.is_empty() => marker = Some(m.to_string()),
+            _ => break,
+        }
+    }
+    let arns: Vec<String> = found
+        .iter()
+        .filter_map(|r| r.rule_arn().map(str::to_string))
+        .collect();
+    let tags = tags_of(clients, &arns).await?;
+    let mut observed = Vec::new();
+    for rule in found {
+        let Some(arn) = rule.rule_arn() else { continue };
+        let Some(t) = tags.get(arn).filter(|t| is_ours(t, platform)) else {
+            continue;
+        };
+        let Some(name) = t.get(NAME).cloned() else {
+            continue;
+        };
+        let mut r = resource(ResourceKind::ListenerRule, name, Some(arn.to_string()), t.clone());
+        r.attributes.insert("listener".into(), listener_name.into());
+        set(
+            &mut r.attributes,
+            "priority",
+            rule.priority().and_then(|p| p.parse::<u32>().ok()),
+        );
+        for condition in rule.conditions() {
+            match condition.field() {
+                Some("host-header") => {
+                    let values = condition
+                        .host_header_config()
+                        .map(|c| c.values().to_vec())
+                        .unwrap_or_else(|| condition.values().to_vec());
+                    set(&mut r.attributes, "host", values.first().cloned());
+                }
+                Some("path-pattern") => {
+                    let values = condition
+                        .path_pattern_config()
+                        .map(|c| c.values().to_vec())
+                        .unwrap_or_else(|| condition.values().to_vec());
+                    r.attributes.insert("path_patterns".into(), Value::from(values));
+                }
+                _ => {}
+            }
+        }
+        let target = rule
+            .actions()
+            .iter()
+            .find(|a| a.r#type() == Some(&ActionTypeEnum::Forward))
+            .and_then(|a| a.target_group_arn())
+            .and_then(target_group_name);
+        set(&mut r.attributes, "target_group", target);
+        observed.push(r);
+    }
+    Ok(observed)
+}
+
+/// `arn:…:targetgroup/<name>/<id>` → `<name>`.
+pub(crate) fn target_group_name(arn: &str) -> Option<String> {
+    arn.split('/').nth(1).map(str::to_string)
+}

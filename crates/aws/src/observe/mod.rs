@@ -1,0 +1,135 @@
+//! `observe`: every resource of a platform that exists in AWS, as the core's snapshot.
+//!
+//! Each kind is read with its service's list/describe calls, batched where AWS has a batch call,
+//! paginated, and filtered by the `rnd:platform` tag. The Resource Groups Tagging API would find
+//! some kinds in one call but not all (listener rules, launch templates, auto-scaling groups and
+//! IAM roles are missing from it), so every kind goes through its own service. Kinds are read
+//! concurrently. Attributes are named and shaped as in the core's specs; an attribute AWS does
+//! not report is left out, never guessed.
+
+mod autoscaling;
+mod ec2;
+mod ecs;
+mod elb;
+mod gpu_instances;
+mod iam;
+/// IAM naming shared with the executor.
+pub(crate) mod iam_names {
+    pub(crate) use super::iam::{path, INLINE_POLICY};
+}
+mod logs;
+mod task_definitions;
+
+pub(crate) use task_definitions::GPU_MEMORY_LABEL;
+
+use std::collections::BTreeMap;
+
+use rnd_core::plan::observed::{ObservedResource, ObservedState, TAG_PLATFORM};
+use rnd_core::plan::resource::ResourceKind;
+use serde_json::{Map, Value};
+
+use crate::network::DefaultNetwork;
+use crate::{AwsError, Clients};
+
+/// Security group ids to rnd names, so references read as the specs write them.
+#[derive(Debug, Default)]
+pub(crate) struct Lookup {
+    pub network: DefaultNetwork,
+    pub group_names: BTreeMap<String, String>,
+}
+
+impl Lookup {
+    pub fn group_name(&self, id: &str) -> String {
+        self.group_names
+            .get(id)
+            .cloned()
+            .unwrap_or_else(|| id.to_string())
+    }
+}
+
+/// Read every resource tagged `rnd:platform=<platform>`.
+pub async fn observe(clients: &Clients, platform: &str) -> Result<ObservedState, AwsError> {
+    // Security groups first: other kinds refer to them by id, the snapshot by name.
+    let (network, groups) = tokio::try_join!(
+        DefaultNetwork::load(clients),
+        ec2::security_groups(clients, platform)
+    )?;
+    let mut lookup = Lookup {
+        network,
+        group_names: BTreeMap::new(),
+    };
+    for g in &groups {
+        if let Some(id) = &g.arn {
+            lookup.group_names.insert(id.clone(), g.name.clone());
+        }
+    }
+    let lookup = &lookup;
+    let (groups, elb, iam, templates, scaling, logs, ecs) = tokio::try_join!(
+        async { Ok::<_, AwsError>(ec2::with_ingress_names(groups, lookup)) },
+        elb::observe(clients, platform, lookup),
+        iam::observe(clients, platform),
+        ec2::launch_templates(clients, platform, lookup),
+        autoscaling::groups(clients, platform, lookup),
+        logs::log_groups(clients, platform),
+        ecs::observe(clients, platform, lookup),
+    )?;
+    let (ecs, gpu_instances) = ecs;
+    let mut resources: Vec<ObservedResource> = [groups, elb, iam, templates, scaling, logs, ecs]
+        .into_iter()
+        .flatten()
+        .filter(|r| r.tags.get(TAG_PLATFORM).is_some_and(|p| p == platform))
+        .collect();
+    resources.sort_by(|a, b| (a.kind, &a.name, a.revision).cmp(&(b.kind, &b.name, b.revision)));
+    Ok(ObservedState {
+        resources,
+        gpu_instances,
+    })
+}
+
+/// An observed resource with no attributes yet.
+pub(crate) fn resource(
+    kind: ResourceKind,
+    name: impl Into<String>,
+    arn: Option<String>,
+    tags: BTreeMap<String, String>,
+) -> ObservedResource {
+    ObservedResource {
+        kind,
+        name: name.into(),
+        arn,
+        revision: None,
+        tags,
+        attributes: Map::new(),
+    }
+}
+
+/// Set an attribute only when AWS reported it.
+pub(crate) fn set(attributes: &mut Map<String, Value>, name: &str, value: Option<impl Into<Value>>) {
+    if let Some(value) = value {
+        attributes.insert(name.to_string(), value.into());
+    }
+}
+
+pub(crate) fn is_ours(tags: &BTreeMap<String, String>, platform: &str) -> bool {
+    tags.get(TAG_PLATFORM).is_some_and(|p| p == platform)
+}
+
+/// The last `/`-separated part of an ARN: a role's name, a task definition's `family:revision`.
+pub(crate) fn arn_tail(arn: &str) -> &str {
+    arn.rsplit('/').next().unwrap_or(arn)
+}
+
+/// Run `f` over `items` with at most `limit` calls in flight: for kinds AWS only describes
+/// one at a time.
+pub(crate) async fn bounded<T, R, F, Fut>(items: Vec<T>, limit: usize, f: F) -> Result<Vec<R>, AwsError>
+where
+    F: Fn(T) -> Fut,
+    Fut: std::future::Future<Output = Result<R, AwsError>>,
+{
+    use futures_util::stream::{self, StreamExt, TryStreamExt};
+    stream::iter(items)
+        .map(f)
+        .buffer_unordered(limit)
+        .try_collect()
+        .await
+}

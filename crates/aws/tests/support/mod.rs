@@ -1,0 +1,169 @@
+//! Helpers for tests against the AWS emulator (moto's server): connection, repositories built
+//! from in-memory JSON, and one observe → plan → apply round.
+
+#![allow(dead_code)]
+
+use std::path::Path;
+use std::sync::{Arc, Mutex};
+
+use aws_config::{BehaviorVersion, Region, SdkConfig};
+use aws_sdk_ecs::config::Credentials;
+use rnd_aws::{apply, events, observe, ApplyOptions, ApplyReport, Clients, Event};
+use rnd_core::plan::observed::ObservedState;
+use rnd_core::plan::{plan, Plan};
+use rnd_core::repository::{validate_repository, Repository, SourceFile};
+
+/// The emulator's endpoint: `AWS_ENDPOINT_URL`, or the file `scripts/emulator start` writes.
+/// Panics with instructions when neither exists or nothing answers there: a test that needs
+/// the emulator never passes without it.
+fn endpoint() -> String {
+    if let Ok(url) = std::env::var("AWS_ENDPOINT_URL") {
+        return url;
+    }
+    let file = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../target/emulator.env");
+    let text = std::fs::read_to_string(&file).unwrap_or_else(|_| {
+        panic!(
+            "the AWS emulator is not running: no AWS_ENDPOINT_URL and no {}.\n\
+             Start it with `scripts/emulator start` (and stop it with `scripts/emulator stop`).",
+            file.display()
+        )
+    });
+    text.lines()
+        .find_map(|l| l.strip_prefix("AWS_ENDPOINT_URL="))
+        .map(str::to_string)
+        .unwrap_or_else(|| panic!("{} has no AWS_ENDPOINT_URL line", file.display()))
+}
+
+/// SDK configuration pointing at the emulator, checked to answer.
+pub fn emulator_config() -> SdkConfig {
+    let url = endpoint();
+    let address = url.trim_start_matches("http://").trim_end_matches('/');
+    if std::net::TcpStream::connect(address).is_err() {
+        panic!(
+            "the AWS emulator does not answer at {url}.\n\
+             Start it with `scripts/emulator start`."
+        );
+    }
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    runtime.block_on(
+        aws_config::defaults(BehaviorVersion::latest())
+            .endpoint_url(url)
+            .region(Region::new("us-east-1"))
+            .credentials_provider(Credentials::new("testing", "testing", None, None, "emulator"))
+            .load(),
+    )
+}
+
+/// A platform name no earlier run on the same emulator used: `prefix` plus random letters.
+pub fn unique(prefix: &str) -> String {
+    let suffix: String = (0..5).map(|_| fastrand::lowercase()).collect();
+    format!("{prefix}{suffix}")
+}
+
+pub async fn certificate(config: &SdkConfig, domain: &str) -> String {
+    aws_sdk_acm::Client::new(config)
+        .request_certificate()
+        .domain_name(format!("*.{domain}"))
+        .send()
+        .await
+        .expect("RequestCertificate")
+        .certificate_arn()
+        .expect("certificate ARN")
+        .to_string()
+}
+
+/// A repository from JSON texts; panics with the diagnostics when invalid.
+pub fn repository(platform: &str, certificate_arn: &str, manifests: &[(&str, String)]) -> Repository {
+    let platform_json = format!(
+        r#"{{
+  "name": "{platform}",
+  "region": "us-east-1",
+  "routing": {{ "mode": "host", "domain": "{platform}.example.com" }},
+  "certificate_arn": "{certificate_arn}",
+  "log_retention_days": 14,
+  "gpu_instance_types": ["g4dn", "g5"],
+  "secrets_store": "ssm",
+  "tags": {{ "team": "research" }}
+}}"#
+    );
+    let files: Vec<SourceFile> = manifests
+        .iter()
+        .map(|(name, text)| SourceFile {
+            path: format!("manifests/{name}.json"),
+            bytes: text.as_bytes().to_vec(),
+        })
+        .collect();
+    let platform_file = SourceFile {
+        path: "platform.json".into(),
+        bytes: platform_json.into_bytes(),
+    };
+    let report = validate_repository(&platform_file, &files);
+    match report.repository {
+        Some(r) => r,
+        None => panic!("invalid test repository: {:#?}", report.files),
+    }
+}
+
+/// One round: observe, plan, apply; returns the plan, the report and the events.
+pub async fn round(clients: &Clients, repository: &Repository) -> (Plan, ApplyReport, Vec<Event>) {
+    let observed = observe(clients, &repository.platform.name)
+        .await
+        .expect("observe");
+    let plan = plan(repository, &observed).expect("plan");
+    let seen = Arc::new(Mutex::new(Vec::new()));
+    let sink = {
+        let seen = Arc::clone(&seen);
+        Arc::new(move |e: Event| seen.lock().unwrap().push(e)) as events::EventSink
+    };
+    let report = apply(clients, &plan, &observed, ApplyOptions::default(), sink)
+        .await
+        .expect("apply");
+    assert!(report.succeeded(), "apply failed:\n{:#?}", report.failures());
+    let events = seen.lock().unwrap().clone();
+    (plan, report, events)
+}
+
+/// Observe, and plan against what is there: the remaining changes, as addresses with their
+/// attribute differences, for readable assertion failures.
+pub async fn remaining_changes(clients: &Clients, repository: &Repository) -> (ObservedState, Vec<String>) {
+    let observed = observe(clients, &repository.platform.name)
+        .await
+        .expect("observe");
+    let plan = plan(repository, &observed).expect("plan");
+    let changes = plan
+        .graph
+        .operations()
+        .map(|c| {
+            let attributes: Vec<String> = c
+                .changes
+                .iter()
+                .map(|a| format!("{}: {:?} -> {:?}", a.attribute, a.before, a.after))
+                .collect();
+            format!("{:?} {} [{}]", c.action, c.address, attributes.join("; "))
+        })
+        .collect();
+    (observed, changes)
+}
+
+pub fn routed(image: &str, version: &str, port: u16) -> String {
+    format!(
+        r#"{{ "image": "123456789012.dkr.ecr.us-east-1.amazonaws.com/{image}", "version": "{version}", "port": {port}, "health_check": "/health" }}"#
+    )
+}
+
+pub fn worker(image: &str, version: &str) -> String {
+    format!(
+        r#"{{ "image": "123456789012.dkr.ecr.us-east-1.amazonaws.com/{image}", "version": "{version}", "cpu": 0.5, "memory": 1024,
+             "env": {{ "LOG_LEVEL": "info" }}, "secrets": {{ "API_KEY": "api-key" }} }}"#
+    )
+}
+
+pub fn gpu(image: &str, version: &str, port: u16) -> String {
+    format!(
+        r#"{{ "image": "123456789012.dkr.ecr.us-east-1.amazonaws.com/{image}", "version": "{version}", "cpu": 4, "memory": 14336,
+             "gpu": 1, "gpu_memory": 16000, "port": {port} }}"#
+    )
+}
