@@ -11,6 +11,7 @@
 //! Ties are broken by type order (cheaper, then name) and class order (service order), so
 //! the same input always gives the same packing.
 
+use super::cost::split_price;
 use super::improve::improve;
 use super::knapsack::{best_fill, Fill};
 use super::model::{Bin, Class, Load, TypeCap};
@@ -27,7 +28,7 @@ pub(crate) fn pack(
     types: &[TypeCap],
     seed: Vec<Bin>,
 ) -> Vec<Bin> {
-    let values: Vec<f64> = classes
+    let standalone: Vec<f64> = classes
         .iter()
         .map(|c| {
             types
@@ -36,14 +37,71 @@ pub(crate) fn pack(
                 .map_or(0.0, |t| t.price as f64)
         })
         .collect();
+    let mut best = pack_with(classes, counts, types, seed.clone(), &standalone);
+    let mut last = best.clone();
+    for _ in 0..REPRICE_ROUNDS {
+        let values = average_shares(classes, types, &last, &standalone);
+        last = pack_with(classes, counts, types, seed.clone(), &values);
+        if cost(types, &last) < cost(types, &best) {
+            best = last.clone();
+        }
+    }
+    best
+}
+
+/// Extra greedy passes that value each task at what it paid in the previous pass.
+const REPRICE_ROUNDS: usize = 3;
+
+fn cost(types: &[TypeCap], bins: &[Bin]) -> u64 {
+    bins.iter().map(|b| types[b.ty].price).sum()
+}
+
+/// Each class's average share of its instances' prices in `bins` (see `cost.rs`); classes
+/// without tasks there keep their standalone value.
+fn average_shares(
+    classes: &[Class],
+    types: &[TypeCap],
+    bins: &[Bin],
+    standalone: &[f64],
+) -> Vec<f64> {
+    let mut paid = vec![0u64; classes.len()];
+    let mut tasks = vec![0u64; classes.len()];
+    for bin in bins {
+        for (&i, share) in bin
+            .items
+            .iter()
+            .zip(split_price(&types[bin.ty], classes, &bin.items))
+        {
+            paid[i] += share;
+            tasks[i] += 1;
+        }
+    }
+    (0..classes.len())
+        .map(|i| {
+            if tasks[i] == 0 {
+                standalone[i]
+            } else {
+                paid[i] as f64 / tasks[i] as f64
+            }
+        })
+        .collect()
+}
+
+fn pack_with(
+    classes: &[Class],
+    counts: &[u32],
+    types: &[TypeCap],
+    seed: Vec<Bin>,
+    values: &[f64],
+) -> Vec<Bin> {
     let mut remaining = counts.to_vec();
     let mut bins = seed;
     for bin in &mut bins {
         let load = Load::of(classes, &bin.items);
-        let fill = best_fill(&types[bin.ty], classes, &remaining, &values, load);
+        let fill = best_fill(&types[bin.ty], classes, &remaining, values, load);
         take(&fill, &mut remaining, &mut bin.items);
     }
-    greedy(classes, types, &values, &mut remaining, &mut bins);
+    greedy(classes, types, values, &mut remaining, &mut bins);
     improve(classes, types, &mut bins);
     bins
 }
