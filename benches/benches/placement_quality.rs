@@ -23,6 +23,9 @@ fn main() {
     churn(seeds);
 }
 
+/// One fleet's result: rnd, FFD, Karpenter-like, lower bound (all $/h) and rnd's run time.
+type Row = (f64, f64, f64, f64, Duration);
+
 fn rnd_cost(services: &[ServiceDemand]) -> (f64, Duration) {
     let mut times = Vec::new();
     let mut cost = 0.0;
@@ -77,17 +80,14 @@ fn quality(seeds: u64) {
                 );
                 rows.push((rnd, ffd, karp, bound, time));
             }
-            let mean = |f: &dyn Fn(&(f64, f64, f64, f64, Duration)) -> f64| {
-                rows.iter().map(f).sum::<f64>() / rows.len() as f64
-            };
-            let max = |f: &dyn Fn(&(f64, f64, f64, f64, Duration)) -> f64| {
-                rows.iter().map(f).fold(0.0, f64::max)
-            };
-            let ratio = |f: &dyn Fn(&(f64, f64, f64, f64, Duration)) -> f64| {
-                let r = |row: &(f64, f64, f64, f64, Duration)| f(row) / row.3;
+            let mean =
+                |f: &dyn Fn(&Row) -> f64| rows.iter().map(f).sum::<f64>() / rows.len() as f64;
+            let max = |f: &dyn Fn(&Row) -> f64| rows.iter().map(f).fold(0.0, f64::max);
+            let ratio = |f: &dyn Fn(&Row) -> f64| {
+                let r = |row: &Row| f(row) / row.3;
                 format!("{:.4}/{:.4}", mean(&r), max(&r))
             };
-            let ms = |row: &(f64, f64, f64, f64, Duration)| row.4.as_secs_f64() * 1000.0;
+            let ms = |row: &Row| row.4.as_secs_f64() * 1000.0;
             println!(
                 "{:<11} {:>5} | {:>10.3} {:>10.3} {:>10.3} {:>10.3} | {:>13} {:>13} {:>13} | {:>9.2} {:>9.2}",
                 kind.label(),
