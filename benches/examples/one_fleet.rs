@@ -33,6 +33,43 @@ fn main() {
         karpenter_like(&services, &caps),
         t.elapsed()
     );
+    if std::env::var("CHURN").is_ok() {
+        churn_case(&services, kind, seed);
+        return;
+    }
+    if std::env::var("ANALYZE").is_ok() {
+        let by_name: std::collections::BTreeMap<&str, &rnd_core::placement::ServiceDemand> =
+            services.iter().map(|s| (s.name.as_str(), s)).collect();
+        let mut summary: std::collections::BTreeMap<String, (u32, f64, f64, f64)> =
+            Default::default();
+        for i in &plan.instances {
+            let t = rnd_core::catalog::Catalog::builtin()
+                .gpu_type(&i.instance_type)
+                .unwrap();
+            let d: Vec<_> = i
+                .tasks
+                .iter()
+                .map(|x| by_name[x.service.as_str()])
+                .collect();
+            let g = d.iter().map(|s| s.gpus).sum::<u32>() as f64 / t.gpus as f64;
+            let c = d.iter().map(|s| s.cpu_units as f64).sum::<f64>() / t.task_cpu_units() as f64;
+            let m = d.iter().map(|s| s.memory_mib as f64).sum::<f64>() / t.task_memory_mib() as f64;
+            let e = summary.entry(i.instance_type.clone()).or_default();
+            e.0 += 1;
+            e.1 += g;
+            e.2 += c;
+            e.3 += m;
+        }
+        for (t, (n, g, c, m)) in summary {
+            let n_f = n as f64;
+            println!(
+                "{t:<16} x{n:<4} gpu {:.2} cpu {:.2} mem {:.2}",
+                g / n_f,
+                c / n_f,
+                m / n_f
+            );
+        }
+    }
     if std::env::var("SHOW").is_ok() {
         for s in &services {
             println!("{s:?}");
@@ -42,4 +79,36 @@ fn main() {
     let t = Instant::now();
     let (lb, rounds) = lower_bound(&services, &caps);
     println!("bound {lb:.3} ({rounds} rounds) in {:.1?}", t.elapsed());
+}
+
+/// Debug helper: the add-one-service churn case for this fleet.
+#[allow(dead_code)]
+fn churn_case(services: &[rnd_core::placement::ServiceDemand], kind: Kind, seed: u64) {
+    use rnd_benches::churn::moved_tasks;
+    use rnd_core::placement::PreviousPlacement;
+    let mut after = services.to_vec();
+    let mut rng = rnd_benches::rng::Rng::new(seed + 1000);
+    after.push(rnd_benches::fleets::service(
+        kind,
+        &mut rng,
+        "added".to_string(),
+        6,
+    ));
+    let old = plan_capacity(services, &AllowList::all(), "us-east-1", None).unwrap();
+    let fresh = plan_capacity(&after, &AllowList::all(), "us-east-1", None).unwrap();
+    let sticky = plan_capacity(
+        &after,
+        &AllowList::all(),
+        "us-east-1",
+        Some(&PreviousPlacement::from(&old)),
+    )
+    .unwrap();
+    println!(
+        "old {:.3} fresh {:.3} moved {:?} sticky {:.3} moved {:?}",
+        old.total_hourly_cost.as_f64(),
+        fresh.total_hourly_cost.as_f64(),
+        moved_tasks(&old, &fresh),
+        sticky.total_hourly_cost.as_f64(),
+        moved_tasks(&old, &sticky)
+    );
 }

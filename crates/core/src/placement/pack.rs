@@ -13,7 +13,7 @@
 
 use super::cost::split_price;
 use super::improve::improve;
-use super::knapsack::{best_fill, Fill};
+use super::knapsack::{best_fill, dominators, Fill, NODE_LIMIT};
 use super::model::{Bin, Class, Load, TypeCap};
 
 /// Packs `counts[i]` tasks of each class onto instances of `types`, starting from `seed`
@@ -37,11 +37,25 @@ pub(crate) fn pack(
                 .map_or(0.0, |t| t.price as f64)
         })
         .collect();
-    let mut best = pack_with(classes, counts, types, seed.clone(), &standalone);
+    let mut best = pack_with(
+        classes,
+        counts,
+        types,
+        seed.clone(),
+        &standalone,
+        NODE_LIMIT,
+    );
     let mut last = best.clone();
     for _ in 0..REPRICE_ROUNDS {
         let values = average_shares(classes, types, &last, &standalone);
-        last = pack_with(classes, counts, types, seed.clone(), &values);
+        last = pack_with(
+            classes,
+            counts,
+            types,
+            seed.clone(),
+            &values,
+            REPRICE_NODE_LIMIT,
+        );
         if cost(types, &last) < cost(types, &best) {
             best = last.clone();
         }
@@ -49,8 +63,13 @@ pub(crate) fn pack(
     best
 }
 
-/// Extra greedy passes that value each task at what it paid in the previous pass.
+/// Extra greedy passes that value each task at what it paid in the previous pass. Their
+/// values are fine-grained, which makes exact fills expensive to prove, so they search with
+/// [`REPRICE_NODE_LIMIT`]; on the benchmark fleets they save up to 0.7 %.
 const REPRICE_ROUNDS: usize = 3;
+
+/// Knapsack search nodes per call in the repricing passes.
+const REPRICE_NODE_LIMIT: u32 = 4_000;
 
 fn cost(types: &[TypeCap], bins: &[Bin]) -> u64 {
     bins.iter().map(|b| types[b.ty].price).sum()
@@ -93,15 +112,39 @@ fn pack_with(
     types: &[TypeCap],
     seed: Vec<Bin>,
     values: &[f64],
+    node_limit: u32,
 ) -> Vec<Bin> {
+    let dominated_by = dominators(classes, values);
     let mut remaining = counts.to_vec();
     let mut bins = seed;
+    // Seeded tasks are already placed (`seed_bins` never seeds more than `counts`).
+    for bin in &bins {
+        for &i in &bin.items {
+            remaining[i] -= 1;
+        }
+    }
     for bin in &mut bins {
         let load = Load::of(classes, &bin.items);
-        let fill = best_fill(&types[bin.ty], classes, &remaining, values, load);
+        let fill = best_fill(
+            &types[bin.ty],
+            classes,
+            &remaining,
+            values,
+            load,
+            node_limit,
+            &dominated_by,
+        );
         take(&fill, &mut remaining, &mut bin.items);
     }
-    greedy(classes, types, values, &mut remaining, &mut bins);
+    greedy(
+        classes,
+        types,
+        values,
+        &mut remaining,
+        &mut bins,
+        node_limit,
+        &dominated_by,
+    );
     improve(classes, types, &mut bins);
     bins
 }
@@ -113,8 +156,21 @@ fn greedy(
     values: &[f64],
     remaining: &mut [u32],
     bins: &mut Vec<Bin>,
+    node_limit: u32,
+    dominated_by: &[Vec<usize>],
 ) {
-    let mut cache: Vec<Option<Fill>> = vec![None; types.len()];
+    // A type another type beats on price and every capacity is never worth launching: park
+    // it from the start, so its knapsack is never solved (this halves the work on the
+    // built-in catalog, where e.g. g6 dominates most of g5).
+    let parked = || {
+        Some(Fill {
+            value: -1.0,
+            take: Vec::new(),
+        })
+    };
+    let mut cache: Vec<Option<Fill>> = (0..types.len())
+        .map(|t| if dominated(types, t) { parked() } else { None })
+        .collect();
     while remaining.iter().any(|&r| r > 0) {
         let chosen = loop {
             // The type with the highest ratio as last computed (uncomputed types first).
@@ -155,6 +211,8 @@ fn greedy(
                 remaining,
                 values,
                 Load::default(),
+                node_limit,
+                dominated_by,
             ));
         };
         let Some(t) = chosen else { break };
@@ -187,6 +245,21 @@ fn greedy(
             *r -= 1;
         }
     }
+}
+
+/// Whether some other type is at most as expensive and at least as big in every respect
+/// (ties go to the earlier, i.e. cheaper-then-alphabetical, type).
+fn dominated(types: &[TypeCap], t: usize) -> bool {
+    let b = &types[t];
+    types.iter().enumerate().any(|(u, a)| {
+        u != t
+            && (a.price < b.price || (a.price == b.price && u < t))
+            && a.gpus >= b.gpus
+            && a.gpu_mem >= b.gpu_mem
+            && a.cpu >= b.cpu
+            && a.mem >= b.mem
+            && a.slots >= b.slots
+    })
 }
 
 fn take(fill: &Fill, remaining: &mut [u32], items: &mut Vec<usize>) {
