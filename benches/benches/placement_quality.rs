@@ -2,7 +2,8 @@
 //! greedy and a proven LP lower bound, on seeded fleets; then churn when a service is added
 //! or removed. Run with `cargo bench -p rnd-benches` (release build). Prints tables.
 //!
-//! `RND_BENCH_SEEDS` sets how many fleets per cell (default 5).
+//! `RND_BENCH_SEEDS` sets how many fleets per cell (default 5); `RND_BENCH_ONLY=quality` or
+//! `=churn` runs one half.
 
 use std::time::{Duration, Instant};
 
@@ -19,8 +20,13 @@ fn main() {
         .ok()
         .and_then(|s| s.parse().ok())
         .unwrap_or(5);
-    quality(seeds);
-    churn(seeds);
+    let only = std::env::var("RND_BENCH_ONLY").unwrap_or_default();
+    if only != "churn" {
+        quality(seeds);
+    }
+    if only != "quality" {
+        churn(seeds);
+    }
 }
 
 /// One fleet's result: rnd, FFD, Karpenter-like, lower bound (all $/h) and rnd's run time.
