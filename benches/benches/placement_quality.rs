@@ -1,5 +1,6 @@
 //! Placement quality and speed: rnd's packer against first-fit decreasing, a Karpenter-like
-//! greedy and a proven LP lower bound, on seeded fleets; then churn when a service is added
+//! greedy and a proven lower bound (the LP relaxation of the configuration model, or the
+//! exact optimum where the fleet is small enough to compute it), on seeded fleets; then churn when a service is added
 //! or removed. Run with `cargo bench -p rnd-benches` (release build). Prints tables.
 //!
 //! `RND_BENCH_SEEDS` sets how many fleets per cell (default 5); `RND_BENCH_ONLY=quality` or
@@ -11,6 +12,7 @@ use rnd_benches::baselines::{first_fit_decreasing, karpenter_like};
 use rnd_benches::bound::lower_bound;
 use rnd_benches::capacity::capacities;
 use rnd_benches::churn::moved_tasks;
+use rnd_benches::exact::exact_optimum;
 use rnd_benches::fleets::{fleet, service, Kind};
 use rnd_benches::rng::Rng;
 use rnd_core::placement::{plan_capacity, AllowList, PreviousPlacement, ServiceDemand};
@@ -76,7 +78,9 @@ fn quality(seeds: u64) {
                 let ffd = first_fit_decreasing(&services, &caps);
                 let karp = karpenter_like(&services, &caps);
                 let packed = start.elapsed();
-                let (bound, rounds) = lower_bound(&services, &caps);
+                let (lp, rounds) = lower_bound(&services, &caps);
+                // Small fleets: the exact optimum is computable and is the best bound.
+                let bound = lp.max(exact_optimum(&services, &caps, 200_000).unwrap_or(0.0));
                 eprintln!(
                     "{} {tasks} seed {seed}: {} services, packers {:.1?}, bound {rounds} rounds {:.1?}",
                     kind.label(),

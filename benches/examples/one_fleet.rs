@@ -79,6 +79,9 @@ fn main() {
     let t = Instant::now();
     let (lb, rounds) = lower_bound(&services, &caps);
     println!("bound {lb:.3} ({rounds} rounds) in {:.1?}", t.elapsed());
+    let t = Instant::now();
+    let exact = rnd_benches::exact::exact_optimum(&services, &caps, 200_000);
+    println!("exact {exact:?} in {:.1?}", t.elapsed());
 }
 
 /// Debug helper: the add-one-service churn case for this fleet.

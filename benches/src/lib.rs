@@ -9,6 +9,7 @@ pub mod baselines;
 pub mod bound;
 pub mod capacity;
 pub mod churn;
+pub mod exact;
 pub mod fleets;
 pub mod pricing;
 pub mod rng;

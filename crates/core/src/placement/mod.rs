@@ -33,6 +33,7 @@ mod pack;
 mod plan;
 mod previous;
 mod render;
+mod repack;
 mod report;
 
 pub use demand::{AllowList, ServiceDemand};

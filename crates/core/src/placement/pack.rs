@@ -21,6 +21,7 @@ use super::cost::split_price;
 use super::improve::improve;
 use super::knapsack::{best_fill, dominators, Fill, NODE_LIMIT};
 use super::model::{Bin, Class, Load, TypeCap};
+use super::repack::ruin_and_recreate;
 
 /// Packs `counts[i]` tasks of each class onto instances of `types`, starting from `seed`
 /// (instances already running, e.g. from the previous placement), whose free capacity is
@@ -66,6 +67,8 @@ pub(crate) fn pack(
             best = last.clone();
         }
     }
+    ruin_and_recreate(classes, types, &mut best);
+    improve(classes, types, &mut best);
     best
 }
 
