@@ -26,6 +26,16 @@ fn main() {
         plan.total_hourly_cost.as_f64(),
         t.elapsed()
     );
+    // ONLY_RND=N: plan N more times and stop (for timing with `time`, which counts CPU).
+    if let Some(n) = std::env::var("ONLY_RND")
+        .ok()
+        .and_then(|n| n.parse::<u32>().ok())
+    {
+        for _ in 0..n {
+            plan_capacity(&services, &AllowList::all(), "us-east-1", None).unwrap();
+        }
+        return;
+    }
     let t = Instant::now();
     println!(
         "ffd {:.3} karp {:.3} in {:.1?}",

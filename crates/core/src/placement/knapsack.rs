@@ -10,7 +10,7 @@ use super::model::{Class, Load, TypeCap};
 /// Search nodes per call before settling for the best fill found so far, when values are
 /// standalone costs (coarse, so most searches end far sooner). The result is still a valid
 /// fill and still deterministic.
-pub(crate) const NODE_LIMIT: u32 = 50_000;
+pub(crate) const NODE_LIMIT: u32 = 20_000;
 
 /// The best fill found: its total value and how many tasks of each class (by class index).
 #[derive(Debug, Clone, Default, PartialEq)]

@@ -11,8 +11,9 @@
 //!
 //! Standalone costs are a coarse guess at what each task is worth, so the packer then runs
 //! [`REPRICE_ROUNDS`] more passes in which each task is worth what it actually paid in the
-//! previous pass (its share under `cost.rs`), and keeps the cheapest packing. On the
-//! benchmark fleets the plan ends up on average within 1 % of a proven lower bound.
+//! previous pass (its share under `cost.rs`), and keeps the cheapest packing; `repack.rs`
+//! finally repacks small groups of instances exactly. On the benchmark fleets
+//! (`benches/RESULTS.md`) plans end up on average within 0.5 % of a proven lower bound.
 //!
 //! Ties are broken by type order (cheaper, then name) and class order (service order), so
 //! the same input always gives the same packing.
@@ -74,8 +75,8 @@ pub(crate) fn pack(
 
 /// Extra greedy passes that value each task at what it paid in the previous pass. Their
 /// values are fine-grained, which makes exact fills expensive to prove, so they search with
-/// [`REPRICE_NODE_LIMIT`]; on the benchmark fleets they save up to 0.7 %.
-const REPRICE_ROUNDS: usize = 3;
+/// [`REPRICE_NODE_LIMIT`]; the cheapest packing of all passes is kept, so they never hurt.
+const REPRICE_ROUNDS: usize = 2;
 
 /// Knapsack search nodes per call in the repricing passes.
 const REPRICE_NODE_LIMIT: u32 = 4_000;

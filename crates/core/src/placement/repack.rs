@@ -11,8 +11,9 @@ use super::model::{cheapest_holding, Bin, Class, Load, TypeCap};
 
 /// Neighbourhoods tried per plan, at most.
 const TRIES: usize = 300;
-/// Pattern checks (table cells × patterns) spent per plan, at most: keeps a 400-task plan
-/// within its time budget whatever the fleet looks like.
+/// Pattern checks (table cells × patterns) spent per plan, at most, for plans of up to 64
+/// instances; larger plans get proportionally less, since their greedy passes already took
+/// most of the time budget (a 400-task plan should take well under 50 ms).
 const WORK_BUDGET: u64 = 4_000_000;
 /// Largest count-vector table the exact repack builds.
 const MAX_STATES: usize = 1024;
@@ -21,8 +22,9 @@ const MAX_STATES: usize = 1024;
 pub(crate) fn ruin_and_recreate(classes: &[Class], types: &[TypeCap], bins: &mut Vec<Bin>) {
     let mut rng = SplitMix(0x0005_EED0_F00D);
     let mut work = 0u64;
+    let budget = WORK_BUDGET * 64 / (bins.len() as u64).max(64);
     for _ in 0..TRIES {
-        if work > WORK_BUDGET {
+        if work > budget {
             break;
         }
         if bins.len() < 2 {
