@@ -7,9 +7,10 @@
 
 use super::model::{Class, Load, TypeCap};
 
-/// Search nodes per call before settling for the best fill found so far. Only reached on
-/// pathological inputs; the result is still a valid fill and still deterministic.
-const NODE_LIMIT: u32 = 50_000;
+/// Search nodes per call before settling for the best fill found so far, when values are
+/// standalone costs (coarse, so most searches end far sooner). The result is still a valid
+/// fill and still deterministic.
+pub(crate) const NODE_LIMIT: u32 = 20_000;
 
 /// The best fill found: its total value and how many tasks of each class (by class index).
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -20,7 +21,15 @@ pub(crate) struct Fill {
 
 /// The most valuable set of tasks that fits in `ty` on top of `base` (what is already on the
 /// instance), taking at most `avail[i]` tasks of class `i`, each worth `values[i]`.
-pub(crate) fn best_fill(ty: &TypeCap, classes: &[Class], avail: &[u32], values: &[f64], base: Load) -> Fill {
+pub(crate) fn best_fill(
+    ty: &TypeCap,
+    classes: &[Class],
+    avail: &[u32],
+    values: &[f64],
+    base: Load,
+    node_limit: u32,
+    dominators: &[Vec<usize>],
+) -> Fill {
     let mut order: Vec<usize> = (0..classes.len())
         .filter(|&i| avail[i] > 0 && values[i] > 0.0 && ty.admits(&classes[i]))
         .collect();
@@ -54,7 +63,13 @@ pub(crate) fn best_fill(ty: &TypeCap, classes: &[Class], avail: &[u32], values: 
             dens[k][r] = dens[k + 1][r].max(here[r]);
         }
     }
+    let mut pos_of = vec![usize::MAX; classes.len()];
+    for (pos, &i) in order.iter().enumerate() {
+        pos_of[i] = pos;
+    }
     let mut search = Search {
+        dominators,
+        pos_of: &pos_of,
         ty,
         classes,
         avail,
@@ -64,12 +79,15 @@ pub(crate) fn best_fill(ty: &TypeCap, classes: &[Class], avail: &[u32], values: 
         take: vec![0; n],
         best: Fill::default(),
         nodes: 0,
+        node_limit,
     };
     search.dfs(0, base, 0.0);
     search.best
 }
 
 struct Search<'a> {
+    dominators: &'a [Vec<usize>],
+    pos_of: &'a [usize],
     ty: &'a TypeCap,
     classes: &'a [Class],
     avail: &'a [u32],
@@ -79,6 +97,7 @@ struct Search<'a> {
     take: Vec<u32>,
     best: Fill,
     nodes: u32,
+    node_limit: u32,
 }
 
 impl Search<'_> {
@@ -91,7 +110,7 @@ impl Search<'_> {
                 .map(|j| (self.order[j], self.take[j]))
                 .collect();
         }
-        if k == self.order.len() || self.nodes > NODE_LIMIT {
+        if k == self.order.len() || self.nodes > self.node_limit {
             return;
         }
         let ty = self.ty;
@@ -102,12 +121,23 @@ impl Search<'_> {
             f64::from(ty.slots - load.tasks),
         ];
         let d = &self.dens[k];
-        let bound = value + (0..4).map(|r| free[r] * d[r]).fold(f64::INFINITY, f64::min);
+        let per_unit = (0..4).map(|r| free[r] * d[r]).fold(f64::INFINITY, f64::min);
+        let bound = value + per_unit.min(self.gpu_bound(k, free[0]));
         if bound <= self.best.value + tolerance(self.best.value) {
             return;
         }
         let i = self.order[k];
         let c = self.classes[i];
+        // Skip a class while a class that dominates it, already decided, is not used up.
+        let open_dominator = self.dominators[i].iter().any(|&a| {
+            let pos = self.pos_of[a];
+            pos < k && self.take[pos] < self.avail[a]
+        });
+        if open_dominator {
+            self.take[k] = 0;
+            self.dfs(k + 1, load, value);
+            return;
+        }
         let fit_cpu = if c.cpu == 0 {
             u64::MAX
         } else {
@@ -131,6 +161,47 @@ impl Search<'_> {
         }
         self.take[k] = 0;
     }
+}
+
+impl Search<'_> {
+    /// Fractional knapsack on GPUs alone over classes `k..`, which are in value-per-GPU
+    /// order: at most 9 steps, since every task takes a whole GPU and an instance has ≤ 8.
+    fn gpu_bound(&self, k: usize, mut room: f64) -> f64 {
+        let mut bound = 0.0;
+        for &i in &self.order[k..] {
+            if room <= 0.0 {
+                break;
+            }
+            let gpus = f64::from(self.classes[i].gpus);
+            let n = f64::from(self.avail[i]).min(room / gpus);
+            bound += n * self.values[i];
+            room -= n * gpus;
+        }
+        bound
+    }
+}
+
+/// For each class, the classes that dominate it: worth at least as much under `values` and
+/// needing no more GPUs, GPU memory, CPU or memory (identical classes: the lower index
+/// dominates). Some optimal fill never takes a class while a dominating one is still
+/// available (swap one for the other), so `best_fill` skips such branches.
+pub(crate) fn dominators(classes: &[Class], values: &[f64]) -> Vec<Vec<usize>> {
+    (0..classes.len())
+        .map(|b| {
+            let cb = &classes[b];
+            (0..classes.len())
+                .filter(|&a| {
+                    let ca = &classes[a];
+                    let no_more = ca.gpus <= cb.gpus
+                        && ca.gpu_mem <= cb.gpu_mem
+                        && ca.cpu <= cb.cpu
+                        && ca.mem <= cb.mem;
+                    let same = ca == cb && values[a] == values[b];
+                    a != b && no_more && values[a] >= values[b] && (!same || a < b)
+                })
+                .collect()
+        })
+        .collect()
 }
 
 /// Improvements smaller than this are rounding noise, not a better fill.

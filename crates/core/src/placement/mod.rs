@@ -7,6 +7,20 @@
 //! * [`check_gpu_fit`]: one GPU service alone, for per-manifest validation.
 //! * [`fargate_size`]: the cheapest valid Fargate size for a CPU/memory request.
 //!
+//! Decisions, each explained where it is made:
+//! * what an instance keeps for itself and why ENIs are counted (no trunking):
+//!   `catalog/gpu.rs`;
+//! * how the packer works: `pack.rs` (greedy over instance fills, repriced), `knapsack.rs`,
+//!   `improve.rs` (right-size, empty, merge), `repack.rs` (exact repacking of a few
+//!   instances at a time);
+//! * how an instance's price is shared among its tasks (dominant share, exact to the
+//!   nano-dollar): `cost.rs`;
+//! * stability (keep the running placement unless a fresh one is > 2 % cheaper):
+//!   `previous.rs`;
+//! * scale to zero: [`CapacityPlan::instance_counts`] lists every allowed, priced type with
+//!   the exact number of instances it needs, 0 included, so the caller can set each group's
+//!   desired count itself instead of leaning on ECS managed scaling.
+//!
 //! Everything here is pure and deterministic: sorted maps and index order only, no hashing.
 
 mod cost;
@@ -20,6 +34,7 @@ mod pack;
 mod plan;
 mod previous;
 mod render;
+mod repack;
 mod report;
 
 pub use demand::{AllowList, ServiceDemand};

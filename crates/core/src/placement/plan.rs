@@ -17,7 +17,7 @@ use super::report::{CapacityPlan, InstanceCount, InstancePlan, Placement, Servic
 ///
 /// Fargate services (`gpus == 0`) get the cheapest valid size; GPU services are packed onto
 /// instances of the allowed types at the lowest hourly cost. `previous`, when given, is the
-/// placement running now: it is kept where that costs at most 1 % more than a fresh packing
+/// placement running now: it is kept where that costs at most 2 % more than a fresh packing
 /// (see `previous.rs`). Errors list every service that cannot be placed, not just the first.
 pub fn plan_capacity(
     services: &[ServiceDemand],

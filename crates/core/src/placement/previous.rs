@@ -5,7 +5,9 @@
 //! whose grown demand no longer fits); new tasks fill their free room first, and only the rest
 //! is packed as usual. That plan is used unless a packing from scratch is more than
 //! [`KEEP_PREVIOUS_WITHIN_PERCENT`] cheaper: moving a GPU task means a cold start (image pull,
-//! model load), and the planner says the cost of both before anything changes.
+//! model load), and the planner says the cost of both before anything changes. On the
+//! benchmark's CPU-skewed fleets a fresh packing is often 1–2 % cheaper but moves a third of
+//! the tasks, which is why the threshold is 2 % rather than 1 %.
 
 use std::collections::BTreeMap;
 
@@ -15,7 +17,7 @@ use super::model::{Bin, Class, Load, TypeCap};
 use super::report::{CapacityPlan, TaskRef};
 
 /// A fresh packing must save more than this share of the kept plan's hourly cost to replace it.
-pub const KEEP_PREVIOUS_WITHIN_PERCENT: u64 = 1;
+pub const KEEP_PREVIOUS_WITHIN_PERCENT: u64 = 2;
 
 /// The placement currently deployed: which tasks share which instance.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
