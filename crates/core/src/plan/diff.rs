@@ -71,8 +71,9 @@ pub struct ResourceChange {
 pub fn diff(desired: &DesiredState, observed: &[&ObservedResource]) -> Vec<ResourceChange> {
     // Both sides in (kind, name) order, so they meet in one linear pass with no lookups.
     let mut observed: Vec<&ObservedResource> = observed.to_vec();
-    observed
-        .sort_by(|a, b| (a.kind, a.name.as_str(), a.revision).cmp(&(b.kind, b.name.as_str(), b.revision)));
+    observed.sort_unstable_by(|a, b| {
+        (a.kind, a.name.as_str(), a.revision).cmp(&(b.kind, b.name.as_str(), b.revision))
+    });
     let mut groups = observed
         .chunk_by(|a, b| a.kind == b.kind && a.name == b.name)
         .peekable();
