@@ -15,7 +15,7 @@ use rnd_benches::churn::moved_tasks;
 use rnd_benches::exact::exact_optimum;
 use rnd_benches::fleets::{fleet, service, Kind};
 use rnd_benches::rng::Rng;
-use rnd_core::placement::{plan_capacity, AllowList, PreviousPlacement, ServiceDemand};
+use rnd_core::placement::{plan_capacity, plan_capacity_stable, AllowList, PreviousPlacement, ServiceDemand};
 
 fn main() {
     let seeds: u64 = std::env::var("RND_BENCH_SEEDS")
@@ -124,13 +124,17 @@ fn quality(seeds: u64) {
 fn churn(seeds: u64) {
     println!("Churn at 100 tasks: tasks of unchanged services that move to another instance type");
     println!(
-        "{:<11} {:<8} | {:>22} | {:>22}",
-        "fleet", "change", "replan from scratch", "with previous placement"
+        "{:<11} {:<8} | {:>22} | {:>34} | {:>34}",
+        "fleet",
+        "change",
+        "replan from scratch",
+        "previous, kept within 2 %",
+        "previous, always kept (rnd plan)"
     );
     for kind in [Kind::Inference, Kind::Training, Kind::CpuSkewed] {
         for change in ["add", "remove"] {
-            let (mut fresh, mut sticky, mut compared) = (0, 0, 0);
-            let (mut fresh_cost, mut sticky_cost) = (0.0, 0.0);
+            let (mut fresh, mut sticky, mut stable, mut compared) = (0, 0, 0, 0);
+            let (mut fresh_cost, mut sticky_cost, mut stable_cost) = (0.0, 0.0, 0.0);
             for seed in 0..seeds {
                 let before = fleet(kind, 100, seed);
                 let mut after = before.clone();
@@ -147,17 +151,27 @@ fn churn(seeds: u64) {
                 let old = plan(&before, None);
                 let new_fresh = plan(&after, None);
                 let new_sticky = plan(&after, Some(&PreviousPlacement::from(&old)));
+                let new_stable = plan_capacity_stable(
+                    &after,
+                    &AllowList::all(),
+                    "us-east-1",
+                    &PreviousPlacement::from(&old),
+                )
+                .expect("fleets fit");
                 let (m1, n) = moved_tasks(&old, &new_fresh);
                 let (m2, _) = moved_tasks(&old, &new_sticky);
+                let (m3, _) = moved_tasks(&old, &new_stable);
                 fresh += m1;
                 sticky += m2;
+                stable += m3;
                 compared += n;
                 fresh_cost += new_fresh.total_hourly_cost.as_f64();
                 sticky_cost += new_sticky.total_hourly_cost.as_f64();
+                stable_cost += new_stable.total_hourly_cost.as_f64();
             }
             let pct = |m: u32| 100.0 * f64::from(m) / f64::from(compared.max(1));
             println!(
-                "{:<11} {:<8} | {:>4}/{:<4} ({:>5.1} %) | {:>4}/{:<4} ({:>5.1} %)  cost +{:.2} %",
+                "{:<11} {:<8} | {:>4}/{:<4} ({:>5.1} %) | {:>4}/{:<4} ({:>5.1} %)  cost +{:>5.2} % | {:>4}/{:<4} ({:>5.1} %)  cost +{:>5.2} %",
                 kind.label(),
                 change,
                 fresh,
@@ -166,7 +180,11 @@ fn churn(seeds: u64) {
                 sticky,
                 compared,
                 pct(sticky),
-                100.0 * (sticky_cost / fresh_cost - 1.0)
+                100.0 * (sticky_cost / fresh_cost - 1.0),
+                stable,
+                compared,
+                pct(stable),
+                100.0 * (stable_cost / fresh_cost - 1.0)
             );
         }
     }
