@@ -1,6 +1,7 @@
 //! The `rnd` command-line interface: one module per subcommand, a shared reader for the
 //! deployments directory, and renderers for what the core returns.
 
+mod aws;
 pub mod commands;
 pub mod deployments;
 pub mod exit;

@@ -118,3 +118,21 @@ fn a_spec_serializes_exactly_like_its_attribute_map() {
         );
     }
 }
+
+#[test]
+fn destroy_removes_every_resource_of_the_platform() {
+    let repository = examples();
+    let observed = deployed(&repository);
+    let destroy = rnd_core::plan::plan_destroy(&repository, &observed).unwrap();
+    assert!(destroy
+        .graph
+        .operations()
+        .all(|op| op.action == rnd_core::plan::diff::Action::Delete));
+    let after = simulate_apply(&destroy, &observed);
+    assert!(
+        after.resources.is_empty(),
+        "{:?}",
+        after.resources.iter().map(|r| r.address()).collect::<Vec<_>>()
+    );
+    assert_eq!(destroy.cost.hourly_after, rnd_core::catalog::Usd::ZERO);
+}

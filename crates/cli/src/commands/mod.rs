@@ -1,7 +1,9 @@
 //! The subcommands of `rnd`, one file each, and the top-level argument parser.
 
+pub mod apply;
 pub mod capacity;
 mod load;
+pub mod observe;
 pub mod plan;
 pub mod schema;
 pub mod validate;
@@ -29,6 +31,12 @@ pub enum Command {
     Capacity(capacity::CapacityArgs),
     /// Show what applying the manifests would change in AWS, and the cost before and after.
     Plan(plan::PlanArgs),
+    /// Make AWS match the manifests: observe, plan, show, ask (unless --yes), apply.
+    Apply(apply::ApplyArgs),
+    /// Remove every resource of the platform, foundations included.
+    Destroy(apply::DestroyArgs),
+    /// Print what exists in AWS for the platform, as a JSON snapshot.
+    Observe(observe::ObserveArgs),
     /// Print the JSON Schema of a manifest or of platform.json.
     Schema(schema::SchemaArgs),
 }
@@ -47,5 +55,8 @@ pub fn run(cli: Cli) -> Result<Code> {
         Command::Schema(args) => schema::run(&args),
         Command::Capacity(args) => capacity::run(&args),
         Command::Plan(args) => plan::run(&args),
+        Command::Apply(args) => apply::apply(&args),
+        Command::Destroy(args) => apply::destroy(&args),
+        Command::Observe(args) => observe::run(&args),
     }
 }

@@ -16,9 +16,10 @@ use crate::exit::Code;
 pub struct PlanArgs {
     #[command(flatten)]
     pub dir: DirArg,
-    /// A snapshot of what exists in AWS (as `rnd observe` prints it); `{}` plans a first deployment.
+    /// A snapshot of what exists in AWS (as `rnd observe` prints it) instead of observing AWS;
+    /// `{}` plans a first deployment.
     #[arg(long, value_name = "FILE")]
-    pub observed: PathBuf,
+    pub observed: Option<PathBuf>,
     #[arg(long, value_enum, default_value_t = PlanFormat::Text)]
     pub format: PlanFormat,
     /// Exit 0 when there is nothing to change, 2 when there are changes, 1 on error.
@@ -42,10 +43,18 @@ pub fn run(args: &PlanArgs) -> Result<Code> {
     let Some(repository) = valid_repository(&args.dir.dir)? else {
         return Ok(Code::Failure);
     };
-    let text = std::fs::read_to_string(&args.observed)
-        .with_context(|| format!("reading the observed snapshot {}", args.observed.display()))?;
-    let observed: ObservedState = serde_json::from_str(&text)
-        .with_context(|| format!("{} is not an observed snapshot", args.observed.display()))?;
+    let observed: ObservedState = match &args.observed {
+        Some(path) => {
+            let text = std::fs::read_to_string(path)
+                .with_context(|| format!("reading the observed snapshot {}", path.display()))?;
+            serde_json::from_str(&text)
+                .with_context(|| format!("{} is not an observed snapshot", path.display()))?
+        }
+        None => crate::aws::runtime()?.block_on(async {
+            let clients = crate::aws::clients().await;
+            crate::aws::observe(&clients, &repository.platform.name).await
+        })?,
+    };
     let options = rnd_core::plan::PlanOptions { repack: args.repack };
     let plan = match rnd_core::plan::plan_with(&repository, &observed, options) {
         Ok(plan) => plan,

@@ -1,3 +1,4 @@
 //! Turning the core's results into text for terminals and JSON for machines.
 
 pub mod diagnostics;
+pub mod events;

@@ -168,6 +168,33 @@ pub fn plan_with(
     })
 }
 
+/// Plan the removal of everything the platform has in AWS, foundations included (`rnd destroy`).
+pub fn plan_destroy(repository: &Repository, observed: &ObservedState) -> Result<Plan, PlanError> {
+    let platform = &repository.platform;
+    let names = Names::new(&platform.name);
+    let existing: Vec<&ObservedResource> = observed.of_platform(&platform.name).collect();
+    let deployed = deployed_demands(&existing, &names);
+    let previous = deployed_placement(&existing, &observed.gpu_instances, &names, &deployed);
+    let before = plan_capacity(&deployed, &AllowList::all(), &platform.region, Some(&previous))
+        .or_else(|_| plan_capacity(&[], &AllowList::all(), &platform.region, None))
+        .map_err(PlanError::Placement)?;
+    let nothing =
+        plan_capacity(&[], &AllowList::all(), &platform.region, None).map_err(PlanError::Placement)?;
+    let cost = CostSummary::compare(&before, &nothing);
+    let graph = OperationGraph::build(diff(&super::desired::DesiredState::default(), &existing))
+        .map_err(PlanError::Cycle)?;
+    Ok(Plan {
+        platform: platform.name.clone(),
+        region: platform.region.clone(),
+        graph,
+        capacity: nothing,
+        cost,
+        urls: Vec::new(),
+        routes: BTreeMap::new(),
+        repack_savings: None,
+    })
+}
+
 /// For each GPU service with zero replicas, the type a single replica would be placed on.
 fn idle_gpu_types(demands: &[ServiceDemand], allowed: &AllowList, region: &str) -> BTreeMap<String, String> {
     demands

@@ -1,0 +1,146 @@
+//! `rnd apply`, `rnd plan`, `rnd observe` and `rnd destroy` end to end, through the real binary,
+//! against the AWS emulator (moto's server, started by `scripts/emulator`).
+
+mod support;
+
+use std::path::Path;
+use std::process::Command;
+
+use support::Run;
+
+/// The emulator's environment (`AWS_ENDPOINT_URL` and dummy credentials), from the file
+/// `scripts/emulator start` writes. Fails loudly when the emulator is not there.
+fn emulator_env() -> Vec<(String, String)> {
+    let file = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../target/emulator.env");
+    let text = std::fs::read_to_string(&file).unwrap_or_else(|_| {
+        panic!(
+            "the AWS emulator is not running: no {}. Start it with `scripts/emulator start` \
+             (scripts/test does).",
+            file.display()
+        )
+    });
+    let vars: Vec<(String, String)> = text
+        .lines()
+        .filter_map(|l| l.split_once('='))
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
+    let url = vars
+        .iter()
+        .find(|(k, _)| k == "AWS_ENDPOINT_URL")
+        .map(|(_, v)| v.clone())
+        .expect("AWS_ENDPOINT_URL");
+    let address = url.trim_start_matches("http://").trim_end_matches('/');
+    assert!(
+        std::net::TcpStream::connect(address).is_ok(),
+        "the AWS emulator does not answer at {url}"
+    );
+    vars
+}
+
+fn rnd_with(env: &[(String, String)], args: &[&str]) -> Run {
+    let output = Command::new(env!("CARGO_BIN_EXE_rnd"))
+        .args(args)
+        .envs(env.iter().map(|(k, v)| (k.as_str(), v.as_str())))
+        .env("NO_COLOR", "1")
+        .output()
+        .expect("the rnd binary runs");
+    Run {
+        code: output.status.code().expect("exit code"),
+        stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+    }
+}
+
+/// Stand-in for the hand-made certificate: requested in the emulator's ACM.
+fn certificate(env: &[(String, String)]) -> String {
+    let url = env
+        .iter()
+        .find(|(k, _)| k == "AWS_ENDPOINT_URL")
+        .unwrap()
+        .1
+        .clone();
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    runtime.block_on(async {
+        let config = aws_config::defaults(aws_config::BehaviorVersion::latest())
+            .endpoint_url(url)
+            .region(aws_config::Region::new("us-east-1"))
+            .test_credentials()
+            .load()
+            .await;
+        aws_sdk_acm::Client::new(&config)
+            .request_certificate()
+            .domain_name("*.cli.example.com")
+            .send()
+            .await
+            .expect("request a certificate in the emulator")
+            .certificate_arn()
+            .expect("certificate ARN")
+            .to_string()
+    })
+}
+
+#[test]
+fn apply_then_plan_then_remove_then_destroy() {
+    let env = emulator_env();
+    let arn = certificate(&env);
+    let name = format!("cli{}", std::process::id() % 100_000);
+    let platform = format!(
+        r#"{{ "name": "{name}", "region": "us-east-1",
+             "routing": {{ "mode": "host", "domain": "cli.example.com" }},
+             "certificate_arn": "{arn}" }}"#
+    );
+    let api = br#"{ "image": "repo/api", "version": "v1", "port": 8080, "health_check": "/healthz" }"#;
+    let worker = br#"{ "image": "repo/worker", "version": "v1", "cpu": 0.5, "memory": 1024 }"#;
+    let dir = support::deployments_dir(platform.as_bytes(), &[("api.json", api), ("worker.json", worker)]);
+    let d = dir.path().to_str().unwrap();
+
+    let refused = rnd_with(&env, &["apply", "--dir", d]);
+    assert_eq!(
+        refused.code, 2,
+        "without --yes and without a terminal nothing is applied: {}",
+        refused.stderr
+    );
+    assert!(refused.stderr.contains("--yes"), "{}", refused.stderr);
+
+    let first = rnd_with(&env, &["apply", "--dir", d, "--yes", "--wait", "0"]);
+    assert_eq!(first.code, 0, "{}\n{}", first.stdout, first.stderr);
+    assert!(
+        first.stdout.contains("+ ecs_service.api") && first.stdout.contains("finished:"),
+        "{}",
+        first.stdout
+    );
+
+    // Planning against AWS itself (no --observed) finds nothing left to do.
+    let again = rnd_with(&env, &["plan", "--dir", d, "--detailed-exitcode"]);
+    assert_eq!(again.code, 0, "{}\n{}", again.stdout, again.stderr);
+
+    std::fs::remove_file(dir.path().join("manifests/worker.json")).unwrap();
+    let removal = rnd_with(&env, &["apply", "--dir", d, "--yes", "--wait", "0"]);
+    assert_eq!(removal.code, 0, "{}\n{}", removal.stdout, removal.stderr);
+    assert!(
+        removal.stdout.contains("- ecs_service.worker"),
+        "{}",
+        removal.stdout
+    );
+    assert!(
+        !removal.stdout.contains("ecs_service.api"),
+        "api untouched: {}",
+        removal.stdout
+    );
+
+    let destroyed = rnd_with(&env, &["destroy", "--dir", d, "--yes"]);
+    assert_eq!(destroyed.code, 0, "{}\n{}", destroyed.stdout, destroyed.stderr);
+    let observed = rnd_with(&env, &["observe", "--dir", d]);
+    assert_eq!(observed.code, 0, "{}", observed.stderr);
+    let snapshot: serde_json::Value = serde_json::from_str(&observed.stdout).unwrap();
+    let left: Vec<String> = snapshot["resources"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| format!("{}.{}", r["kind"].as_str().unwrap(), r["name"].as_str().unwrap()))
+        .collect();
+    assert!(left.is_empty(), "destroy left tagged resources behind: {left:?}");
+}
