@@ -84,6 +84,11 @@ pub fn references(kind: ResourceKind, name: &str, attributes: &Map<String, Value
             // The listener rule must route to the target group before the service registers
             // tasks in it, and go only after the service is gone.
             refs.extend(one("listener_rule", ListenerRule));
+            // AWS does not report a service's listener rule; rnd names a service's rule like its
+            // target group (`naming.rs`), so an observed service still orders its rule's deletion.
+            if !attributes.contains_key("listener_rule") {
+                refs.extend(one("target_group", ListenerRule));
+            }
             refs
         }
     };
