@@ -287,22 +287,8 @@ impl<'a, 't> Checker<'a, 't> {
                     }
                 }
             }
-            Value::String(s) if s.trim().parse::<u64>().is_ok() => {
-                self.error(
-                    "json/type",
-                    &pointer,
-                    format!("`{field}` must be a number, but it is the string \"{s}\""),
-                    format!("write it without quotes: \"{field}\": {}", s.trim()),
-                );
-                None
-            }
             other => {
-                self.error(
-                    "json/type",
-                    &pointer,
-                    format!("`{field}` must be a number, but it is {}", describe(other)),
-                    format!("use {valid}"),
-                );
+                self.not_a_number(&pointer, field, other, format!("use {valid}"));
                 None
             }
         }
@@ -341,25 +327,32 @@ impl<'a, 't> Checker<'a, 't> {
                 }
                 None => None,
             },
-            Value::String(s) if s.trim().parse::<f64>().is_ok() => {
-                self.error(
-                    "json/type",
-                    &pointer,
-                    format!("`{field}` must be a number, but it is the string \"{s}\""),
-                    format!("write it without quotes: \"{field}\": {}", s.trim()),
-                );
-                None
-            }
             other => {
-                self.error(
-                    "json/type",
+                self.not_a_number(
                     &pointer,
-                    format!("`{field}` must be a number, but it is {}", describe(other)),
+                    field,
+                    other,
                     format!("use a number above 0 and at most {max} {unit}"),
                 );
                 None
             }
         }
+    }
+
+    /// A number field holding something else: a quoted number gets "drop the quotes", anything
+    /// else the `valid` hint.
+    fn not_a_number(&mut self, pointer: &str, field: &str, value: &Value, valid: String) {
+        let (message, help) = match value {
+            Value::String(s) if s.trim().parse::<f64>().is_ok() => (
+                format!("`{field}` must be a number, but it is the string \"{s}\""),
+                format!("write it without quotes: \"{field}\": {}", s.trim()),
+            ),
+            other => (
+                format!("`{field}` must be a number, but it is {}", describe(other)),
+                valid,
+            ),
+        };
+        self.error("json/type", pointer, message, help);
     }
 
     /// An object of string values (`env`, `secrets`, `tags`), as (key, value, pointer) triples in file order.
