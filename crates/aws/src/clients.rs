@@ -6,6 +6,8 @@ use aws_config::retry::RetryConfig;
 use aws_config::timeout::TimeoutConfig;
 use aws_config::{BehaviorVersion, SdkConfig};
 
+use crate::calls::CallCounter;
+
 /// How the SDK retries and times out each call.
 #[derive(Debug, Clone, Copy)]
 pub struct ClientOptions {
@@ -43,6 +45,12 @@ pub struct Clients {
     pub iam: aws_sdk_iam::Client,
     pub logs: aws_sdk_cloudwatchlogs::Client,
     pub ssm: aws_sdk_ssm::Client,
+    /// Finds tagged resources of kinds whose own service has no batch tag read.
+    pub tagging: aws_sdk_resourcegroupstagging::Client,
+    /// Holds the platform's apply lock.
+    pub dynamodb: aws_sdk_dynamodb::Client,
+    /// Every call made through these clients, by operation.
+    pub calls: CallCounter,
 }
 
 impl Clients {
@@ -60,14 +68,28 @@ impl Clients {
 
     /// Clients for an already loaded configuration, its retry and timeout settings as they are.
     pub fn new(config: &SdkConfig) -> Self {
+        let calls = CallCounter::default();
+        // Each service's configuration takes the shared counter as an interceptor.
+        macro_rules! client {
+            ($sdk:ident) => {
+                $sdk::Client::from_conf(
+                    $sdk::config::Builder::from(config)
+                        .interceptor(calls.clone())
+                        .build(),
+                )
+            };
+        }
         Clients {
-            ecs: aws_sdk_ecs::Client::new(config),
-            ec2: aws_sdk_ec2::Client::new(config),
-            elb: aws_sdk_elasticloadbalancingv2::Client::new(config),
-            autoscaling: aws_sdk_autoscaling::Client::new(config),
-            iam: aws_sdk_iam::Client::new(config),
-            logs: aws_sdk_cloudwatchlogs::Client::new(config),
-            ssm: aws_sdk_ssm::Client::new(config),
+            ecs: client!(aws_sdk_ecs),
+            ec2: client!(aws_sdk_ec2),
+            elb: client!(aws_sdk_elasticloadbalancingv2),
+            autoscaling: client!(aws_sdk_autoscaling),
+            iam: client!(aws_sdk_iam),
+            logs: client!(aws_sdk_cloudwatchlogs),
+            ssm: client!(aws_sdk_ssm),
+            tagging: client!(aws_sdk_resourcegroupstagging),
+            dynamodb: client!(aws_sdk_dynamodb),
+            calls,
         }
     }
 }

@@ -4,17 +4,22 @@
 //! (environment, profiles, `AWS_ENDPOINT_URL`), so the same code runs against AWS and against
 //! an emulator. Decisions are the core's; this crate only reads and acts.
 
+pub mod calls;
 mod clients;
 mod error;
 pub mod events;
 pub mod execute;
+pub mod lock;
 mod network;
 pub mod observe;
 mod retry;
+pub mod status;
 mod tags;
 
+pub use calls::{ApiOperation, CallCounter};
 pub use clients::{configured, ClientOptions, Clients};
 pub use error::AwsError;
 pub use events::{Event, EventSink};
 pub use execute::{apply, ApplyOptions, ApplyReport, OperationOutcome, OperationResult, ServiceOutcome};
+pub use lock::{acquire as acquire_lock, Lease, LockError, LockHolder, LockLost, LockOptions};
 pub use observe::observe;

@@ -5,6 +5,7 @@ mod aws;
 pub mod commands;
 pub mod deployments;
 pub mod exit;
+mod lock;
 pub mod render;
 
 use std::process::ExitCode;

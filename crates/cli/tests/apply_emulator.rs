@@ -82,6 +82,44 @@ fn certificate(env: &[(String, String)]) -> String {
     })
 }
 
+/// A lock on `platform` held by another run until the returned guard is dropped.
+fn held_lock(env: &[(String, String)], platform: &str) -> impl Drop {
+    struct Held(tokio::runtime::Runtime, Option<rnd_aws::Lease>);
+    impl Drop for Held {
+        fn drop(&mut self) {
+            if let Some(lease) = self.1.take() {
+                self.0.block_on(lease.release()).expect("release the test lock");
+            }
+        }
+    }
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let lease = runtime.block_on(async {
+        let clients = rnd_aws::Clients::new(&sdk_config(env).await);
+        rnd_aws::acquire_lock(&clients, platform, "the test holder", &Default::default(), |_| {})
+            .await
+            .expect("take the lock")
+    });
+    Held(runtime, Some(lease))
+}
+
+async fn sdk_config(env: &[(String, String)]) -> aws_config::SdkConfig {
+    let url = env
+        .iter()
+        .find(|(k, _)| k == "AWS_ENDPOINT_URL")
+        .unwrap()
+        .1
+        .clone();
+    aws_config::defaults(aws_config::BehaviorVersion::latest())
+        .endpoint_url(url)
+        .region(aws_config::Region::new("us-east-1"))
+        .test_credentials()
+        .load()
+        .await
+}
+
 #[test]
 fn apply_then_plan_then_remove_then_destroy() {
     let env = emulator_env();
@@ -116,6 +154,44 @@ fn apply_then_plan_then_remove_then_destroy() {
     // Planning against AWS itself (no --observed) finds nothing left to do.
     let again = rnd_with(&env, &["plan", "--dir", d, "--detailed-exitcode"]);
     assert_eq!(again.code, 0, "{}\n{}", again.stdout, again.stderr);
+
+    let status = rnd_with(&env, &["status", "--dir", d]);
+    assert_eq!(status.code, 0, "{}\n{}", status.stdout, status.stderr);
+    assert!(
+        status.stdout.contains("AWS matches the manifests."),
+        "{}",
+        status.stdout
+    );
+    assert!(
+        status.stdout.contains("https://api.cli.example.com/"),
+        "{}",
+        status.stdout
+    );
+    let status = rnd_with(&env, &["status", "--dir", d, "--format", "json"]);
+    let status: serde_json::Value = serde_json::from_str(&status.stdout).unwrap();
+    assert_eq!(status["pending_operations"], 0);
+    let worker = &status["services"][1];
+    assert_eq!(worker["service"], "worker");
+    assert_eq!(worker["state"]["state"], "deployed");
+    assert_eq!(worker["state"]["desired"], 1);
+    assert_eq!(worker["placement"]["kind"], "fargate");
+
+    // While another run holds the platform's lock, apply refuses at once and says who.
+    let holder = held_lock(&env, &name);
+    let blocked = rnd_with(&env, &["apply", "--dir", d, "--yes"]);
+    assert_eq!(blocked.code, 1, "{}\n{}", blocked.stdout, blocked.stderr);
+    assert!(
+        blocked.stderr.contains("held by the test holder since 20"),
+        "{}",
+        blocked.stderr
+    );
+    let status = rnd_with(&env, &["status", "--dir", d]);
+    assert!(
+        status.stdout.contains("the lock is held by the test holder"),
+        "{}",
+        status.stdout
+    );
+    drop(holder);
 
     std::fs::remove_file(dir.path().join("manifests/worker.json")).unwrap();
     let removal = rnd_with(&env, &["apply", "--dir", d, "--yes", "--wait", "0"]);

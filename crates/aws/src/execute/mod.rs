@@ -33,11 +33,12 @@ use tokio::task::JoinSet;
 use self::context::Context;
 pub use self::report::{ApplyReport, OperationOutcome, OperationResult, ServiceOutcome};
 use crate::events::{Event, EventSink};
+use crate::lock::LockLost;
 use crate::network::DefaultNetwork;
 use crate::{AwsError, Clients};
 
 /// How an apply runs.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub struct ApplyOptions {
     /// Operations in flight at once.
     pub concurrency: usize,
@@ -48,6 +49,8 @@ pub struct ApplyOptions {
     pub wait_for_stable: Option<Duration>,
     /// Time between two looks at the services while waiting.
     pub poll_interval: Duration,
+    /// The run's lock, when it holds one: once lost, no further operation starts.
+    pub lock_lost: Option<LockLost>,
 }
 
 impl Default for ApplyOptions {
@@ -57,9 +60,13 @@ impl Default for ApplyOptions {
             operation_timeout: Duration::from_secs(15 * 60),
             wait_for_stable: None,
             poll_interval: Duration::from_secs(15),
+            lock_lost: None,
         }
     }
 }
+
+/// Why operations were skipped after the run lost its lock.
+const LOCK_LOST: &str = "the apply lock (lost: another run may have taken over)";
 
 /// Carry out `plan`, made against `observed`. Fails as a whole only when nothing could start
 /// (the default network could not be read); otherwise the report holds every outcome.
@@ -109,8 +116,9 @@ pub async fn apply(
         (0..changes.len()).filter(|i| waiting_on[*i] == 0).collect();
     let mut running = JoinSet::new();
     let concurrency = options.concurrency.max(1);
+    let lock_lost = || options.lock_lost.as_ref().is_some_and(LockLost::is_lost);
     loop {
-        while running.len() < concurrency {
+        while running.len() < concurrency && !lock_lost() {
             let Some(i) = ready.pop_first() else { break };
             let change = changes[i].clone();
             let ctx = Arc::clone(&ctx);
@@ -164,6 +172,20 @@ pub async fn apply(
                 });
                 results[i] = Some(OperationResult::Failed(err.to_string()));
                 skip_dependents(i, &changes, &dependents, &mut results, &mut ready, &events);
+            }
+        }
+    }
+    if lock_lost() {
+        // Another run may own the platform now: whatever did not start is left to the next run.
+        for (i, result) in results.iter_mut().enumerate() {
+            if result.is_none() {
+                events(Event::OperationSkipped {
+                    address: changes[i].address.clone(),
+                    failed_dependency: LOCK_LOST.to_string(),
+                });
+                *result = Some(OperationResult::Skipped {
+                    failed_dependency: LOCK_LOST.to_string(),
+                });
             }
         }
     }

@@ -1,8 +1,12 @@
 //! IAM roles and instance profiles, under rnd's path `/rnd/<platform>/`.
 //!
-//! IAM has no batch describe: one role's tags, policies and inline policy take three calls,
-//! made a few roles at a time.
+//! IAM has no batch describe of roles by path, but `GetAccountAuthorizationDetails` returns
+//! every role of the account with its trust policy, policies and tags, a page of up to a
+//! thousand at a time: a few calls per account instead of three per role (IAM's request rate is
+//! low). It reads the whole account's roles, so rnd's policy needs that permission, and the
+//! roles outside `/rnd/<platform>/` are dropped here.
 
+use aws_sdk_iam::types::{EntityType, RoleDetail};
 use rnd_core::plan::observed::ObservedResource;
 use rnd_core::plan::resource::ResourceKind;
 use serde_json::Value;
@@ -24,101 +28,63 @@ pub(super) async fn observe(clients: &Clients, platform: &str) -> Result<Vec<Obs
 }
 
 async fn roles(clients: &Clients, platform: &str) -> Result<Vec<ObservedResource>, AwsError> {
-    let mut names = Vec::new();
+    let ours = path(platform);
+    let mut found = Vec::new();
     let mut pages = clients
         .iam
-        .list_roles()
-        .path_prefix(path(platform))
+        .get_account_authorization_details()
+        .filter(EntityType::Role)
         .into_paginator()
         .send();
     while let Some(page) = pages.next().await {
-        let page = page.map_err(|e| AwsError::call("ListRoles", path(platform), e))?;
-        names.extend(
-            page.roles()
-                .iter()
-                .filter(|r| r.path() == path(platform))
-                .map(|r| {
-                    (
-                        r.role_name().to_string(),
-                        r.arn().to_string(),
-                        r.assume_role_policy_document().map(str::to_string),
-                    )
-                }),
-        );
+        let page = page.map_err(|e| AwsError::call("GetAccountAuthorizationDetails", &ours, e))?;
+        for role in page.role_detail_list() {
+            if role.path() == Some(ours.as_str()) {
+                found.push(observed_role(role));
+            }
+        }
     }
-    super::bounded(names, 6, |(name, arn, trust)| async move {
-        let (tags, attached, inline) = tokio::try_join!(
-            async {
-                clients
-                    .iam
-                    .list_role_tags()
-                    .role_name(&name)
-                    .send()
-                    .await
-                    .map_err(|e| AwsError::call("ListRoleTags", &name, e))
-            },
-            async {
-                clients
-                    .iam
-                    .list_attached_role_policies()
-                    .role_name(&name)
-                    .send()
-                    .await
-                    .map_err(|e| AwsError::call("ListAttachedRolePolicies", &name, e))
-            },
-            async {
-                match clients
-                    .iam
-                    .get_role_policy()
-                    .role_name(&name)
-                    .policy_name(INLINE_POLICY)
-                    .send()
-                    .await
-                {
-                    Ok(out) => Ok(Some(out.policy_document().to_string())),
-                    Err(e) => {
-                        let err = AwsError::call("GetRolePolicy", &name, e);
-                        if err.is_not_found() {
-                            Ok(None)
-                        } else {
-                            Err(err)
-                        }
-                    }
-                }
-            },
-        )?;
-        let mut r = resource(
-            ResourceKind::IamRole,
-            &name,
-            Some(arn),
-            tags::from_iam(tags.tags()),
-        );
-        let trust = trust.as_deref().and_then(policy_document);
-        set(
-            &mut r.attributes,
-            "assumed_by",
-            trust.as_ref().and_then(|doc| {
-                doc.pointer("/Statement/0/Principal/Service")
-                    .and_then(|s| s.as_str().or_else(|| s.get(0)?.as_str()))
-                    .map(str::to_string)
-            }),
-        );
-        let mut managed: Vec<String> = attached
-            .attached_policies()
-            .iter()
-            .filter_map(|p| p.policy_arn())
-            .filter_map(|arn| arn.split_once(":policy/").map(|(_, name)| name.to_string()))
-            .collect();
-        managed.sort();
-        r.attributes.insert("managed_policies".into(), managed.into());
-        set(
-            &mut r.attributes,
-            "inline_policy",
-            inline.as_deref().and_then(policy_document),
-        );
-        Ok(r)
-    })
-    .await
+    Ok(found)
+}
+
+/// One role as the snapshot holds it: who may assume it, its managed and inline policies.
+fn observed_role(role: &RoleDetail) -> ObservedResource {
+    let name = role.role_name().unwrap_or_default();
+    let mut r = resource(
+        ResourceKind::IamRole,
+        name,
+        role.arn().map(str::to_string),
+        tags::from_iam(role.tags()),
+    );
+    let trust = role.assume_role_policy_document().and_then(policy_document);
+    set(
+        &mut r.attributes,
+        "assumed_by",
+        trust.as_ref().and_then(|doc| {
+            doc.pointer("/Statement/0/Principal/Service")
+                .and_then(|s| s.as_str().or_else(|| s.get(0)?.as_str()))
+                .map(str::to_string)
+        }),
+    );
+    let mut managed: Vec<String> = role
+        .attached_managed_policies()
+        .iter()
+        .filter_map(|p| p.policy_arn())
+        .filter_map(|arn| arn.split_once(":policy/").map(|(_, name)| name.to_string()))
+        .collect();
+    managed.sort();
+    r.attributes.insert("managed_policies".into(), managed.into());
+    let inline = role
+        .role_policy_list()
+        .iter()
+        .find(|p| p.policy_name() == Some(INLINE_POLICY))
+        .and_then(|p| p.policy_document());
+    set(
+        &mut r.attributes,
+        "inline_policy",
+        inline.and_then(policy_document),
+    );
+    r
 }
 
 async fn instance_profiles(clients: &Clients, platform: &str) -> Result<Vec<ObservedResource>, AwsError> {

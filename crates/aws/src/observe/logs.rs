@@ -1,12 +1,45 @@
 //! Log groups, under rnd's prefix `/rnd/<platform>/`.
+//!
+//! CloudWatch Logs reads tags one group at a time; the Resource Groups Tagging API returns the
+//! tags of a hundred groups per call, so it is asked first. It is eventually consistent (a group
+//! tagged a moment ago may not be listed yet), so a group it does not list still gets its own
+//! tag call: batched in the steady state, never wrong right after a change.
 
-use rnd_core::plan::observed::ObservedResource;
+use std::collections::BTreeMap;
+
+use aws_sdk_resourcegroupstagging::types::TagFilter;
+use rnd_core::plan::observed::{ObservedResource, TAG_PLATFORM};
 use rnd_core::plan::resource::ResourceKind;
 
 use super::{resource, set};
 use crate::{AwsError, Clients};
 
 pub(super) async fn log_groups(clients: &Clients, platform: &str) -> Result<Vec<ObservedResource>, AwsError> {
+    let (groups, tagged) = tokio::try_join!(described(clients, platform), tagged(clients, platform))?;
+    let groups: Vec<(Described, Option<BTreeMap<String, String>>)> = groups
+        .into_iter()
+        .map(|g| {
+            let known = g.1.as_ref().and_then(|a| tagged.get(a)).cloned();
+            (g, known)
+        })
+        .collect();
+    super::bounded(groups, 8, |((name, arn, retention), known)| async move {
+        let tags = match (known, &arn) {
+            (Some(tags), _) => tags,
+            (None, Some(arn)) => own_tags(clients, &name, arn).await?,
+            (None, None) => BTreeMap::new(),
+        };
+        let mut r = resource(ResourceKind::LogGroup, name, arn, tags);
+        set(&mut r.attributes, "retention_days", retention);
+        Ok(r)
+    })
+    .await
+}
+
+type Described = (String, Option<String>, Option<i32>);
+
+/// Every group under the platform's prefix: name, plain ARN, retention.
+async fn described(clients: &Clients, platform: &str) -> Result<Vec<Described>, AwsError> {
     let prefix = format!("/rnd/{platform}/");
     let mut groups = Vec::new();
     let mut pages = clients
@@ -19,34 +52,62 @@ pub(super) async fn log_groups(clients: &Clients, platform: &str) -> Result<Vec<
         let page = page.map_err(|e| AwsError::call("DescribeLogGroups", &prefix, e))?;
         for g in page.log_groups() {
             let Some(name) = g.log_group_name() else { continue };
-            // `arn` ends with `:*`; the tagging calls want the plain ARN.
-            let arn = g
-                .log_group_arn()
-                .map(str::to_string)
-                .or_else(|| g.arn().map(|a| a.trim_end_matches(":*").to_string()));
+            let arn = g.log_group_arn().or(g.arn()).map(plain_arn);
             groups.push((name.to_string(), arn, g.retention_in_days()));
         }
     }
-    // CloudWatch Logs has no batch tag call: one per group, a few at a time.
-    super::bounded(groups, 8, |(name, arn, retention)| async move {
-        let tags = match &arn {
-            Some(arn) => clients
-                .logs
-                .list_tags_for_resource()
-                .resource_arn(arn)
-                .send()
-                .await
-                .map_err(|e| AwsError::call("ListTagsForResource", &name, e))?
+    Ok(groups)
+}
+
+/// Tags of the platform's log groups the tagging API lists, by plain ARN.
+async fn tagged(
+    clients: &Clients,
+    platform: &str,
+) -> Result<BTreeMap<String, BTreeMap<String, String>>, AwsError> {
+    let mut found = BTreeMap::new();
+    let mut pages = clients
+        .tagging
+        .get_resources()
+        // The whole service, not `logs:log-group`: moto files groups under another type name,
+        // and mapping by ARN below ignores every other kind of logs resource anyway.
+        .resource_type_filters("logs")
+        .tag_filters(TagFilter::builder().key(TAG_PLATFORM).values(platform).build())
+        .into_paginator()
+        .send();
+    while let Some(page) = pages.next().await {
+        let page = page.map_err(|e| AwsError::call("GetResources", "log groups", e))?;
+        for mapping in page.resource_tag_mapping_list() {
+            let Some(arn) = mapping.resource_arn() else {
+                continue;
+            };
+            let tags = mapping
                 .tags()
-                .cloned()
-                .unwrap_or_default()
-                .into_iter()
-                .collect(),
-            None => Default::default(),
-        };
-        let mut r = resource(ResourceKind::LogGroup, name, arn, tags);
-        set(&mut r.attributes, "retention_days", retention);
-        Ok(r)
-    })
-    .await
+                .iter()
+                .map(|t| (t.key().to_string(), t.value().to_string()))
+                .collect();
+            found.insert(plain_arn(arn), tags);
+        }
+    }
+    Ok(found)
+}
+
+async fn own_tags(clients: &Clients, name: &str, arn: &str) -> Result<BTreeMap<String, String>, AwsError> {
+    Ok(clients
+        .logs
+        .list_tags_for_resource()
+        .resource_arn(arn)
+        .send()
+        .await
+        .map_err(|e| AwsError::call("ListTagsForResource", name, e))?
+        .tags()
+        .cloned()
+        .unwrap_or_default()
+        .into_iter()
+        .collect())
+}
+
+/// A log group's ARN without the `:*` that `arn` (as opposed to `logGroupArn`) ends with: the
+/// form the tagging calls use.
+fn plain_arn(arn: &str) -> String {
+    arn.trim_end_matches(":*").to_string()
 }

@@ -9,11 +9,13 @@ use clap::Args;
 use rnd_aws::{ApplyOptions, Event};
 use rnd_core::plan::render::render_text;
 use rnd_core::plan::{plan_destroy, plan_with, PlanOptions};
+use rnd_core::repository::Repository;
 
 use super::load::valid_repository;
 use super::DirArg;
 use crate::aws;
 use crate::exit::Code;
+use crate::lock::{self, LockArgs};
 use crate::render::events::line;
 
 #[derive(Debug, Args)]
@@ -32,6 +34,8 @@ pub struct ApplyArgs {
     /// Allow moving running GPU tasks when a fresh packing is cheaper.
     #[arg(long)]
     pub repack: bool,
+    #[command(flatten)]
+    pub lock: LockArgs,
 }
 
 #[derive(Debug, Args)]
@@ -41,6 +45,8 @@ pub struct DestroyArgs {
     /// Destroy without asking (required when not on a terminal).
     #[arg(long)]
     pub yes: bool,
+    #[command(flatten)]
+    pub lock: LockArgs,
 }
 
 pub fn apply(args: &ApplyArgs) -> Result<Code> {
@@ -49,11 +55,23 @@ pub fn apply(args: &ApplyArgs) -> Result<Code> {
         wait_for_stable: (args.wait > 0).then(|| Duration::from_secs(args.wait)),
         ..ApplyOptions::default()
     };
-    run(&args.dir, args.yes, options, Mode::Apply { repack: args.repack })
+    run(
+        &args.dir,
+        args.yes,
+        &args.lock,
+        options,
+        Mode::Apply { repack: args.repack },
+    )
 }
 
 pub fn destroy(args: &DestroyArgs) -> Result<Code> {
-    run(&args.dir, args.yes, ApplyOptions::default(), Mode::Destroy)
+    run(
+        &args.dir,
+        args.yes,
+        &args.lock,
+        ApplyOptions::default(),
+        Mode::Destroy,
+    )
 }
 
 enum Mode {
@@ -61,45 +79,69 @@ enum Mode {
     Destroy,
 }
 
-fn run(dir: &DirArg, yes: bool, options: ApplyOptions, mode: Mode) -> Result<Code> {
+fn run(dir: &DirArg, yes: bool, lock: &LockArgs, options: ApplyOptions, mode: Mode) -> Result<Code> {
     let Some(repository) = valid_repository(&dir.dir)? else {
         return Ok(Code::Failure);
     };
     let runtime = aws::runtime()?;
     runtime.block_on(async {
         let clients = aws::clients().await;
-        let observed = aws::observe(&clients, &repository.platform.name).await?;
-        let planned = match mode {
-            Mode::Apply { repack } => plan_with(&repository, &observed, PlanOptions { repack }),
-            Mode::Destroy => plan_destroy(&repository, &observed),
+        let platform = &repository.platform.name;
+        // The lock comes first: what is observed must not change under this run's feet.
+        let Some(lease) = lock::take(&clients, platform, lock).await? else {
+            return Ok(Code::Failure);
         };
-        let plan = match planned {
-            Ok(plan) => plan,
-            Err(e) => {
-                eprint!("error: {e}");
-                return Ok(Code::Failure);
-            }
+        let options = ApplyOptions {
+            lock_lost: Some(lease.lost()),
+            ..options
         };
-        let colour = std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none();
-        print!("{}", render_text(&plan, colour));
-        if !plan.has_changes() {
-            return Ok(Code::Success);
-        }
-        if !yes && !confirm(matches!(mode, Mode::Destroy))? {
-            println!("nothing changed");
+        let outcome = locked(&clients, &repository, yes, options, mode).await;
+        lock::release(lease).await;
+        outcome
+    })
+}
+
+/// Observe, plan, show, ask and apply, with the platform's lock held.
+async fn locked(
+    clients: &rnd_aws::Clients,
+    repository: &Repository,
+    yes: bool,
+    options: ApplyOptions,
+    mode: Mode,
+) -> Result<Code> {
+    let observed = aws::observe(clients, &repository.platform.name).await?;
+    let planned = match mode {
+        Mode::Apply { repack } => plan_with(repository, &observed, PlanOptions { repack }),
+        Mode::Destroy => plan_destroy(repository, &observed),
+    };
+    let plan = match planned {
+        Ok(plan) => plan,
+        Err(e) => {
+            eprint!("error: {e}");
             return Ok(Code::Failure);
         }
-        let sink: rnd_aws::EventSink = Arc::new(|event: Event| {
-            if let Some(text) = line(&event) {
-                println!("{text}");
-            }
-        });
-        let report = rnd_aws::apply(&clients, &plan, &observed, options, sink).await?;
-        Ok(if report.succeeded() {
-            Code::Success
-        } else {
-            Code::Failure
-        })
+    };
+    let colour = std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none();
+    print!("{}", render_text(&plan, colour));
+    if !plan.has_changes() {
+        return Ok(Code::Success);
+    }
+    if !yes && !confirm(matches!(mode, Mode::Destroy))? {
+        println!("nothing changed");
+        return Ok(Code::Failure);
+    }
+    let sink: rnd_aws::EventSink = Arc::new(|event: Event| {
+        if let Some(text) = line(&event) {
+            println!("{text}");
+        }
+    });
+    let report = rnd_aws::apply(clients, &plan, &observed, options, sink).await?;
+    let (calls, writes) = clients.calls.totals();
+    println!("{calls} AWS API calls, {writes} of them changes");
+    Ok(if report.succeeded() {
+        Code::Success
+    } else {
+        Code::Failure
     })
 }
 

@@ -6,6 +6,7 @@ mod load;
 pub mod observe;
 pub mod plan;
 pub mod schema;
+pub mod status;
 pub mod validate;
 
 use std::path::PathBuf;
@@ -33,6 +34,8 @@ pub enum Command {
     Plan(plan::PlanArgs),
     /// Make AWS match the manifests: observe, plan, show, ask (unless --yes), apply.
     Apply(apply::ApplyArgs),
+    /// Show each service's tasks, deployment, URL, placement and cost, as running now.
+    Status(status::StatusArgs),
     /// Remove every resource of the platform, foundations included.
     Destroy(apply::DestroyArgs),
     /// Print what exists in AWS for the platform, as a JSON snapshot.
@@ -58,5 +61,6 @@ pub fn run(cli: Cli) -> Result<Code> {
         Command::Apply(args) => apply::apply(&args),
         Command::Destroy(args) => apply::destroy(&args),
         Command::Observe(args) => observe::run(&args),
+        Command::Status(args) => status::run(&args),
     }
 }

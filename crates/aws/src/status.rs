@@ -1,0 +1,69 @@
+//! How the platform's ECS services are doing right now: tasks running and pending, and where
+//! their latest deployment stands. Read for `rnd status`, ten services per call.
+
+use std::collections::BTreeMap;
+
+use crate::{AwsError, Clients};
+
+/// Services described per `DescribeServices` call (AWS's limit).
+const BATCH: usize = 10;
+
+/// One ECS service, live.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct LiveService {
+    pub desired: i32,
+    pub running: i32,
+    pub pending: i32,
+    /// The newest deployment's rollout: `COMPLETED`, `IN_PROGRESS` or `FAILED`, when ECS says.
+    pub rollout: Option<String>,
+    /// Why the newest deployment is where it is, when ECS says (e.g. a circuit-breaker rollback).
+    pub rollout_reason: Option<String>,
+    /// Deployments ECS is running at once (more than one while a new version rolls out).
+    pub deployments: usize,
+    /// The service's most recent event message.
+    pub last_event: Option<String>,
+}
+
+/// The named services of `cluster`, by ECS service name; services ECS does not know are absent.
+pub async fn live_services(
+    clients: &Clients,
+    cluster: &str,
+    names: &[String],
+) -> Result<BTreeMap<String, LiveService>, AwsError> {
+    let mut live = BTreeMap::new();
+    for batch in names.chunks(BATCH) {
+        let out = clients
+            .ecs
+            .describe_services()
+            .cluster(cluster)
+            .set_services(Some(batch.to_vec()))
+            .send()
+            .await
+            .map_err(|e| AwsError::call("DescribeServices", cluster, e))?;
+        for s in out.services() {
+            if s.status() != Some("ACTIVE") {
+                continue;
+            }
+            // The newest deployment is the one that matters; ECS lists PRIMARY first.
+            let newest = s
+                .deployments()
+                .iter()
+                .max_by_key(|d| d.created_at().map(|t| (t.secs(), t.subsec_nanos())));
+            live.insert(
+                s.service_name().unwrap_or_default().to_string(),
+                LiveService {
+                    desired: s.desired_count(),
+                    running: s.running_count(),
+                    pending: s.pending_count(),
+                    rollout: newest
+                        .and_then(|d| d.rollout_state())
+                        .map(|r| r.as_str().to_string()),
+                    rollout_reason: newest.and_then(|d| d.rollout_state_reason()).map(str::to_string),
+                    deployments: s.deployments().len(),
+                    last_event: s.events().first().and_then(|e| e.message()).map(str::to_string),
+                },
+            );
+        }
+    }
+    Ok(live)
+}
