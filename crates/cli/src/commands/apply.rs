@@ -17,6 +17,7 @@ use crate::aws;
 use crate::exit::Code;
 use crate::lock::{self, LockArgs};
 use crate::render::events::line;
+use crate::render::progress::progress_bar;
 
 #[derive(Debug, Args)]
 pub struct ApplyArgs {
@@ -130,11 +131,15 @@ async fn locked(
         println!("nothing changed");
         return Ok(Code::Failure);
     }
-    let sink: rnd_aws::EventSink = Arc::new(|event: Event| {
-        if let Some(text) = line(&event) {
-            println!("{text}");
-        }
-    });
+    let sink: rnd_aws::EventSink = if std::io::stdout().is_terminal() {
+        progress_bar()
+    } else {
+        Arc::new(|event: Event| {
+            if let Some(text) = line(&event) {
+                println!("{text}");
+            }
+        })
+    };
     let report = rnd_aws::apply(clients, &plan, &observed, options, sink).await?;
     let (calls, writes) = clients.calls.totals();
     println!("{calls} AWS API calls, {writes} of them changes");

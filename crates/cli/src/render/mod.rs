@@ -2,4 +2,5 @@
 
 pub mod diagnostics;
 pub mod events;
+pub mod progress;
 pub mod status;
