@@ -10,72 +10,13 @@
 mod support;
 
 use std::collections::BTreeMap;
-use std::sync::{Arc, Mutex};
 
-use aws_sdk_ecs::config::interceptors::BeforeTransmitInterceptorContextRef;
-use aws_sdk_ecs::config::{ConfigBag, Intercept, RuntimeComponents};
-use aws_sdk_ecs::error::BoxError;
 use aws_sdk_ecs::types::{ServiceField, TaskDefinitionField};
 use rnd_aws::{apply, events, observe, ApplyOptions, Clients, Event, OperationResult, ServiceOutcome};
 use rnd_core::plan::diff::Action;
 use rnd_core::plan::observed::{ObservedState, TAG_HASH, TAG_PLATFORM, TAG_SERVICE};
 use rnd_core::plan::resource::ResourceKind;
 use support::*;
-
-/// Records the body of every ECS request whose target is in `operations`.
-#[derive(Debug, Clone, Default)]
-struct Recorder {
-    bodies: Arc<Mutex<Vec<(String, serde_json::Value)>>>,
-}
-
-impl Intercept for Recorder {
-    fn name(&self) -> &'static str {
-        "test request recorder"
-    }
-
-    fn read_before_transmit(
-        &self,
-        context: &BeforeTransmitInterceptorContextRef<'_>,
-        _: &RuntimeComponents,
-        _: &mut ConfigBag,
-    ) -> Result<(), BoxError> {
-        let request = context.request();
-        let target = request
-            .headers()
-            .get("x-amz-target")
-            .unwrap_or_default()
-            .to_string();
-        if let Some(bytes) = request.body().bytes() {
-            if let Ok(json) = serde_json::from_slice(bytes) {
-                self.bodies.lock().unwrap().push((target, json));
-            }
-        }
-        Ok(())
-    }
-}
-
-impl Recorder {
-    fn requests(&self, operation: &str) -> Vec<serde_json::Value> {
-        self.bodies
-            .lock()
-            .unwrap()
-            .iter()
-            .filter(|(t, _)| t.ends_with(operation))
-            .map(|(_, b)| b.clone())
-            .collect()
-    }
-}
-
-fn clients_recording(config: &aws_config::SdkConfig) -> (Clients, Recorder) {
-    let recorder = Recorder::default();
-    let mut clients = Clients::new(config);
-    clients.ecs = aws_sdk_ecs::Client::from_conf(
-        aws_sdk_ecs::config::Builder::from(config)
-            .interceptor(recorder.clone())
-            .build(),
-    );
-    (clients, recorder)
-}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn first_apply_creates_the_planned_resources_and_planning_again_finds_nothing_to_do() {

@@ -119,11 +119,25 @@ async fn throttled_calls_are_retried_until_the_apply_converges() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_run_killed_halfway_is_completed_by_the_next_one() {
+async fn a_run_killed_at_any_point_is_completed_by_the_next_one() {
     let config = tokio::task::spawn_blocking(emulator_config).await.unwrap();
     let clients = Clients::new(&config);
+    // Early (foundations half made), halfway, and late (services being created).
+    for (numerator, denominator) in [(1, 6), (1, 2), (5, 6)] {
+        killed_then_rerun(&config, &clients, numerator, denominator).await;
+    }
+}
+
+/// Kill a first apply (drop it, with its operations in flight) once `numerator/denominator`
+/// of its operations finished; the next run must converge with nothing orphaned or doubled.
+async fn killed_then_rerun(
+    config: &aws_config::SdkConfig,
+    clients: &Clients,
+    numerator: usize,
+    denominator: usize,
+) {
     let platform = &unique("kill");
-    let cert = certificate(&config, &format!("{platform}.example.com")).await;
+    let cert = certificate(config, &format!("{platform}.example.com")).await;
     let repo = repository(
         platform,
         &cert,
@@ -134,36 +148,48 @@ async fn a_run_killed_halfway_is_completed_by_the_next_one() {
             ("vision", gpu("vision", "v1", 9000)),
         ],
     );
-    let observed = observe(&clients, platform).await.unwrap();
+    let observed = observe(clients, platform).await.unwrap();
     let plan = rnd_core::plan::plan(&repo, &observed).unwrap();
     let total = plan.graph.len();
+    let kill_after = (total * numerator / denominator).max(1);
 
-    // Kill the run (drop it, with its operations in flight) after a third of its operations.
     let finished = Arc::new(AtomicUsize::new(0));
     let kill = Arc::new(tokio::sync::Notify::new());
     let sink: events::EventSink = {
         let (finished, kill) = (Arc::clone(&finished), Arc::clone(&kill));
         Arc::new(move |e| {
             if matches!(e, Event::OperationFinished { .. })
-                && finished.fetch_add(1, Ordering::SeqCst) + 1 == total / 3
+                && finished.fetch_add(1, Ordering::SeqCst) + 1 == kill_after
             {
                 kill.notify_one();
             }
         })
     };
     tokio::select! {
-        _ = apply(&clients, &plan, &observed, ApplyOptions::default(), sink) => {
+        _ = apply(clients, &plan, &observed, ApplyOptions::default(), sink) => {
             panic!("the run should have been killed before finishing")
         }
         _ = kill.notified() => {}
     }
-    let partial = observe(&clients, platform).await.unwrap();
+    let partial = observe(clients, platform).await.unwrap();
     assert!(!partial.resources.is_empty(), "the killed run created something");
-    assert!(partial.resources.len() < total, "the killed run did not finish");
+    assert!(
+        partial.resources.len() < total,
+        "killed after {kill_after} of {total}, yet it finished"
+    );
 
-    // The next run observes what the killed one left, and finishes the job.
-    round(&clients, &repo).await;
-    let (observed, remaining) = remaining_changes(&clients, &repo).await;
-    assert_eq!(remaining, Vec::<String>::new());
-    assert_eq!(observed.resources.len(), total);
+    // The next run observes what the killed one left, and finishes the job: exactly the
+    // planned resources exist, each once (a doubled task definition would be a revision more).
+    round(clients, &repo).await;
+    let (observed, remaining) = remaining_changes(clients, &repo).await;
+    assert_eq!(
+        remaining,
+        Vec::<String>::new(),
+        "killed after {kill_after} of {total}"
+    );
+    assert_eq!(
+        observed.resources.len(),
+        total,
+        "killed after {kill_after} of {total}"
+    );
 }

@@ -7,7 +7,10 @@ use std::path::Path;
 use std::sync::{Arc, Mutex};
 
 use aws_config::{BehaviorVersion, Region, SdkConfig};
+use aws_sdk_ecs::config::interceptors::BeforeTransmitInterceptorContextRef;
 use aws_sdk_ecs::config::Credentials;
+use aws_sdk_ecs::config::{ConfigBag, Intercept, RuntimeComponents};
+use aws_sdk_ecs::error::BoxError;
 use rnd_aws::{apply, events, observe, ApplyOptions, ApplyReport, Clients, Event};
 use rnd_core::plan::observed::ObservedState;
 use rnd_core::plan::{plan, Plan};
@@ -166,4 +169,71 @@ pub fn gpu(image: &str, version: &str, port: u16) -> String {
         r#"{{ "image": "123456789012.dkr.ecr.us-east-1.amazonaws.com/{image}", "version": "{version}", "cpu": 4, "memory": 14336,
              "gpu": 1, "gpu_memory": 16000, "port": {port} }}"#
     )
+}
+
+/// Records the target and body of every ECS request, in the order they are sent.
+#[derive(Debug, Clone, Default)]
+pub struct Recorder {
+    bodies: Arc<Mutex<Vec<(String, serde_json::Value)>>>,
+}
+
+impl Intercept for Recorder {
+    fn name(&self) -> &'static str {
+        "test request recorder"
+    }
+
+    fn read_before_transmit(
+        &self,
+        context: &BeforeTransmitInterceptorContextRef<'_>,
+        _: &RuntimeComponents,
+        _: &mut ConfigBag,
+    ) -> Result<(), BoxError> {
+        let request = context.request();
+        let target = request
+            .headers()
+            .get("x-amz-target")
+            .unwrap_or_default()
+            .to_string();
+        if let Some(bytes) = request.body().bytes() {
+            if let Ok(json) = serde_json::from_slice(bytes) {
+                self.bodies.lock().unwrap().push((target, json));
+            }
+        }
+        Ok(())
+    }
+}
+
+impl Recorder {
+    pub fn requests(&self, operation: &str) -> Vec<serde_json::Value> {
+        self.bodies
+            .lock()
+            .unwrap()
+            .iter()
+            .filter(|(t, _)| t.ends_with(operation))
+            .map(|(_, b)| b.clone())
+            .collect()
+    }
+}
+
+pub fn clients_recording(config: &aws_config::SdkConfig) -> (Clients, Recorder) {
+    let recorder = Recorder::default();
+    let mut clients = Clients::new(config);
+    clients.ecs = aws_sdk_ecs::Client::from_conf(
+        aws_sdk_ecs::config::Builder::from(config)
+            .interceptor(recorder.clone())
+            .build(),
+    );
+    (clients, recorder)
+}
+
+impl Recorder {
+    /// The ECS operations requested so far, in order (`CreateService`, …).
+    pub fn operations(&self) -> Vec<String> {
+        self.bodies
+            .lock()
+            .unwrap()
+            .iter()
+            .map(|(t, _)| t.rsplit('.').next().unwrap_or(t).to_string())
+            .collect()
+    }
 }
