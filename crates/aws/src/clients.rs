@@ -6,6 +6,8 @@ use aws_config::retry::RetryConfig;
 use aws_config::timeout::TimeoutConfig;
 use aws_config::{BehaviorVersion, SdkConfig};
 
+use aws_smithy_runtime_api::client::interceptors::SharedInterceptor;
+
 use crate::calls::CallCounter;
 
 /// How the SDK retries and times out each call.
@@ -68,16 +70,22 @@ impl Clients {
 
     /// Clients for an already loaded configuration, its retry and timeout settings as they are.
     pub fn new(config: &SdkConfig) -> Self {
+        Clients::with_interceptors(config, &[])
+    }
+
+    /// Clients whose every call also passes through `extra` (tracing, fault injection in tests),
+    /// besides the shared call counter.
+    pub fn with_interceptors(config: &SdkConfig, extra: &[SharedInterceptor]) -> Self {
         let calls = CallCounter::default();
-        // Each service's configuration takes the shared counter as an interceptor.
+        // Each service's configuration takes the shared counter and the extra interceptors.
         macro_rules! client {
-            ($sdk:ident) => {
-                $sdk::Client::from_conf(
-                    $sdk::config::Builder::from(config)
-                        .interceptor(calls.clone())
-                        .build(),
-                )
-            };
+            ($sdk:ident) => {{
+                let mut builder = $sdk::config::Builder::from(config).interceptor(calls.clone());
+                for interceptor in extra {
+                    builder.push_interceptor(interceptor.clone());
+                }
+                $sdk::Client::from_conf(builder.build())
+            }};
         }
         Clients {
             ecs: client!(aws_sdk_ecs),

@@ -1,4 +1,4 @@
-//! Faults against the AWS emulator: throttled calls, and a run killed halfway. Needs
+//! Faults against the AWS emulator: throttled calls, and runs killed part-way. Needs
 //! `scripts/emulator start` (fails otherwise).
 
 mod support;
@@ -9,20 +9,20 @@ use std::sync::Arc;
 use aws_sdk_ecs::config::interceptors::{
     BeforeDeserializationInterceptorContextMut, BeforeTransmitInterceptorContextMut,
 };
-use aws_sdk_ecs::config::{ConfigBag, Intercept, RuntimeComponents};
+use aws_sdk_ecs::config::{ConfigBag, Intercept, RuntimeComponents, SharedInterceptor};
 use aws_sdk_ecs::error::BoxError;
+use aws_smithy_runtime_api::client::orchestrator::Metadata;
 use aws_smithy_types::body::SdkBody;
 use aws_smithy_types::config_bag::{Storable, StoreReplace};
 use rnd_aws::{apply, configured, events, observe, ApplyOptions, ClientOptions, Clients, Event};
 use support::*;
 
-/// Throttles every `every`-th ECS request as AWS does when an account calls too fast: the
-/// request is not carried out (it is turned into a harmless `ListClusters` before it is signed
-/// and sent) and the answer is AWS's throttling error, so the SDK's retry strategy is
-/// exercised on real requests.
-#[derive(Debug, Clone)]
+/// Throttles three calls in ten, of every AWS service, as AWS does when an account calls too
+/// fast: the request is not carried out (it is sent to a path the emulator serves nothing at)
+/// and the answer is the service's own throttling error in its own protocol, so the SDK's retry
+/// strategy is exercised on real requests.
+#[derive(Debug, Clone, Default)]
 struct Throttle {
-    every: usize,
     seen: Arc<AtomicUsize>,
     throttled: Arc<AtomicUsize>,
 }
@@ -46,16 +46,13 @@ impl Intercept for Throttle {
         _: &RuntimeComponents,
         cfg: &mut ConfigBag,
     ) -> Result<(), BoxError> {
-        let throttle = self.seen.fetch_add(1, Ordering::SeqCst) % self.every == 0;
+        let throttle = self.seen.fetch_add(1, Ordering::SeqCst) % 10 < 3;
         cfg.interceptor_state().store_put(Throttled(throttle));
         if throttle {
             self.throttled.fetch_add(1, Ordering::SeqCst);
             let request = context.request_mut();
-            request
-                .headers_mut()
-                .insert("x-amz-target", "AmazonEC2ContainerServiceV20141113.ListClusters");
-            request.headers_mut().insert("content-length", "2");
-            *request.body_mut() = SdkBody::from("{}");
+            let origin = request.uri().split('/').take(3).collect::<Vec<_>>().join("/");
+            request.set_uri(format!("{origin}/rnd-test-throttled"))?;
         }
         Ok(())
     }
@@ -69,16 +66,36 @@ impl Intercept for Throttle {
         if !cfg.load::<Throttled>().is_some_and(|t| t.0) {
             return Ok(());
         }
+        let service = cfg
+            .load::<Metadata>()
+            .map(|m| m.service().to_string())
+            .unwrap_or_default();
         let response = context.response_mut();
-        *response.status_mut() = 400u16.try_into()?;
-        response
-            .headers_mut()
-            .insert("x-amzn-errortype", "ThrottlingException");
-        response
-            .headers_mut()
-            .insert("content-type", "application/x-amz-json-1.1");
-        *response.body_mut() =
-            SdkBody::from(r#"{"__type":"ThrottlingException","message":"Rate exceeded"}"#.to_string());
+        // Each protocol says "slow down" its own way.
+        let (status, content_type, body) = match service.as_str() {
+            "EC2" => (
+                503u16,
+                "text/xml",
+                "<Response><Errors><Error><Code>RequestLimitExceeded</Code><Message>Request limit exceeded.</Message></Error></Errors><RequestID>t</RequestID></Response>",
+            ),
+            "IAM" | "Auto Scaling" | "Elastic Load Balancing v2" => (
+                400,
+                "text/xml",
+                "<ErrorResponse><Error><Type>Sender</Type><Code>Throttling</Code><Message>Rate exceeded</Message></Error><RequestId>t</RequestId></ErrorResponse>",
+            ),
+            _ => {
+                response.headers_mut().insert("x-amzn-errortype", "ThrottlingException");
+                (
+                    400,
+                    "application/x-amz-json-1.1",
+                    r#"{"__type":"ThrottlingException","message":"Rate exceeded"}"#,
+                )
+            }
+        };
+        *response.status_mut() = status.try_into()?;
+        response.headers_mut().insert("content-type", content_type);
+        response.headers_mut().remove("content-length");
+        *response.body_mut() = SdkBody::from(body);
         Ok(())
     }
 }
@@ -91,17 +108,8 @@ async fn throttled_calls_are_retried_until_the_apply_converges() {
         ..ClientOptions::default()
     };
     let config = configured(&config, &options);
-    let throttle = Throttle {
-        every: 3,
-        seen: Arc::default(),
-        throttled: Arc::default(),
-    };
-    let mut clients = Clients::new(&config);
-    clients.ecs = aws_sdk_ecs::Client::from_conf(
-        aws_sdk_ecs::config::Builder::from(&config)
-            .interceptor(throttle.clone())
-            .build(),
-    );
+    let throttle = Throttle::default();
+    let clients = Clients::with_interceptors(&config, &[SharedInterceptor::new(throttle.clone())]);
     let platform = &unique("thr");
     let cert = certificate(&config, &format!("{platform}.example.com")).await;
     let repo = repository(
@@ -112,10 +120,15 @@ async fn throttled_calls_are_retried_until_the_apply_converges() {
     round(&clients, &repo).await;
     let (_, remaining) = remaining_changes(&clients, &repo).await;
     assert_eq!(remaining, Vec::<String>::new());
-    assert!(
-        throttle.throttled.load(Ordering::SeqCst) >= 5,
-        "the test throttled too little to show anything"
+    let (throttled, seen) = (
+        throttle.throttled.load(Ordering::SeqCst),
+        throttle.seen.load(Ordering::SeqCst),
     );
+    assert!(
+        throttled >= 30,
+        "the test throttled too little to show anything: {throttled} of {seen}"
+    );
+    println!("{throttled} of {seen} attempts throttled");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -1,0 +1,133 @@
+//! Applying 50 services against the AWS emulator at concurrency 1 and at the default, to show
+//! what running operations in parallel buys: wall time of the apply (observe and plan apart),
+//! API calls, and the graph's depth (its critical path bounds what parallelism can do).
+//!
+//! Needs the emulator: `scripts/emulator run cargo run -p rnd-benches --bin apply_concurrency`
+//! (or `AWS_ENDPOINT_URL` pointing at one). A debug build is fine: the time is the emulator's
+//! and the waiting between dependent operations, not rnd's own work.
+
+use std::time::{Duration, Instant};
+
+use aws_config::{BehaviorVersion, Region, SdkConfig};
+use rnd_aws::{apply, events, observe, ApplyOptions, Clients};
+use rnd_core::plan::{plan, plan_destroy};
+use rnd_core::repository::{validate_repository, SourceFile};
+
+const SERVICES: usize = 50;
+
+fn main() {
+    let endpoint = endpoint();
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .expect("runtime");
+    runtime.block_on(async {
+        let config = aws_config::defaults(BehaviorVersion::latest())
+            .endpoint_url(&endpoint)
+            .region(Region::new("us-east-1"))
+            .test_credentials()
+            .load()
+            .await;
+        println!("{SERVICES} services against the emulator at {endpoint}");
+        println!("concurrency  operations  waves  apply (s)  API calls");
+        let default = ApplyOptions::default().concurrency;
+        for concurrency in [1, default] {
+            let (operations, waves, took, calls) = measure(&config, concurrency).await;
+            println!(
+                "{concurrency:>11}  {operations:>10}  {waves:>5}  {:>9.1}  {calls:>9}",
+                took.as_secs_f64()
+            );
+        }
+    });
+}
+
+/// One fresh platform applied at `concurrency`, then destroyed.
+async fn measure(config: &SdkConfig, concurrency: usize) -> (usize, usize, Duration, u64) {
+    let clients = Clients::new(config);
+    let platform = format!("conc{concurrency}{}", std::process::id() % 10_000);
+    let certificate = aws_sdk_acm::Client::new(config)
+        .request_certificate()
+        .domain_name(format!("*.{platform}.example.com"))
+        .send()
+        .await
+        .expect("a certificate in the emulator")
+        .certificate_arn()
+        .expect("certificate ARN")
+        .to_string();
+    let repository = repository(&platform, &certificate);
+    let observed = observe(&clients, &platform).await.expect("observe");
+    let planned = plan(&repository, &observed).expect("plan");
+    clients.calls.take();
+    let options = ApplyOptions {
+        concurrency,
+        ..ApplyOptions::default()
+    };
+    let start = Instant::now();
+    let report = apply(&clients, &planned, &observed, options, events::discard())
+        .await
+        .expect("apply");
+    let took = start.elapsed();
+    assert!(report.succeeded(), "{:#?}", report.failures());
+    let (calls, _) = clients.calls.totals();
+
+    let observed = observe(&clients, &platform).await.expect("observe");
+    let teardown = plan_destroy(&repository, &observed).expect("plan destroy");
+    apply(
+        &clients,
+        &teardown,
+        &observed,
+        ApplyOptions::default(),
+        events::discard(),
+    )
+    .await
+    .expect("destroy");
+    (planned.graph.len(), planned.graph.waves().len(), took, calls)
+}
+
+fn repository(platform: &str, certificate: &str) -> rnd_core::repository::Repository {
+    let platform_json = format!(
+        r#"{{ "name": "{platform}", "region": "us-east-1", "gpu_instance_types": ["g5"],
+             "routing": {{ "mode": "host", "domain": "{platform}.example.com" }},
+             "certificate_arn": "{certificate}" }}"#
+    );
+    let image = "123456789012.dkr.ecr.us-east-1.amazonaws.com";
+    let manifests: Vec<SourceFile> = (0..SERVICES)
+        .map(|i| {
+            let text = match i % 10 {
+                0 => format!(r#"{{ "image": "{image}/gpu{i}", "version": "v1", "gpu": 1, "cpu": 4, "memory": 14336, "port": 9000 }}"#),
+                1..=3 => format!(r#"{{ "image": "{image}/job{i}", "version": "v1", "cpu": 0.5, "memory": 1024 }}"#),
+                _ => format!(r#"{{ "image": "{image}/web{i}", "version": "v1", "port": 8080, "health_check": "/health" }}"#),
+            };
+            SourceFile {
+                path: format!("manifests/svc{i:02}.json"),
+                bytes: text.into_bytes(),
+            }
+        })
+        .collect();
+    let platform_file = SourceFile {
+        path: "platform.json".into(),
+        bytes: platform_json.into_bytes(),
+    };
+    validate_repository(&platform_file, &manifests)
+        .repository
+        .expect("a valid benchmark repository")
+}
+
+/// `AWS_ENDPOINT_URL`, or the file `scripts/emulator start` writes; stops with instructions
+/// when neither is there.
+fn endpoint() -> String {
+    if let Ok(url) = std::env::var("AWS_ENDPOINT_URL") {
+        return url;
+    }
+    let file = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/emulator.env");
+    let text = std::fs::read_to_string(&file).unwrap_or_else(|_| {
+        panic!(
+            "no AWS emulator: set AWS_ENDPOINT_URL or run `scripts/emulator start` (writes {})",
+            file.display()
+        )
+    });
+    text.lines()
+        .find_map(|l| l.strip_prefix("AWS_ENDPOINT_URL="))
+        .expect("AWS_ENDPOINT_URL in the emulator file")
+        .to_string()
+}
