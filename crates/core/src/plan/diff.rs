@@ -2,6 +2,7 @@
 
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, DefaultHasher};
+use std::sync::atomic::{AtomicBool, Ordering as AtomicOrdering};
 
 use serde::Serialize;
 use serde_json::Value;
@@ -88,13 +89,15 @@ pub struct ObservedIndex<'a> {
     /// Only looked up, never iterated, so the hash order never reaches the output; the fixed
     /// keys keep the core free of the randomness `RandomState` would read.
     groups: HashMap<(ResourceKind, &'a str), usize, BuildHasherDefault<DefaultHasher>>,
+    /// Per group, whether a desired resource claimed it (those left unclaimed are deleted).
+    /// Set from the threads that compare services; a set is the same whatever the order.
+    claimed: Vec<AtomicBool>,
 }
 
-/// The changes found so far by one thread, and the observed groups a desired resource claimed.
+/// The changes found so far by one thread.
 #[derive(Debug, Default)]
 pub struct DiffPart {
     changes: Vec<ResourceChange>,
-    claimed: Vec<usize>,
 }
 
 impl<'a> ObservedIndex<'a> {
@@ -130,6 +133,7 @@ impl<'a> ObservedIndex<'a> {
             }
         }
         ObservedIndex {
+            claimed: (0..groups.len()).map(|_| AtomicBool::new(false)).collect(),
             resources,
             starts,
             groups,
@@ -143,7 +147,7 @@ impl<'a> ObservedIndex<'a> {
     /// The changes `want` needs, into `part`.
     pub fn compare(&self, want: &DesiredResource, part: &mut DiffPart) {
         let existing = self.groups.get(&(want.id.kind, want.id.name.as_str())).map(|&g| {
-            part.claimed.push(g);
+            self.claimed[g].store(true, AtomicOrdering::Relaxed);
             self.group(g)
         });
         changes_to(&want.id, want, existing, &mut part.changes);
@@ -152,16 +156,15 @@ impl<'a> ObservedIndex<'a> {
     /// Every change, by address: those of the parts, and the deletion of every tagged resource
     /// no desired resource claimed.
     pub fn finish(&self, parts: Vec<DiffPart>) -> Vec<ResourceChange> {
-        let mut claimed = vec![false; self.starts.len() - 1];
-        let mut changes = Vec::new();
-        for part in parts {
-            changes.extend(part.changes);
-            for g in part.claimed {
-                claimed[g] = true;
-            }
-        }
-        // Tagged resources no manifest wants any more.
-        for (g, _) in claimed.iter().enumerate().filter(|(_, c)| !**c) {
+        let mut changes: Vec<ResourceChange> = parts.into_iter().flat_map(|p| p.changes).collect();
+        // Tagged resources no manifest wants any more. The threads that set `claimed` have
+        // been joined, so every store is visible here.
+        for (g, _) in self
+            .claimed
+            .iter()
+            .enumerate()
+            .filter(|(_, c)| !c.load(AtomicOrdering::Relaxed))
+        {
             changes.extend(self.group(g).iter().map(|r| deletion(r)));
         }
         changes.sort_by(|a, b| a.address.cmp(&b.address));
