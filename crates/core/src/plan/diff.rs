@@ -249,10 +249,13 @@ fn deletion(existing: &ObservedResource) -> ResourceChange {
 fn compare(want: &DesiredResource, have: &ObservedResource) -> Vec<AttributeChange> {
     let mut changes = Vec::new();
     // Fast path: identical JSON means identical attributes (see the ordering note in spec.rs).
-    let identical = JSON_BUFFER.with_borrow_mut(|buffer| {
-        buffer.clear();
-        serde_json::to_writer(&mut *buffer, &have.attributes).is_ok() && buffer[..] == want.json[..]
-    });
+    // The observed side is checked against the desired bytes as it is serialized, so nothing
+    // is copied and a difference stops it early.
+    let mut same = SameBytes {
+        expected: &want.json,
+        at: 0,
+    };
+    let identical = serde_json::to_writer(&mut same, &have.attributes).is_ok() && same.at == want.json.len();
     let attributes = if identical { None } else { Some(want.attributes()) };
     for (attribute, after) in attributes.into_iter().flatten() {
         match have.attributes.get(attribute) {
@@ -287,9 +290,27 @@ fn compare(want: &DesiredResource, have: &ObservedResource) -> Vec<AttributeChan
     changes
 }
 
-thread_local! {
-    /// Reused for every observed resource's JSON, so the fast path allocates nothing.
-    static JSON_BUFFER: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
+/// A writer that only accepts the bytes `expected` holds, in order: serializing into it tells
+/// whether a value's JSON is exactly those bytes (then `at` is their length).
+struct SameBytes<'a> {
+    expected: &'a [u8],
+    at: usize,
+}
+
+impl std::io::Write for SameBytes<'_> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        let end = self.at + buf.len();
+        if self.expected.get(self.at..end) == Some(buf) {
+            self.at = end;
+            Ok(buf.len())
+        } else {
+            Err(std::io::ErrorKind::InvalidData.into())
+        }
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
 }
 
 /// Capacity providers are attached to the cluster before services use them and detached only
