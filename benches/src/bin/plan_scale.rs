@@ -3,9 +3,15 @@
 //! Measures the wall time of what `rnd plan` does (read and validate every manifest file, place,
 //! diff, build the graph, render JSON; the observed snapshot in memory, as the executor hands it
 //! over) and, separately, what parsing that snapshot from JSON adds (`--observed FILE`); and the
-//! peak memory, for 1,000 and 10,000 manifests, each size in its own process.
+//! peak memory, for 1,000 and 10,000 manifests. Each size is measured in processes of its own,
+//! alternated with the other size's over several rounds so background load affects both alike;
+//! medians over the rounds are reported (each process keeps its best of a few runs).
 //!
-//! Run: `cargo run --release -p rnd-benches --bin plan_scale`
+//! Run: `cargo run --release -p rnd-benches --bin plan_scale` (`RND_BENCH_ROUNDS=N` for more or
+//! fewer rounds, `RND_BENCH_STAGES=1` for per-stage times on stderr, `RND_BENCH_KEEP=1` to keep
+//! the generated repositories).
+//!
+//! Measured figures, before and after the work on the planner's scaling: `benches/PLAN_SCALE.md`.
 
 use std::path::Path;
 
@@ -21,7 +27,11 @@ use rnd_core::plan::simulate::simulate_apply;
 use rnd_core::repository::{validate_repository, SourceFile};
 
 const SIZES: [usize; 2] = [1_000, 10_000];
-const RUNS: usize = 5;
+/// Planning runs per measuring process; its best counts (the first run also pays for the
+/// process's fresh memory).
+const RUNS: usize = 3;
+/// Measuring processes per size, alternated, so background load hits both sizes alike.
+const ROUNDS: usize = 7;
 
 fn main() {
     let args: Vec<String> = std::env::args().collect();
@@ -32,32 +42,102 @@ fn main() {
         );
         return;
     }
-    println!("manifests  plan (files)  parse snapshot  peak memory");
-    let mut best = Vec::new();
-    for n in SIZES {
-        let dir = prepare(n);
-        let out = Command::new(&args[0])
-            .args(["--measure", dir.to_str().unwrap(), &n.to_string()])
-            .output()
-            .expect("run a size");
+    let rounds = std::env::var("RND_BENCH_ROUNDS")
+        .ok()
+        .and_then(|r| r.parse().ok())
+        .unwrap_or(ROUNDS);
+    let dirs: Vec<_> = SIZES.iter().map(|&n| prepare(n)).collect();
+    println!("round  manifests  plan (files)  parse snapshot  peak memory");
+    let mut results: Vec<Vec<Measured>> = vec![Vec::new(); SIZES.len()];
+    for round in 0..rounds {
+        // Alternate which size goes first, so neither always runs right after the other.
+        let mut order: Vec<usize> = (0..SIZES.len()).collect();
+        if round % 2 == 1 {
+            order.reverse();
+        }
+        for i in order {
+            let out = Command::new(&args[0])
+                .args(["--measure", dirs[i].to_str().unwrap(), &SIZES[i].to_string()])
+                .output()
+                .expect("run a size");
+            eprint!("{}", String::from_utf8_lossy(&out.stderr));
+            let line = String::from_utf8_lossy(&out.stdout).trim().to_string();
+            println!("{round:>5}  {line}");
+            results[i].push(Measured::parse(&line));
+        }
+    }
+    for dir in &dirs {
         if std::env::var_os("RND_BENCH_KEEP").is_some() {
             eprintln!("kept {}", dir.display());
         } else {
-            let _ = std::fs::remove_dir_all(&dir);
+            let _ = std::fs::remove_dir_all(dir);
         }
-        let line = String::from_utf8_lossy(&out.stdout).trim().to_string();
-        println!("{line}");
-        let ms: f64 = line
-            .split_whitespace()
-            .nth(1)
-            .and_then(|v| v.parse().ok())
-            .unwrap_or(f64::NAN);
-        best.push(ms);
     }
+    println!("\nover {rounds} processes per size (best of {RUNS} runs in each):");
+    println!("manifests  plan median (min-max)        parse median  plan+parse median  peak memory (max)");
+    for (n, r) in SIZES.iter().zip(&results) {
+        let plan: Vec<f64> = r.iter().map(|m| m.plan_ms).collect();
+        let total: Vec<f64> = r.iter().map(|m| m.plan_ms + m.parse_ms).collect();
+        println!(
+            "{n:>9}  {:>7.1} ms ({:.1}-{:.1} ms)  {:>9.1} ms  {:>14.1} ms  {:>8.1} MiB",
+            median(&plan),
+            plan.iter().copied().fold(f64::INFINITY, f64::min),
+            plan.iter().copied().fold(0.0, f64::max),
+            median(&r.iter().map(|m| m.parse_ms).collect::<Vec<_>>()),
+            median(&total),
+            r.iter().map(|m| m.peak_mib).fold(0.0, f64::max),
+        );
+    }
+    // Each round's two processes ran back to back, under about the same load.
+    let ratios: Vec<f64> = results[1]
+        .iter()
+        .zip(&results[0])
+        .map(|(big, small)| big.plan_ms / small.plan_ms)
+        .collect();
     println!(
-        "time ratio 10,000 / 1,000: {:.2} (target: at most 11)",
-        best[1] / best[0]
+        "time ratio 10,000 / 1,000: {:.2} (medians), per round {} (target: at most 11)",
+        median(&results[1].iter().map(|m| m.plan_ms).collect::<Vec<_>>())
+            / median(&results[0].iter().map(|m| m.plan_ms).collect::<Vec<_>>()),
+        ratios
+            .iter()
+            .map(|r| format!("{r:.2}"))
+            .collect::<Vec<_>>()
+            .join(" "),
     );
+}
+
+/// One measuring process's report.
+#[derive(Debug, Clone, Copy)]
+struct Measured {
+    plan_ms: f64,
+    parse_ms: f64,
+    peak_mib: f64,
+}
+
+impl Measured {
+    /// Reads the line `measure` prints.
+    fn parse(line: &str) -> Measured {
+        let numbers: Vec<f64> = line
+            .split_whitespace()
+            .filter_map(|w| w.trim_start_matches('(').parse().ok())
+            .collect();
+        let at = |i: usize| numbers.get(i).copied().unwrap_or(f64::NAN);
+        Measured {
+            plan_ms: at(1),
+            parse_ms: at(2),
+            peak_mib: at(3),
+        }
+    }
+}
+
+fn median(values: &[f64]) -> f64 {
+    let mut sorted = values.to_vec();
+    sorted.sort_by(f64::total_cmp);
+    match sorted.len() {
+        0 => f64::NAN,
+        n if n % 2 == 1 => sorted[n / 2],
+        n => (sorted[n / 2 - 1] + sorted[n / 2]) / 2.0,
+    }
 }
 
 /// Writes the repository and the deployed snapshot (with 1% of the manifests then changed),
@@ -83,18 +163,19 @@ fn prepare(n: usize) -> std::path::PathBuf {
     dir
 }
 
-/// Plans `RUNS` times and prints the best wall time and this process's peak memory.
+/// Plans `RUNS` times and prints the best wall times and this process's peak memory.
 fn measure(dir: &Path, n: usize) {
     // In `rnd plan` the snapshot comes from the executor, already in memory; `--observed FILE`
-    // parses it from JSON. Both are timed: planning (files read, snapshot in memory) and the
-    // extra cost of parsing the snapshot.
-    let snapshot = std::fs::read(dir.join("observed.json")).unwrap();
+    // reads and parses it from JSON, then drops the text. Both are timed: planning (files read,
+    // snapshot in memory) and the extra cost of reading and parsing the snapshot.
     let mut best = f64::INFINITY;
     let mut best_parse = f64::INFINITY;
     let mut changes = 0;
     for _ in 0..RUNS {
         let parse_start = Instant::now();
+        let snapshot = std::fs::read(dir.join("observed.json")).unwrap();
         let observed: ObservedState = serde_json::from_slice(&snapshot).unwrap();
+        drop(snapshot);
         best_parse = best_parse.min(parse_start.elapsed().as_secs_f64() * 1000.0);
         let start = Instant::now();
         let (platform, manifests) = read(dir);

@@ -1,6 +1,7 @@
 //! `plan_capacity`: services in, a costed capacity plan out.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
+use std::hash::{BuildHasherDefault, DefaultHasher};
 
 use crate::catalog::{Catalog, Usd};
 
@@ -65,6 +66,10 @@ pub fn plan_capacity_with(
     )
 }
 
+/// Each Fargate service's size and hourly price per task.
+type FargateByName<'a> =
+    HashMap<&'a str, (crate::catalog::FargateSize, Usd), BuildHasherDefault<DefaultHasher>>;
+
 /// `keep_within`: a fresh packing replaces the kept one when it saves more than this percent;
 /// `None` always keeps.
 fn place(
@@ -80,7 +85,10 @@ fn place(
     services.sort_by(|a, b| a.name.cmp(&b.name));
 
     let mut errors = Vec::new();
-    let mut fargate = BTreeMap::new();
+    // Looked up by name once per service, never iterated: a hash map keeps large fleets linear.
+    let mut fargate: FargateByName = HashMap::default();
+    // Fleets repeat a few (cpu, memory) pairs: size each pair once.
+    let mut sizes: BTreeMap<(u32, u32), Option<crate::catalog::FargateSize>> = BTreeMap::new();
     for s in services.iter().filter(|s| s.gpus == 0) {
         let Some(price) = catalog.fargate_price(region) else {
             let reason = NoFitReason::NoFargatePrice {
@@ -92,7 +100,10 @@ fn place(
             });
             continue;
         };
-        match fargate_size(s.cpu_units, s.memory_mib, price) {
+        let size = *sizes
+            .entry((s.cpu_units, s.memory_mib))
+            .or_insert_with(|| fargate_size(s.cpu_units, s.memory_mib, price));
+        match size {
             Some(size) => {
                 fargate.insert(s.name.as_str(), (size, price.hourly(size)));
             }
@@ -148,7 +159,7 @@ fn cost(bins: &[Bin], types: &[TypeCap]) -> u64 {
 fn report(
     region: &str,
     services: &[&ServiceDemand],
-    fargate: &BTreeMap<&str, (crate::catalog::FargateSize, Usd)>,
+    fargate: &FargateByName,
     gpu: &[&ServiceDemand],
     classes: &[super::model::Class],
     types: &[TypeCap],

@@ -78,31 +78,10 @@ pub struct CostSummary {
 
 impl CostSummary {
     pub fn compare(before: &CapacityPlan, after: &CapacityPlan) -> Self {
-        let by_name = |plan: &CapacityPlan| -> BTreeMap<String, Usd> {
-            plan.services
-                .iter()
-                .map(|s| (s.name.clone(), s.hourly_cost))
-                .collect()
+        let services = match (sorted_costs(before), sorted_costs(after)) {
+            (Some(b), Some(a)) => merge_costs(&b, &a),
+            _ => Self::compare_unsorted(before, after),
         };
-        let (before_costs, after_costs) = (by_name(before), by_name(after));
-        let names: BTreeSet<&String> = before_costs.keys().chain(after_costs.keys()).collect();
-        let cost_in =
-            |costs: &BTreeMap<String, Usd>, name: &str| costs.get(name).copied().unwrap_or(Usd::ZERO);
-        let services = names
-            .into_iter()
-            .map(|name| {
-                let (b, a) = (cost_in(&before_costs, name), cost_in(&after_costs, name));
-                ServiceCost {
-                    service: name.to_string(),
-                    hourly_before: b,
-                    hourly_after: a,
-                    hourly_delta: UsdDelta::between(b, a),
-                    monthly_before: b.monthly(),
-                    monthly_after: a.monthly(),
-                    monthly_delta: UsdDelta::between(b, a).monthly(),
-                }
-            })
-            .collect();
         let (b, a) = (before.total_hourly_cost, after.total_hourly_cost);
         CostSummary {
             services,
@@ -114,4 +93,84 @@ impl CostSummary {
             monthly_delta: UsdDelta::between(b, a).monthly(),
         }
     }
+
+    /// Every service of either plan by name, through maps: for plans whose services are not
+    /// sorted by name (`place` always sorts them).
+    fn compare_unsorted(before: &CapacityPlan, after: &CapacityPlan) -> Vec<ServiceCost> {
+        let by_name = |plan: &CapacityPlan| -> BTreeMap<String, Usd> {
+            plan.services
+                .iter()
+                .map(|s| (s.name.clone(), s.hourly_cost))
+                .collect()
+        };
+        let (before_costs, after_costs) = (by_name(before), by_name(after));
+        let names: BTreeSet<&String> = before_costs.keys().chain(after_costs.keys()).collect();
+        let cost_in =
+            |costs: &BTreeMap<String, Usd>, name: &str| costs.get(name).copied().unwrap_or(Usd::ZERO);
+        names
+            .into_iter()
+            .map(|name| service_cost(name, cost_in(&before_costs, name), cost_in(&after_costs, name)))
+            .collect()
+    }
+}
+
+fn service_cost(name: &str, b: Usd, a: Usd) -> ServiceCost {
+    ServiceCost {
+        service: name.to_string(),
+        hourly_before: b,
+        hourly_after: a,
+        hourly_delta: UsdDelta::between(b, a),
+        monthly_before: b.monthly(),
+        monthly_after: a.monthly(),
+        monthly_delta: UsdDelta::between(b, a).monthly(),
+    }
+}
+
+/// A plan's hourly cost per service, by name, when its services are sorted by name; a name
+/// that occurs more than once counts with its last entry, as a map would keep it.
+fn sorted_costs(plan: &CapacityPlan) -> Option<Vec<(&str, Usd)>> {
+    plan.services.is_sorted_by(|a, b| a.name <= b.name).then(|| {
+        plan.services
+            .chunk_by(|a, b| a.name == b.name)
+            .filter_map(|same| same.last())
+            .map(|s| (s.name.as_str(), s.hourly_cost))
+            .collect()
+    })
+}
+
+/// Both sorted lists in one pass (the plans of a large fleet hold thousands of services):
+/// every name of either, in order, absent ones costing zero.
+fn merge_costs(before: &[(&str, Usd)], after: &[(&str, Usd)]) -> Vec<ServiceCost> {
+    let mut services = Vec::with_capacity(before.len().max(after.len()));
+    let (mut b, mut a) = (before.iter().peekable(), after.iter().peekable());
+    loop {
+        let next = match (b.peek(), a.peek()) {
+            (None, None) => break,
+            (Some(&&(name, cost)), None) => {
+                b.next();
+                service_cost(name, cost, Usd::ZERO)
+            }
+            (None, Some(&&(name, cost))) => {
+                a.next();
+                service_cost(name, Usd::ZERO, cost)
+            }
+            (Some(&&(bn, bc)), Some(&&(an, ac))) => match bn.cmp(an) {
+                std::cmp::Ordering::Less => {
+                    b.next();
+                    service_cost(bn, bc, Usd::ZERO)
+                }
+                std::cmp::Ordering::Greater => {
+                    a.next();
+                    service_cost(an, Usd::ZERO, ac)
+                }
+                std::cmp::Ordering::Equal => {
+                    b.next();
+                    a.next();
+                    service_cost(bn, bc, ac)
+                }
+            },
+        };
+        services.push(next);
+    }
+    services
 }

@@ -1,7 +1,8 @@
 //! What the observed snapshot says is deployed now: demands (for the cost before), route slots
 //! and GPU groups (for stability).
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::hash::{BuildHasherDefault, DefaultHasher};
 
 use serde_json::Value;
 
@@ -14,13 +15,21 @@ use crate::placement::{PreviousInstance, PreviousPlacement, ServiceDemand, TaskR
 
 /// Each deployed service's demand, read from its service and its latest task definition.
 pub fn deployed_demands(observed: &[&ObservedResource], names: &Names) -> Vec<ServiceDemand> {
-    let mut task_definitions: BTreeMap<&str, &ObservedResource> = BTreeMap::new();
+    // Task definition families are `<platform>-<service>` (`Names::service_resource`): keyed by
+    // service, each service finds its family without building the name; a hash map keeps the
+    // lookups constant-time at any fleet size (it is never iterated, so its order never shows).
+    let prefix = names.service_resource("");
+    let mut task_definitions: HashMap<&str, &ObservedResource, BuildHasherDefault<DefaultHasher>> =
+        HashMap::default();
     for r in observed.iter().filter(|r| r.kind == ResourceKind::TaskDefinition) {
+        let Some(service) = r.name.strip_prefix(prefix.as_str()) else {
+            continue;
+        };
         let newer = task_definitions
-            .get(r.name.as_str())
+            .get(service)
             .is_none_or(|t| t.revision < r.revision);
         if newer {
-            task_definitions.insert(&r.name, r);
+            task_definitions.insert(service, r);
         }
     }
     let number =
@@ -30,7 +39,7 @@ pub fn deployed_demands(observed: &[&ObservedResource], names: &Names) -> Vec<Se
         .filter(|r| r.kind == ResourceKind::EcsService)
         .filter_map(|service| {
             let name = service.service().unwrap_or(&service.name);
-            let definition = task_definitions.get(names.service_resource(name).as_str())?;
+            let definition = task_definitions.get(name)?;
             Some(ServiceDemand {
                 name: name.to_string(),
                 replicas: number(service, "desired_count").unwrap_or(0),

@@ -1,13 +1,14 @@
 //! Desired against observed: per resource, create, update in place, replace, delete, or nothing.
 
-use std::cmp::Ordering;
+use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, DefaultHasher};
+use std::sync::atomic::{AtomicBool, Ordering as AtomicOrdering};
 
 use serde::Serialize;
 use serde_json::Value;
 
 use super::desired::DesiredState;
 use super::observed::{ObservedResource, TAG_HASH};
-use super::parallel;
 use super::resource::{DesiredResource, ResourceId, ResourceKind};
 use super::spec::{ClusterCapacityProvidersSpec, Spec};
 
@@ -69,43 +70,106 @@ pub struct ResourceChange {
 
 /// Compare; only `observed` resources of this platform are given, so nothing else is touched.
 pub fn diff(desired: &DesiredState, observed: &[&ObservedResource]) -> Vec<ResourceChange> {
-    // Both sides in (kind, name) order, so they meet in one linear pass with no lookups.
-    let mut observed: Vec<&ObservedResource> = observed.to_vec();
-    observed.sort_unstable_by(|a, b| {
-        (a.kind, a.name.as_str(), a.revision).cmp(&(b.kind, b.name.as_str(), b.revision))
-    });
-    let mut groups = observed
-        .chunk_by(|a, b| a.kind == b.kind && a.name == b.name)
-        .peekable();
-    let mut pairs = Vec::with_capacity(desired.resources.len());
-    let mut orphans = Vec::new();
-    for (id, want) in &desired.resources {
-        let mut existing = None;
-        while let Some(group) = groups.peek() {
-            match (group[0].kind, group[0].name.as_str()).cmp(&(id.kind, id.name.as_str())) {
-                Ordering::Less => orphans.push(groups.next().unwrap_or_default()),
-                Ordering::Equal => {
-                    existing = groups.next();
-                    break;
-                }
-                Ordering::Greater => break,
+    let index = ObservedIndex::new(observed);
+    let mut part = DiffPart::default();
+    for want in desired.resources.values() {
+        index.compare(want, &mut part);
+    }
+    index.finish(vec![part])
+}
+
+/// What exists, grouped by resource id, so each desired resource finds its group in constant
+/// time in whatever order the desired state is built: the planner compares one service at a
+/// time and drops its desired resources right after, instead of holding them all for a merge.
+pub struct ObservedIndex<'a> {
+    /// Grouped by id (groups in order of first appearance), each group oldest revision first.
+    resources: Vec<&'a ObservedResource>,
+    /// Group `g` is `resources[starts[g]..starts[g + 1]]`.
+    starts: Vec<usize>,
+    /// Only looked up, never iterated, so the hash order never reaches the output; the fixed
+    /// keys keep the core free of the randomness `RandomState` would read.
+    groups: HashMap<(ResourceKind, &'a str), usize, BuildHasherDefault<DefaultHasher>>,
+    /// Per group, whether a desired resource claimed it (those left unclaimed are deleted).
+    /// Set from the threads that compare services; a set is the same whatever the order.
+    claimed: Vec<AtomicBool>,
+}
+
+/// The changes found so far by one thread.
+#[derive(Debug, Default)]
+pub struct DiffPart {
+    changes: Vec<ResourceChange>,
+}
+
+impl<'a> ObservedIndex<'a> {
+    /// Linear in the number of resources: a hash lookup and a counting sort, no comparison sort.
+    pub fn new(observed: &[&'a ObservedResource]) -> Self {
+        let mut groups: HashMap<(ResourceKind, &'a str), usize, BuildHasherDefault<DefaultHasher>> =
+            HashMap::with_capacity_and_hasher(observed.len(), BuildHasherDefault::default());
+        let group_of: Vec<usize> = observed
+            .iter()
+            .map(|r| {
+                let next = groups.len();
+                *groups.entry((r.kind, r.name.as_str())).or_insert(next)
+            })
+            .collect();
+        let mut starts = vec![0; groups.len() + 1];
+        for &g in &group_of {
+            starts[g + 1] += 1;
+        }
+        for g in 0..groups.len() {
+            starts[g + 1] += starts[g];
+        }
+        let mut next = starts.clone();
+        let mut slots: Vec<Option<&ObservedResource>> = vec![None; observed.len()];
+        for (r, &g) in observed.iter().zip(&group_of) {
+            slots[next[g]] = Some(*r);
+            next[g] += 1;
+        }
+        let mut resources: Vec<&ObservedResource> = slots.into_iter().flatten().collect();
+        for g in 0..groups.len() {
+            let group = &mut resources[starts[g]..starts[g + 1]];
+            if group.len() > 1 {
+                group.sort_by_key(|r| r.revision);
             }
         }
-        pairs.push((id, want, existing));
-    }
-    orphans.extend(groups);
-    let parts = parallel::map_chunks(&pairs, |chunk| {
-        let mut changes = Vec::new();
-        for (id, want, existing) in chunk {
-            changes_to(id, want, *existing, &mut changes);
+        ObservedIndex {
+            claimed: (0..groups.len()).map(|_| AtomicBool::new(false)).collect(),
+            resources,
+            starts,
+            groups,
         }
+    }
+
+    fn group(&self, g: usize) -> &[&'a ObservedResource] {
+        &self.resources[self.starts[g]..self.starts[g + 1]]
+    }
+
+    /// The changes `want` needs, into `part`.
+    pub fn compare(&self, want: &DesiredResource, part: &mut DiffPart) {
+        let existing = self.groups.get(&(want.id.kind, want.id.name.as_str())).map(|&g| {
+            self.claimed[g].store(true, AtomicOrdering::Relaxed);
+            self.group(g)
+        });
+        changes_to(&want.id, want, existing, &mut part.changes);
+    }
+
+    /// Every change, by address: those of the parts, and the deletion of every tagged resource
+    /// no desired resource claimed.
+    pub fn finish(&self, parts: Vec<DiffPart>) -> Vec<ResourceChange> {
+        let mut changes: Vec<ResourceChange> = parts.into_iter().flat_map(|p| p.changes).collect();
+        // Tagged resources no manifest wants any more. The threads that set `claimed` have
+        // been joined, so every store is visible here.
+        for (g, _) in self
+            .claimed
+            .iter()
+            .enumerate()
+            .filter(|(_, c)| !c.load(AtomicOrdering::Relaxed))
+        {
+            changes.extend(self.group(g).iter().map(|r| deletion(r)));
+        }
+        changes.sort_by(|a, b| a.address.cmp(&b.address));
         changes
-    });
-    let mut changes: Vec<ResourceChange> = parts.into_iter().flatten().collect();
-    // Tagged resources no manifest wants any more.
-    changes.extend(orphans.into_iter().flatten().map(|r| deletion(r)));
-    changes.sort_by(|a, b| a.address.cmp(&b.address));
-    changes
+    }
 }
 
 /// The changes one desired resource needs, given what exists under its id (oldest first).
@@ -185,10 +249,13 @@ fn deletion(existing: &ObservedResource) -> ResourceChange {
 fn compare(want: &DesiredResource, have: &ObservedResource) -> Vec<AttributeChange> {
     let mut changes = Vec::new();
     // Fast path: identical JSON means identical attributes (see the ordering note in spec.rs).
-    let identical = JSON_BUFFER.with_borrow_mut(|buffer| {
-        buffer.clear();
-        serde_json::to_writer(&mut *buffer, &have.attributes).is_ok() && buffer[..] == want.json[..]
-    });
+    // The observed side is checked against the desired bytes as it is serialized, so nothing
+    // is copied and a difference stops it early.
+    let mut same = SameBytes {
+        expected: &want.json,
+        at: 0,
+    };
+    let identical = serde_json::to_writer(&mut same, &have.attributes).is_ok() && same.at == want.json.len();
     let attributes = if identical { None } else { Some(want.attributes()) };
     for (attribute, after) in attributes.into_iter().flatten() {
         match have.attributes.get(attribute) {
@@ -223,9 +290,27 @@ fn compare(want: &DesiredResource, have: &ObservedResource) -> Vec<AttributeChan
     changes
 }
 
-thread_local! {
-    /// Reused for every observed resource's JSON, so the fast path allocates nothing.
-    static JSON_BUFFER: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
+/// A writer that only accepts the bytes `expected` holds, in order: serializing into it tells
+/// whether a value's JSON is exactly those bytes (then `at` is their length).
+struct SameBytes<'a> {
+    expected: &'a [u8],
+    at: usize,
+}
+
+impl std::io::Write for SameBytes<'_> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        let end = self.at + buf.len();
+        if self.expected.get(self.at..end) == Some(buf) {
+            self.at = end;
+            Ok(buf.len())
+        } else {
+            Err(std::io::ErrorKind::InvalidData.into())
+        }
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
 }
 
 /// Capacity providers are attached to the cluster before services use them and detached only

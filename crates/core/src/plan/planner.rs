@@ -1,16 +1,17 @@
 //! `plan`: the pure function at the heart of rnd.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 
 use super::cost::CostSummary;
 use super::cost::UsdDelta;
 use super::current::{deployed_demands, deployed_placement, existing_gpu_types, existing_routes};
-use super::desired::{desired_state, DesiredInputs};
-use super::diff::diff;
+use super::desired::{service_resources, shared_resources, DesiredInputs};
+use super::diff::{diff, DiffPart, ObservedIndex, ResourceChange};
 use super::graph::{CycleError, OperationGraph};
 use super::naming::Names;
 use super::observed::{ObservedResource, ObservedState};
+use super::resource::ResourceId;
 use super::routing::{assign_routes, RouteSlot};
 use crate::catalog::Usd;
 use crate::manifest::Manifest;
@@ -142,14 +143,14 @@ pub fn plan_with(
     let routes = assign_routes(&routed, &existing_routes(&existing, &names));
     let kept_gpu_types = existing_gpu_types(&existing, &names);
     let idle_gpu_services = idle_gpu_types(&demands, &allowed, &platform.region);
-    let desired = desired_state(&DesiredInputs {
+    let inputs = DesiredInputs {
         repository,
         capacity: &capacity,
         routes: &routes,
         kept_gpu_types: &kept_gpu_types,
         idle_gpu_services: &idle_gpu_services,
-    });
-    let graph = OperationGraph::build(diff(&desired, &existing)).map_err(PlanError::Cycle)?;
+    };
+    let graph = OperationGraph::build(changes(&inputs, &existing)).map_err(PlanError::Cycle)?;
     let urls = repository
         .manifests
         .iter()
@@ -193,6 +194,36 @@ pub fn plan_destroy(repository: &Repository, observed: &ObservedState) -> Result
         routes: BTreeMap::new(),
         repack_savings: None,
     })
+}
+
+/// The desired state against `existing`, one service at a time: each service's desired
+/// resources are compared on the thread that built them and dropped, so only the differences
+/// outlive it (the same changes as `diff(&desired_state(inputs), existing)`).
+fn changes(inputs: &DesiredInputs, existing: &[&ObservedResource]) -> Vec<ResourceChange> {
+    let index = ObservedIndex::new(existing);
+    let shared = shared_resources(inputs);
+    let mut parts = service_resources(
+        inputs,
+        || (DiffPart::default(), Vec::new()),
+        |(part, replaced), service| {
+            for want in service.resources.values() {
+                // A service resource named like a shared one takes its place, as it would in
+                // one map of the whole desired state.
+                if shared.resources.contains_key(&want.id) {
+                    replaced.push(want.id.clone());
+                }
+                index.compare(want, part);
+            }
+        },
+    );
+    let replaced: BTreeSet<ResourceId> = parts.iter_mut().flat_map(|(_, r)| r.drain(..)).collect();
+    let mut shared_part = DiffPart::default();
+    for want in shared.resources.values().filter(|w| !replaced.contains(&w.id)) {
+        index.compare(want, &mut shared_part);
+    }
+    let mut parts: Vec<DiffPart> = parts.into_iter().map(|(part, _)| part).collect();
+    parts.push(shared_part);
+    index.finish(parts)
 }
 
 /// For each GPU service with zero replicas, the type a single replica would be placed on.

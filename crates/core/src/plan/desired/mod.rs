@@ -62,10 +62,15 @@ pub(crate) struct Network {
     pub assign_public_ip: bool,
 }
 
-/// Build the desired state.
-pub fn desired_state(inputs: &DesiredInputs) -> DesiredState {
+/// What every piece of the desired state is built with.
+struct Common<'a> {
+    names: Names<'a>,
+    base_tags: BTreeMap<String, String>,
+    network: Network,
+}
+
+fn common<'a>(inputs: &DesiredInputs<'a>) -> Common<'a> {
     let platform = &inputs.repository.platform;
-    let names = Names::new(&platform.name);
     let mut base_tags = platform.tags.clone();
     base_tags.insert(TAG_PLATFORM.to_string(), platform.name.clone());
     let network = match &platform.network {
@@ -80,6 +85,31 @@ pub fn desired_state(inputs: &DesiredInputs) -> DesiredState {
             assign_public_ip: true,
         },
     };
+    Common {
+        names: Names::new(&platform.name),
+        base_tags,
+        network,
+    }
+}
+
+/// Build the whole desired state. A service resource named like a shared one takes its place.
+pub fn desired_state(inputs: &DesiredInputs) -> DesiredState {
+    let mut state = shared_resources(inputs);
+    for mut part in service_resources(inputs, DesiredState::default, |part, mut service| {
+        part.resources.append(&mut service.resources)
+    }) {
+        state.resources.append(&mut part.resources);
+    }
+    state
+}
+
+/// The resources all services share: foundations and GPU capacity.
+pub fn shared_resources(inputs: &DesiredInputs) -> DesiredState {
+    let Common {
+        names,
+        base_tags,
+        network,
+    } = common(inputs);
     let mut state = DesiredState::default();
     let gpu_types = gpu::desired_gpu_types(inputs);
     foundation::add_foundations(&mut state, &base_tags, inputs, &names, &network, &gpu_types);
@@ -90,19 +120,36 @@ pub fn desired_state(inputs: &DesiredInputs) -> DesiredState {
         .map(|c| (c.instance_type.clone(), c.count))
         .collect();
     gpu::add_gpu_groups(&mut state, &base_tags, &names, &network, &gpu_types, &counts);
+    state
+}
+
+/// Each manifest's resources, one service at a time: `visit` gets them on the thread that built
+/// them and may drop them, so a large fleet's desired state is never in memory all at once (the
+/// planner compares each service with what exists and keeps only the differences). Services
+/// are independent of each other, so chunks of them are built in parallel; one part per chunk
+/// comes back, in manifest order, so the result does not depend on the number of threads.
+pub fn service_resources<P: Send>(
+    inputs: &DesiredInputs,
+    new_part: impl Fn() -> P + Sync,
+    visit: impl Fn(&mut P, DesiredState) + Sync,
+) -> Vec<P> {
+    let Common {
+        names,
+        base_tags,
+        network,
+    } = common(inputs);
     let placements: BTreeMap<&str, &crate::placement::Placement> = inputs
         .capacity
         .services
         .iter()
         .map(|s| (s.name.as_str(), &s.placement))
         .collect();
-    // Services are independent of each other: build them in parallel chunks, merged in key
-    // order, so the result is the same whatever the number of threads.
-    let parts = parallel::map_chunks(&inputs.repository.manifests, |chunk| {
-        let mut part = DesiredState::default();
+    parallel::map_chunks(&inputs.repository.manifests, |chunk| {
+        let mut part = new_part();
         for manifest in chunk {
+            let mut service = DesiredState::default();
             service::add_service(
-                &mut part,
+                &mut service,
                 &base_tags,
                 inputs,
                 &names,
@@ -110,11 +157,8 @@ pub fn desired_state(inputs: &DesiredInputs) -> DesiredState {
                 &placements,
                 manifest,
             );
+            visit(&mut part, service);
         }
         part
-    });
-    for mut part in parts {
-        state.resources.append(&mut part.resources);
-    }
-    state
+    })
 }
