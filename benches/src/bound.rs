@@ -24,9 +24,18 @@ const MAX_ROUNDS: usize = 200;
 
 /// The lower bound (dollars per hour) and the number of column-generation rounds used.
 pub fn lower_bound(services: &[ServiceDemand], caps: &[Cap]) -> (f64, usize) {
+    let (b, r, _) = lower_bound_columns(services, caps);
+    (b, r)
+}
+
+/// Patterns: price, (class index among GPU services with replicas, count).
+pub type Columns = Vec<(f64, Vec<(usize, u32)>)>;
+
+/// [`lower_bound`], plus the columns generated.
+pub fn lower_bound_columns(services: &[ServiceDemand], caps: &[Cap]) -> (f64, usize, Columns) {
     let classes: Vec<&ServiceDemand> = services.iter().filter(|s| s.gpus > 0 && s.replicas > 0).collect();
     if classes.is_empty() {
-        return (0.0, 0);
+        return (0.0, 0, Vec::new());
     }
     // Start from every task alone on its cheapest type, so the dual is bounded.
     let mut patterns: Vec<(f64, Vec<(usize, u32)>)> = classes
@@ -75,10 +84,10 @@ pub fn lower_bound(services: &[ServiceDemand], caps: &[Cap]) -> (f64, usize) {
             );
         }
         if added == 0 {
-            return (best_bound, round);
+            return (best_bound, round, patterns);
         }
     }
-    (best_bound, MAX_ROUNDS)
+    (best_bound, MAX_ROUNDS, patterns)
 }
 
 fn solve_dual(classes: &[&ServiceDemand], patterns: &[(f64, Vec<(usize, u32)>)]) -> Vec<f64> {

@@ -11,10 +11,10 @@ use super::model::{cheapest_holding, Bin, Class, Load, TypeCap};
 
 /// Neighbourhoods tried per plan, at most.
 const TRIES: usize = 300;
-/// Pattern checks (table cells × patterns) spent per plan, at most, for plans of up to 64
-/// instances; larger plans get proportionally less, since their greedy passes already took
+/// Search steps (sub-vectors enumerated, plus type checks for each new one) spent per plan,
+/// at most, for plans of up to 64 instances; larger plans get proportionally less, since their greedy passes already took
 /// most of the time budget (a 400-task plan should take well under 50 ms).
-const WORK_BUDGET: u64 = 4_000_000;
+const WORK_BUDGET: u64 = 1_000_000;
 /// Largest count-vector table the exact repack builds.
 const MAX_STATES: usize = 1024;
 
@@ -58,6 +58,13 @@ pub(crate) fn ruin_and_recreate(classes: &[Class], types: &[TypeCap], bins: &mut
 }
 
 /// The cheapest packing of `items` (class indices), or `None` when the table is too big.
+///
+/// Dynamic programming over count vectors ("how many tasks of each class are left"), in
+/// mixed radix. For each state, the instance holding a task of the first class left is
+/// chosen among the sub-vectors that fit some type, enumerated depth-first with the load
+/// pruned against the largest capacity of any type: an instance has at most 8 GPUs and every
+/// task takes one, so there are few such sub-vectors, far fewer than all patterns. Each
+/// sub-vector's cheapest type is computed once and remembered.
 fn exact_repack(
     classes: &[Class],
     types: &[TypeCap],
@@ -75,65 +82,166 @@ fn exact_repack(
     let states = radix
         .iter()
         .try_fold(1usize, |n, &r| n.checked_mul(r).filter(|&n| n <= MAX_STATES))?;
-    let digits = |mut s: usize| -> Vec<usize> {
-        radix
-            .iter()
-            .map(|&r| {
-                let d = s % r;
-                s /= r;
-                d
-            })
-            .collect()
-    };
-    // Each count vector that fits one instance, with its cheapest type.
-    let mut patterns: Vec<(usize, Vec<usize>, usize)> = Vec::new();
-    for s in 1..states {
-        let count = digits(s);
-        let mut load = Load::default();
-        for (&c, &n) in present.iter().zip(&count) {
-            load.add(&classes[c], n as u32);
-        }
-        if let Some(t) = cheapest_holding(types, &load) {
-            patterns.push((s, count, t));
-        }
+    let mut stride = Vec::with_capacity(radix.len());
+    let mut step = 1;
+    for &r in &radix {
+        stride.push(step);
+        step *= r;
     }
-    *work += (states * (patterns.len() + types.len())) as u64;
+    let most = Load {
+        gpus: types.iter().map(|t| t.gpus).max().unwrap_or(0),
+        gpu_mem: types.iter().map(|t| t.gpu_mem).max().unwrap_or(0),
+        cpu: types.iter().map(|t| u64::from(t.cpu)).max().unwrap_or(0),
+        mem: types.iter().map(|t| u64::from(t.mem)).max().unwrap_or(0),
+        tasks: types.iter().map(|t| t.slots).max().unwrap_or(0),
+    };
+    let mut enumerator = Enumerator {
+        classes,
+        types,
+        present: &present,
+        stride: &stride,
+        most,
+        cheapest: vec![UNKNOWN; states],
+        left: vec![0; present.len()],
+        work: 0,
+    };
     let mut best = vec![u64::MAX; states];
-    let mut arg = vec![usize::MAX; states];
+    let mut arg = vec![0usize; states];
     best[0] = 0;
     for s in 1..states {
-        let left = digits(s);
-        // Some instance holds a task of the first class left: only try those patterns.
-        let first = left.iter().position(|&n| n > 0).unwrap_or(0);
-        for (k, (p, count, t)) in patterns.iter().enumerate() {
-            if count[first] == 0 || count.iter().zip(&left).any(|(a, b)| a > b) || best[s - p] == u64::MAX {
-                continue;
-            }
-            let value = types[*t].price + best[s - p];
-            if value < best[s] {
-                best[s] = value;
-                arg[s] = k;
-            }
+        let mut rest = s;
+        for (d, &r) in radix.iter().enumerate() {
+            enumerator.left[d] = rest % r;
+            rest /= r;
         }
+        let first = enumerator.left.iter().position(|&n| n > 0).unwrap_or(0);
+        // Every packing has an instance holding a task of the first class left.
+        let mut load = Load::default();
+        load.add(&classes[present[first]], 1);
+        let mut found = (u64::MAX, 0);
+        enumerator.subsets(first, stride[first], load, 1, s, &best, &mut found);
+        best[s] = found.0;
+        arg[s] = found.1;
     }
+    *work += enumerator.work;
     let mut s = states - 1;
     if best[s] == u64::MAX {
         return None;
     }
     let mut bins = Vec::new();
     while s > 0 {
-        let (p, count, t) = &patterns[arg[s]];
+        let p = arg[s];
         let mut bin_items = Vec::new();
-        for (&c, &n) in present.iter().zip(count) {
-            bin_items.extend(std::iter::repeat_n(c, n));
+        let mut rest = p;
+        for (&c, &r) in present.iter().zip(&radix) {
+            bin_items.extend(std::iter::repeat_n(c, rest % r));
+            rest /= r;
         }
         bins.push(Bin {
-            ty: *t,
+            ty: enumerator.cheapest[p] as usize,
             items: bin_items,
         });
         s -= p;
     }
     Some((best[states - 1], bins))
+}
+
+/// Not yet computed / no type holds it, in `Enumerator::cheapest`.
+const UNKNOWN: u32 = u32::MAX;
+const NONE: u32 = u32::MAX - 1;
+
+struct Enumerator<'a> {
+    classes: &'a [Class],
+    types: &'a [TypeCap],
+    present: &'a [usize],
+    stride: &'a [usize],
+    /// The largest capacity of any type, per resource: no instance holds more.
+    most: Load,
+    cheapest: Vec<u32>,
+    left: Vec<usize>,
+    work: u64,
+}
+
+impl Enumerator<'_> {
+    /// Tries every sub-vector `p` of `left` that extends the one chosen so far (classes
+    /// before `d` decided; class `d` has `taken` tasks in it, `p` its index, `load` its
+    /// load), as the instance taken out of state `s`; keeps the cheapest in `found`.
+    #[allow(clippy::too_many_arguments)]
+    fn subsets(
+        &mut self,
+        d: usize,
+        p: usize,
+        load: Load,
+        taken: usize,
+        s: usize,
+        best: &[u64],
+        found: &mut (u64, usize),
+    ) {
+        self.work += 1;
+        // More of class d, if it still fits the largest instance.
+        if taken < self.left[d] {
+            let mut more = load;
+            more.add(&self.classes[self.present[d]], 1);
+            if fits(&self.most, &more) {
+                self.subsets(d, p + self.stride[d], more, taken + 1, s, best, found);
+            }
+        }
+        // Or close class d and move on to the next class (with none of it yet).
+        if let Some(next) = (d + 1..self.left.len()).find(|&e| self.left[e] > 0) {
+            self.subsets_from(next, p, load, s, best, found);
+            return;
+        }
+        self.consider(p, &load, s, best, found);
+    }
+
+    /// Class `d` is next: take none of it (and move on) or some.
+    #[allow(clippy::too_many_arguments)]
+    fn subsets_from(
+        &mut self,
+        d: usize,
+        p: usize,
+        load: Load,
+        s: usize,
+        best: &[u64],
+        found: &mut (u64, usize),
+    ) {
+        let mut more = load;
+        more.add(&self.classes[self.present[d]], 1);
+        if fits(&self.most, &more) {
+            self.subsets(d, p + self.stride[d], more, 1, s, best, found);
+        }
+        match (d + 1..self.left.len()).find(|&e| self.left[e] > 0) {
+            Some(next) => self.subsets_from(next, p, load, s, best, found),
+            None => self.consider(p, &load, s, best, found),
+        }
+    }
+
+    fn consider(&mut self, p: usize, load: &Load, s: usize, best: &[u64], found: &mut (u64, usize)) {
+        let rest = best[s - p];
+        if rest == u64::MAX {
+            return;
+        }
+        if self.cheapest[p] == UNKNOWN {
+            self.work += self.types.len() as u64;
+            self.cheapest[p] = cheapest_holding(self.types, load).map_or(NONE, |t| t as u32);
+        }
+        let t = self.cheapest[p];
+        if t == NONE {
+            return;
+        }
+        let value = self.types[t as usize].price + rest;
+        if value < found.0 {
+            *found = (value, p);
+        }
+    }
+}
+
+fn fits(most: &Load, load: &Load) -> bool {
+    load.gpus <= most.gpus
+        && load.gpu_mem <= most.gpu_mem
+        && load.cpu <= most.cpu
+        && load.mem <= most.mem
+        && load.tasks <= most.tasks
 }
 
 /// SplitMix64: a fixed, seeded sequence so the search is the same on every run.
