@@ -32,6 +32,10 @@ const BEYOND_A_SCHEMA: &[(&str, &str)] = &[
         "the file name, measured against the platform name",
     ),
     (
+        "manifests/alb.json",
+        "a reserved service name comes from the file name",
+    ),
+    (
         "manifests/replicas-over-limit.json",
         "a limit set in platform.json",
     ),

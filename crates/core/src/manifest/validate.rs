@@ -8,6 +8,7 @@ use super::raw::{DEFAULT_CPU_UNITS, DEFAULT_MEMORY_MIB};
 use super::*;
 use crate::catalog::Catalog;
 use crate::placement::{check_gpu_fit, AllowList, ServiceDemand};
+use crate::plan::naming::RESERVED_SERVICE_NAMES;
 use crate::platform::{max_service_name_len, Limits, Platform};
 use crate::source::JsonSource;
 use crate::validate::checker::Checker;
@@ -111,6 +112,15 @@ fn check_service_name(c: &mut Checker, service: &str, context: &ManifestContext)
             "",
             format!("the file name gives the service name \"{service}\", which is not usable: {why}"),
             format!("rename the file to `{}.json`: service names are lowercase letters, digits and hyphens, starting with a letter", if suggestion.is_empty() { "my-service" } else { &suggestion }),
+        );
+        return None;
+    }
+    if RESERVED_SERVICE_NAMES.contains(&service) {
+        c.error(
+            "manifest/service-name-reserved",
+            "",
+            format!("the service name \"{service}\" (from the file name) is reserved: rnd names a shared resource of the platform <platform>-{service}"),
+            format!("rename the file, e.g. to `{service}-service.json`; reserved names: {}", RESERVED_SERVICE_NAMES.join(", ")),
         );
         return None;
     }

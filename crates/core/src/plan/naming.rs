@@ -4,6 +4,11 @@
 //! (see `platform::max_service_name_len`), the tightest limit, 32 characters for target groups
 //! and load balancers, always holds; IAM role names (64) hold with room to spare.
 
+/// Service names whose `<platform>-<service>` resource names would be a foundation's: the load
+/// balancers' security group (`<platform>-alb`) and the GPU instances' (`<platform>-gpu-instances`).
+/// Validation refuses them, so a service can never take over a shared resource.
+pub const RESERVED_SERVICE_NAMES: [&str; 2] = ["alb", "gpu-instances"];
+
 /// Names for one platform.
 #[derive(Debug, Clone, Copy)]
 pub struct Names<'p> {
@@ -85,6 +90,23 @@ impl<'p> Names<'p> {
 mod tests {
     use super::*;
     use crate::platform::{max_service_name_len, MAX_PLATFORM_NAME_LEN};
+
+    #[test]
+    fn reserved_service_names_are_exactly_the_foundation_groups() {
+        let n = Names::new("research");
+        for reserved in RESERVED_SERVICE_NAMES {
+            let taken = n.service_resource(reserved);
+            assert!(
+                taken == n.load_balancer_security_group() || taken == n.gpu_instance_security_group(),
+                "{reserved}"
+            );
+        }
+        assert_eq!(n.service_resource("alb"), n.load_balancer_security_group());
+        assert_eq!(
+            n.service_resource("gpu-instances"),
+            n.gpu_instance_security_group()
+        );
+    }
 
     #[test]
     fn longest_names_fit_aws_limits() {
