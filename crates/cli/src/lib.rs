@@ -7,6 +7,7 @@ pub mod deployments;
 pub mod exit;
 mod lock;
 pub mod render;
+mod slack;
 
 use std::process::ExitCode;
 

@@ -1,6 +1,7 @@
 //! `rnd apply` and `rnd destroy`: observe AWS, plan, show the plan, ask, carry it out.
 
 use std::io::{BufRead, IsTerminal, Write};
+use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -96,7 +97,7 @@ fn run(dir: &DirArg, yes: bool, lock: &LockArgs, options: ApplyOptions, mode: Mo
             lock_lost: Some(lease.lost()),
             ..options
         };
-        let outcome = locked(&clients, &repository, yes, options, mode).await;
+        let outcome = locked(&clients, &repository, &dir.dir, yes, options, mode).await;
         lock::release(lease).await;
         outcome
     })
@@ -106,6 +107,7 @@ fn run(dir: &DirArg, yes: bool, lock: &LockArgs, options: ApplyOptions, mode: Mo
 async fn locked(
     clients: &rnd_aws::Clients,
     repository: &Repository,
+    dir: &Path,
     yes: bool,
     options: ApplyOptions,
     mode: Mode,
@@ -140,7 +142,23 @@ async fn locked(
             }
         })
     };
-    let report = rnd_aws::apply(clients, &plan, &observed, options, sink).await?;
+    let slack = crate::slack::start(repository, &plan, dir, matches!(mode, Mode::Destroy));
+    let sink: rnd_aws::EventSink = match &slack {
+        Some((to_slack, _)) => {
+            let to_slack = to_slack.clone();
+            Arc::new(move |event: Event| {
+                to_slack(event.clone());
+                sink(event);
+            })
+        }
+        None => sink,
+    };
+    let applied = rnd_aws::apply(clients, &plan, &observed, options, sink).await;
+    // Whatever happened, the messages already queued go out before the process ends.
+    if let Some((_, handle)) = slack {
+        handle.finish().await;
+    }
+    let report = applied?;
     let (calls, writes) = clients.calls.totals();
     println!("{calls} AWS API calls, {writes} of them changes");
     Ok(if report.succeeded() {

@@ -1,0 +1,88 @@
+//! `rnd apply` and `rnd destroy` with Slack reports, through the real binary, against the AWS
+//! emulator and a local stand-in for Slack's webhook (`RND_SLACK_WEBHOOK_URL`).
+
+mod support;
+
+use rnd_slack::receiver::{closed_port_url, Receiver};
+use support::emulator::{certificate, emulator_env, rnd_with};
+
+fn headers(messages: &[serde_json::Value]) -> Vec<String> {
+    messages
+        .iter()
+        .map(|m| m["blocks"][0]["text"]["text"].as_str().unwrap().to_string())
+        .collect()
+}
+
+#[test]
+fn apply_and_destroy_report_to_slack_and_an_outage_changes_nothing() {
+    let mut env = emulator_env();
+    let arn = certificate(&env, "*.slack.example.com");
+    // The receiver lives on this runtime's worker threads while the binary runs.
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .enable_all()
+        .build()
+        .unwrap();
+    let receiver = runtime.block_on(Receiver::start(vec![]));
+    let name = format!("slk{}", std::process::id() % 100_000);
+    let platform = format!(
+        r#"{{ "name": "{name}", "region": "us-east-1",
+             "routing": {{ "mode": "host", "domain": "slack.example.com" }},
+             "certificate_arn": "{arn}" }}"#
+    );
+    let api = br#"{ "image": "repo/api", "version": "v1", "port": 8080, "env": { "GREETING": "value-never-shown" } }"#;
+    let worker = br#"{ "image": "repo/worker", "version": "v1" }"#;
+    let dir = support::deployments_dir(platform.as_bytes(), &[("api.json", api), ("worker.json", worker)]);
+    let d = dir.path().to_str().unwrap();
+    env.push(("RND_SLACK_WEBHOOK_URL".into(), receiver.url()));
+
+    let first = rnd_with(&env, &["apply", "--dir", d, "--yes", "--wait", "0"]);
+    assert_eq!(first.code, 0, "{}\n{}", first.stdout, first.stderr);
+    let messages = receiver.delivered();
+    assert_eq!(
+        headers(&messages),
+        [
+            format!("rnd apply: {name} — starting"),
+            format!("rnd apply: {name} — done")
+        ]
+    );
+    for message in &messages {
+        let text = message.to_string();
+        assert!(text.contains("`api`") && text.contains("`worker`"), "{text}");
+        assert!(!text.contains("value-never-shown"), "{text}");
+    }
+    assert!(messages[1].to_string().contains("https://api.slack.example.com/"));
+
+    // Slack down: the deployment goes on and succeeds; a warning says so without the URL.
+    std::fs::write(
+        dir.path().join("manifests/api.json"),
+        br#"{ "image": "repo/api", "version": "v2", "port": 8080 }"#,
+    )
+    .unwrap();
+    let down = runtime.block_on(closed_port_url());
+    env.retain(|(k, _)| k != "RND_SLACK_WEBHOOK_URL");
+    env.push(("RND_SLACK_WEBHOOK_URL".into(), down));
+    let second = rnd_with(&env, &["apply", "--dir", d, "--yes", "--wait", "0"]);
+    assert_eq!(second.code, 0, "{}\n{}", second.stdout, second.stderr);
+    assert!(second.stderr.contains("warning: Slack"), "{}", second.stderr);
+    assert!(!second.stderr.contains("not-a-real-secret"), "{}", second.stderr);
+    assert!(second.stdout.contains("~ task_definition.") || second.stdout.contains("ecs_service.api"));
+
+    env.retain(|(k, _)| k != "RND_SLACK_WEBHOOK_URL");
+    env.push(("RND_SLACK_WEBHOOK_URL".into(), receiver.url()));
+    let destroyed = rnd_with(&env, &["destroy", "--dir", d, "--yes"]);
+    assert_eq!(destroyed.code, 0, "{}\n{}", destroyed.stdout, destroyed.stderr);
+    let messages = receiver.delivered();
+    assert_eq!(
+        headers(&messages[2..]),
+        [
+            format!("rnd destroy: {name} — starting"),
+            format!("rnd destroy: {name} — destroyed")
+        ]
+    );
+    let end = messages[3].to_string();
+    assert!(
+        end.contains("*Removed*") && end.contains("`api`") && end.contains("`worker`"),
+        "{end}"
+    );
+}
