@@ -2,6 +2,11 @@
 //! what running operations in parallel buys: wall time of the apply (observe and plan apart),
 //! API calls, and the graph's depth (its critical path bounds what parallelism can do).
 //!
+//! The emulator answers in a few milliseconds of its own (single-threaded) CPU, where AWS takes
+//! tens to hundreds of milliseconds per call, mostly waiting. So each size runs twice: as the
+//! emulator is, and with a simulated network latency per call (`RND_BENCH_LATENCY_MS`, default
+//! 50) added by an HTTP client that waits before passing the request on.
+//!
 //! Needs the emulator: `scripts/emulator run cargo run -p rnd-benches --bin apply_concurrency`
 //! (or `AWS_ENDPOINT_URL` pointing at one). A debug build is fine: the time is the emulator's
 //! and the waiting between dependent operations, not rnd's own work.
@@ -9,6 +14,12 @@
 use std::time::{Duration, Instant};
 
 use aws_config::{BehaviorVersion, Region, SdkConfig};
+use aws_smithy_runtime_api::client::http::{
+    HttpClient, HttpConnector, HttpConnectorFuture, HttpConnectorSettings, SharedHttpClient,
+    SharedHttpConnector,
+};
+use aws_smithy_runtime_api::client::orchestrator::HttpRequest;
+use aws_smithy_runtime_api::client::runtime_components::RuntimeComponents;
 use rnd_aws::{apply, events, observe, ApplyOptions, Clients};
 use rnd_core::plan::{plan, plan_destroy};
 use rnd_core::repository::{validate_repository, SourceFile};
@@ -29,22 +40,75 @@ fn main() {
             .load()
             .await;
         println!("{SERVICES} services against the emulator at {endpoint}");
-        println!("concurrency  operations  waves  apply (s)  API calls");
+        let latency: u64 = std::env::var("RND_BENCH_LATENCY_MS")
+            .ok()
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(50);
+        println!("latency/call  concurrency  operations  waves  apply (s)  API calls");
         let default = ApplyOptions::default().concurrency;
-        for concurrency in [1, default] {
-            let (operations, waves, took, calls) = measure(&config, concurrency).await;
-            println!(
-                "{concurrency:>11}  {operations:>10}  {waves:>5}  {:>9.1}  {calls:>9}",
-                took.as_secs_f64()
-            );
+        for latency in [0, latency] {
+            let config = delayed(&config, Duration::from_millis(latency));
+            for concurrency in [1, default] {
+                let (operations, waves, took, calls) = measure(&config, concurrency).await;
+                println!(
+                    "{latency:>9} ms  {concurrency:>11}  {operations:>10}  {waves:>5}  {:>9.1}  {calls:>9}",
+                    took.as_secs_f64()
+                );
+            }
         }
     });
+}
+
+/// `config` whose HTTP client waits `latency` before each request.
+fn delayed(config: &SdkConfig, latency: Duration) -> SdkConfig {
+    // The emulator speaks plain HTTP on the loopback interface: no TLS needed.
+    let inner = aws_smithy_http_client::Builder::new().build_http();
+    config
+        .to_builder()
+        .http_client(SharedHttpClient::new(Delayed { inner, latency }))
+        .build()
+}
+
+/// An HTTP client standing in for the distance to AWS.
+#[derive(Debug)]
+struct Delayed {
+    inner: SharedHttpClient,
+    latency: Duration,
+}
+
+impl HttpClient for Delayed {
+    fn http_connector(
+        &self,
+        settings: &HttpConnectorSettings,
+        components: &RuntimeComponents,
+    ) -> SharedHttpConnector {
+        SharedHttpConnector::new(DelayedConnector {
+            inner: self.inner.http_connector(settings, components),
+            latency: self.latency,
+        })
+    }
+}
+
+#[derive(Debug)]
+struct DelayedConnector {
+    inner: SharedHttpConnector,
+    latency: Duration,
+}
+
+impl HttpConnector for DelayedConnector {
+    fn call(&self, request: HttpRequest) -> HttpConnectorFuture {
+        let (inner, latency) = (self.inner.clone(), self.latency);
+        HttpConnectorFuture::new(async move {
+            tokio::time::sleep(latency).await;
+            inner.call(request).await
+        })
+    }
 }
 
 /// One fresh platform applied at `concurrency`, then destroyed.
 async fn measure(config: &SdkConfig, concurrency: usize) -> (usize, usize, Duration, u64) {
     let clients = Clients::new(config);
-    let platform = format!("conc{concurrency}{}", std::process::id() % 10_000);
+    let platform = format!("conc{concurrency}x{}", fastrand_suffix());
     let certificate = aws_sdk_acm::Client::new(config)
         .request_certificate()
         .domain_name(format!("*.{platform}.example.com"))
@@ -82,6 +146,15 @@ async fn measure(config: &SdkConfig, concurrency: usize) -> (usize, usize, Durat
     .await
     .expect("destroy");
     (planned.graph.len(), planned.graph.waves().len(), took, calls)
+}
+
+/// A suffix no earlier run on the same emulator used.
+fn fastrand_suffix() -> String {
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.subsec_nanos())
+        .unwrap_or(0);
+    format!("{:x}", nanos % 0xfffff)
 }
 
 fn repository(platform: &str, certificate: &str) -> rnd_core::repository::Repository {
