@@ -3,84 +3,7 @@
 
 mod support;
 
-use std::path::Path;
-use std::process::Command;
-
-use support::Run;
-
-/// The emulator's environment (`AWS_ENDPOINT_URL` and dummy credentials), from the file
-/// `scripts/emulator start` writes. Fails loudly when the emulator is not there.
-fn emulator_env() -> Vec<(String, String)> {
-    let file = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../target/emulator.env");
-    let text = std::fs::read_to_string(&file).unwrap_or_else(|_| {
-        panic!(
-            "the AWS emulator is not running: no {}. Start it with `scripts/emulator start` \
-             (scripts/test does).",
-            file.display()
-        )
-    });
-    let vars: Vec<(String, String)> = text
-        .lines()
-        .filter_map(|l| l.split_once('='))
-        .map(|(k, v)| (k.to_string(), v.to_string()))
-        .collect();
-    let url = vars
-        .iter()
-        .find(|(k, _)| k == "AWS_ENDPOINT_URL")
-        .map(|(_, v)| v.clone())
-        .expect("AWS_ENDPOINT_URL");
-    let address = url.trim_start_matches("http://").trim_end_matches('/');
-    assert!(
-        std::net::TcpStream::connect(address).is_ok(),
-        "the AWS emulator does not answer at {url}"
-    );
-    vars
-}
-
-fn rnd_with(env: &[(String, String)], args: &[&str]) -> Run {
-    let output = Command::new(env!("CARGO_BIN_EXE_rnd"))
-        .args(args)
-        .envs(env.iter().map(|(k, v)| (k.as_str(), v.as_str())))
-        .env("NO_COLOR", "1")
-        .output()
-        .expect("the rnd binary runs");
-    Run {
-        code: output.status.code().expect("exit code"),
-        stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
-    }
-}
-
-/// Stand-in for the hand-made certificate: requested in the emulator's ACM.
-fn certificate(env: &[(String, String)]) -> String {
-    let url = env
-        .iter()
-        .find(|(k, _)| k == "AWS_ENDPOINT_URL")
-        .unwrap()
-        .1
-        .clone();
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .unwrap();
-    runtime.block_on(async {
-        let config = aws_config::defaults(aws_config::BehaviorVersion::latest())
-            .endpoint_url(url)
-            .region(aws_config::Region::new("us-east-1"))
-            .test_credentials()
-            .load()
-            .await;
-        aws_sdk_acm::Client::new(&config)
-            .request_certificate()
-            .domain_name("*.cli.example.com")
-            .send()
-            .await
-            .expect("request a certificate in the emulator")
-            .certificate_arn()
-            .expect("certificate ARN")
-            .to_string()
-    })
-}
+use support::emulator::{certificate, emulator_env, rnd_with, sdk_config};
 
 /// A lock on `platform` held by another run until the returned guard is dropped.
 fn held_lock(env: &[(String, String)], platform: &str) -> impl Drop {
@@ -105,25 +28,10 @@ fn held_lock(env: &[(String, String)], platform: &str) -> impl Drop {
     Held(runtime, Some(lease))
 }
 
-async fn sdk_config(env: &[(String, String)]) -> aws_config::SdkConfig {
-    let url = env
-        .iter()
-        .find(|(k, _)| k == "AWS_ENDPOINT_URL")
-        .unwrap()
-        .1
-        .clone();
-    aws_config::defaults(aws_config::BehaviorVersion::latest())
-        .endpoint_url(url)
-        .region(aws_config::Region::new("us-east-1"))
-        .test_credentials()
-        .load()
-        .await
-}
-
 #[test]
 fn apply_then_plan_then_remove_then_destroy() {
     let env = emulator_env();
-    let arn = certificate(&env);
+    let arn = certificate(&env, "*.cli.example.com");
     let name = format!("cli{}", std::process::id() % 100_000);
     let platform = format!(
         r#"{{ "name": "{name}", "region": "us-east-1",

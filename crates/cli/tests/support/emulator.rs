@@ -59,13 +59,7 @@ pub fn certificate(env: &[(String, String)], domain: &str) -> String {
         .build()
         .unwrap();
     runtime.block_on(async {
-        let config = aws_config::defaults(aws_config::BehaviorVersion::latest())
-            .endpoint_url(endpoint(env))
-            .region(aws_config::Region::new("us-east-1"))
-            .test_credentials()
-            .load()
-            .await;
-        aws_sdk_acm::Client::new(&config)
+        aws_sdk_acm::Client::new(&sdk_config(env).await)
             .request_certificate()
             .domain_name(domain)
             .send()
@@ -75,4 +69,14 @@ pub fn certificate(env: &[(String, String)], domain: &str) -> String {
             .expect("certificate ARN")
             .to_string()
     })
+}
+
+/// SDK configuration for the emulator, for tests that call AWS beside the binary.
+pub async fn sdk_config(env: &[(String, String)]) -> aws_config::SdkConfig {
+    aws_config::defaults(aws_config::BehaviorVersion::latest())
+        .endpoint_url(endpoint(env))
+        .region(aws_config::Region::new("us-east-1"))
+        .test_credentials()
+        .load()
+        .await
 }
