@@ -7,9 +7,9 @@
 //! emulator is, and with a simulated network latency per call (`RND_BENCH_LATENCY_MS`, default
 //! 50) added by an HTTP client that waits before passing the request on.
 //!
-//! Needs the emulator: `scripts/emulator run cargo run -p rnd-benches --bin apply_concurrency`
-//! (or `AWS_ENDPOINT_URL` pointing at one). A debug build is fine: the time is the emulator's
-//! and the waiting between dependent operations, not rnd's own work.
+//! Needs the emulator: `scripts/emulator run cargo run -p rnd-benches --features emulator --bin
+//! apply_concurrency` (or `AWS_ENDPOINT_URL` pointing at one). A debug build is fine: the time
+//! is the emulator's and the waiting between dependent operations, not rnd's own work.
 
 use std::time::{Duration, Instant};
 
