@@ -15,6 +15,7 @@ pub mod observe;
 mod retry;
 pub mod status;
 mod tags;
+pub mod task_logs;
 
 pub use calls::{ApiOperation, CallCounter};
 pub use clients::{configured, ClientOptions, Clients};

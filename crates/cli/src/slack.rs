@@ -9,8 +9,10 @@ use rnd_core::plan::Plan;
 use rnd_core::repository::Repository;
 use rnd_slack::{Resolved, RetryPolicy, RunContext, RunSummary, Webhook};
 
-/// Start reporting this run, or `None` when Slack is not configured or not usable.
+/// Start reporting this run (failure messages with the service's last log lines, read through
+/// `clients`), or `None` when Slack is not configured or not usable.
 pub fn start(
+    clients: &rnd_aws::Clients,
     repository: &Repository,
     plan: &Plan,
     dir: &Path,
@@ -46,7 +48,8 @@ pub fn start(
             .or_else(|| git(dir, &["log", "-1", "--format=%an"])),
         destroy,
     };
-    Some(rnd_slack::start(webhook, RunSummary::from_plan(plan, context)))
+    let summary = RunSummary::from_plan(plan, context);
+    Some(rnd_slack::start_with_logs(webhook, summary, clients.clone()))
 }
 
 /// One line of git's output about the deployments directory, if it is a repository.

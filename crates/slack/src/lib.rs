@@ -14,7 +14,7 @@ pub mod resolve;
 pub mod summary;
 pub mod webhook;
 
-pub use reporter::{start, Report, ReporterHandle};
+pub use reporter::{start, start_with_logs, Report, ReporterHandle};
 pub use resolve::{resolve, Resolved};
 pub use summary::{RunContext, RunSummary};
 pub use webhook::{RetryPolicy, Webhook, WebhookUrl};

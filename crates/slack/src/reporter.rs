@@ -8,7 +8,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 use std::time::Duration;
 
-use rnd_aws::{Event, EventSink};
+use rnd_aws::{Clients, Event, EventSink};
 use rnd_core::plan::diff::Action;
 use serde_json::Value;
 use tokio::sync::{mpsc, oneshot};
@@ -65,11 +65,32 @@ impl ReporterHandle {
     }
 }
 
+/// Log lines a failure message shows.
+const LOG_LINES: usize = 15;
+
 /// Start reporting to `webhook`. Must be called within a tokio runtime.
 pub fn start(webhook: Webhook, summary: RunSummary) -> (EventSink, ReporterHandle) {
+    start_reporting(webhook, summary, None)
+}
+
+/// Like [`start`], and each failure message also shows the last lines the failed service's
+/// tasks logged, read through `clients` (a few seconds at most; without them if AWS is slow).
+pub fn start_with_logs(
+    webhook: Webhook,
+    summary: RunSummary,
+    clients: Clients,
+) -> (EventSink, ReporterHandle) {
+    start_reporting(webhook, summary, Some(clients))
+}
+
+fn start_reporting(
+    webhook: Webhook,
+    summary: RunSummary,
+    logs: Option<Clients>,
+) -> (EventSink, ReporterHandle) {
     let (sender, receiver) = mpsc::unbounded_channel();
     let (close, closed) = oneshot::channel();
-    let state = State::new(webhook, summary);
+    let state = State::new(webhook, summary, logs);
     let task = tokio::spawn(state.run(receiver, closed));
     (rnd_aws::events::channel(sender), ReporterHandle { task, close })
 }
@@ -82,6 +103,8 @@ fn warn(text: String) -> String {
 
 struct State {
     webhook: Webhook,
+    /// Where failed services' last log lines are read from, when given.
+    logs: Option<Clients>,
     summary: Arc<RunSummary>,
     report: Report,
     started: bool,
@@ -95,7 +118,7 @@ struct State {
 }
 
 impl State {
-    fn new(webhook: Webhook, summary: RunSummary) -> Self {
+    fn new(webhook: Webhook, summary: RunSummary, logs: Option<Clients>) -> Self {
         let outcomes = summary
             .services
             .iter()
@@ -103,6 +126,7 @@ impl State {
             .collect();
         State {
             webhook,
+            logs,
             summary: Arc::new(summary),
             report: Report::default(),
             started: false,
@@ -220,10 +244,27 @@ impl State {
             service: service.to_string(),
             failed_operations: self.failed_operations.get(service).cloned().unwrap_or_default(),
             errors,
-            log_lines: Vec::new(),
+            log_lines: self.last_log_lines(service).await,
         };
         let message = service_failed(&self.summary, &failure);
         self.send(message).await;
+    }
+
+    /// The service's last log lines, or none when they cannot be read quickly: a report
+    /// without them beats a late one.
+    async fn last_log_lines(&self, service: &str) -> Vec<String> {
+        let (Some(clients), Some(group)) = (&self.logs, self.summary.log_groups.get(service)) else {
+            return Vec::new();
+        };
+        let read = rnd_aws::task_logs::last_lines(clients, group, LOG_LINES);
+        match tokio::time::timeout(Duration::from_secs(5), read).await {
+            Ok(Ok(lines)) => lines,
+            Ok(Err(e)) => {
+                tracing::warn!(service, error = %e, "no log lines for the failure report");
+                Vec::new()
+            }
+            Err(_) => Vec::new(),
+        }
     }
 
     async fn send(&mut self, message: Value) {

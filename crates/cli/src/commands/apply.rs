@@ -142,7 +142,7 @@ async fn locked(
             }
         })
     };
-    let slack = crate::slack::start(repository, &plan, dir, matches!(mode, Mode::Destroy));
+    let slack = crate::slack::start(clients, repository, &plan, dir, matches!(mode, Mode::Destroy));
     let sink: rnd_aws::EventSink = match &slack {
         Some((to_slack, _)) => {
             let to_slack = to_slack.clone();
