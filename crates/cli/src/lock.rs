@@ -16,7 +16,7 @@ pub struct LockArgs {
 }
 
 /// Take the platform's lock, or say clearly on stderr why not and return `None`.
-pub async fn take(clients: &Clients, platform: &str, args: &LockArgs) -> Result<Option<Lease>> {
+pub async fn take(clients: &Clients, platform: &str, holder: &str, args: &LockArgs) -> Result<Option<Lease>> {
     let options = LockOptions {
         wait: args.lock_wait,
         ..LockOptions::default()
@@ -27,7 +27,7 @@ pub async fn take(clients: &Clients, platform: &str, args: &LockArgs) -> Result<
             humantime::format_duration(args.lock_wait)
         );
     };
-    match rnd_aws::acquire_lock(clients, platform, &holder(), &options, waiting).await {
+    match rnd_aws::acquire_lock(clients, platform, holder, &options, waiting).await {
         Ok(lease) => Ok(Some(lease)),
         Err(held @ LockError::Held { .. }) => {
             eprintln!("error: {held}");
@@ -50,7 +50,7 @@ pub async fn release(lease: Lease) {
 }
 
 /// Who this run is, for whoever finds the lock taken: the CI run when there is one, otherwise
-/// user, machine and process.
+/// user, machine and process. It reads a file, so call it before entering the async runtime.
 pub fn holder() -> String {
     let var = |name: &str| std::env::var(name).ok().filter(|v| !v.is_empty());
     let version = env!("CARGO_PKG_VERSION");

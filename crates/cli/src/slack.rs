@@ -15,8 +15,7 @@ pub fn start(
     clients: &rnd_aws::Clients,
     repository: &Repository,
     plan: &Plan,
-    dir: &Path,
-    destroy: bool,
+    context: RunContext,
 ) -> Option<(EventSink, rnd_slack::ReporterHandle)> {
     let target = &repository.platform.notifications.slack;
     let url = match rnd_slack::resolve(target, |name| std::env::var(name).ok()) {
@@ -39,7 +38,14 @@ pub fn start(
             return None;
         }
     };
-    let context = RunContext {
+    let summary = RunSummary::from_plan(plan, context);
+    Some(rnd_slack::start_with_logs(webhook, summary, clients.clone()))
+}
+
+/// Which commit and author the run deploys: from the CI environment, else from git in the
+/// deployments directory. It runs git, so call it before entering the async runtime.
+pub fn run_context(dir: &Path, destroy: bool) -> RunContext {
+    RunContext {
         commit: std::env::var("GITHUB_SHA")
             .ok()
             .or_else(|| git(dir, &["rev-parse", "HEAD"])),
@@ -47,9 +53,7 @@ pub fn start(
             .ok()
             .or_else(|| git(dir, &["log", "-1", "--format=%an"])),
         destroy,
-    };
-    let summary = RunSummary::from_plan(plan, context);
-    Some(rnd_slack::start_with_logs(webhook, summary, clients.clone()))
+    }
 }
 
 /// One line of git's output about the deployments directory, if it is a repository.

@@ -1,7 +1,6 @@
 //! `rnd apply` and `rnd destroy`: observe AWS, plan, show the plan, ask, carry it out.
 
 use std::io::{BufRead, IsTerminal, Write};
-use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -85,19 +84,22 @@ fn run(dir: &DirArg, yes: bool, lock: &LockArgs, options: ApplyOptions, mode: Mo
     let Some(repository) = valid_repository(&dir.dir)? else {
         return Ok(Code::Failure);
     };
+    // Blocking work (a file, git) before the runtime, so none of it runs on its threads.
+    let holder = lock::holder();
+    let context = crate::slack::run_context(&dir.dir, matches!(mode, Mode::Destroy));
     let runtime = aws::runtime()?;
     runtime.block_on(async {
         let clients = aws::clients().await;
         let platform = &repository.platform.name;
         // The lock comes first: what is observed must not change under this run's feet.
-        let Some(lease) = lock::take(&clients, platform, lock).await? else {
+        let Some(lease) = lock::take(&clients, platform, &holder, lock).await? else {
             return Ok(Code::Failure);
         };
         let options = ApplyOptions {
             lock_lost: Some(lease.lost()),
             ..options
         };
-        let outcome = locked(&clients, &repository, &dir.dir, yes, options, mode).await;
+        let outcome = locked(&clients, &repository, context, yes, options, mode).await;
         lock::release(lease).await;
         outcome
     })
@@ -107,7 +109,7 @@ fn run(dir: &DirArg, yes: bool, lock: &LockArgs, options: ApplyOptions, mode: Mo
 async fn locked(
     clients: &rnd_aws::Clients,
     repository: &Repository,
-    dir: &Path,
+    context: rnd_slack::RunContext,
     yes: bool,
     options: ApplyOptions,
     mode: Mode,
@@ -142,7 +144,7 @@ async fn locked(
             }
         })
     };
-    let slack = crate::slack::start(clients, repository, &plan, dir, matches!(mode, Mode::Destroy));
+    let slack = crate::slack::start(clients, repository, &plan, context);
     let sink: rnd_aws::EventSink = match &slack {
         Some((to_slack, _)) => {
             let to_slack = to_slack.clone();
