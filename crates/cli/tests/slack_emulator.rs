@@ -5,6 +5,7 @@ mod support;
 
 use rnd_slack::receiver::{closed_port_url, Receiver};
 use support::emulator::{certificate, emulator_env, rnd_with};
+use support::own_emulator::OwnEmulator;
 
 fn headers(messages: &[serde_json::Value]) -> Vec<String> {
     messages
@@ -83,6 +84,74 @@ fn apply_and_destroy_report_to_slack_and_an_outage_changes_nothing() {
     let end = messages[3].to_string();
     assert!(
         end.contains("*Removed*") && end.contains("`api`") && end.contains("`worker`"),
+        "{end}"
+    );
+}
+
+#[test]
+fn a_service_whose_deployment_fails_gets_its_own_message_before_the_run_ends() {
+    // moto then reports every deployment with no running task and 3 failed ones: the circuit
+    // breaker's threshold for a small service, so rnd reports the failure without waiting for
+    // ECS to give up.
+    let emulator = OwnEmulator::start(&[
+        ("MOTO_ECS_SERVICE_RUNNING", "0"),
+        ("MOTO_ECS_SERVICE_FAILED_TASKS", "3"),
+    ]);
+    let mut env = emulator.env();
+    let arn = certificate(&env, "*.failing.example.com");
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .enable_all()
+        .build()
+        .unwrap();
+    let receiver = runtime.block_on(Receiver::start(vec![]));
+    let platform = format!(
+        r#"{{ "name": "failing", "region": "us-east-1",
+             "routing": {{ "mode": "host", "domain": "failing.example.com" }},
+             "certificate_arn": "{arn}" }}"#
+    );
+    let api = br#"{ "image": "repo/api", "version": "v1", "port": 8080 }"#;
+    let worker = br#"{ "image": "repo/worker", "version": "v1" }"#;
+    let dir = support::deployments_dir(platform.as_bytes(), &[("api.json", api), ("worker.json", worker)]);
+    env.push(("RND_SLACK_WEBHOOK_URL".into(), receiver.url()));
+
+    let run = rnd_with(
+        &env,
+        &[
+            "apply",
+            "--dir",
+            dir.path().to_str().unwrap(),
+            "--yes",
+            "--wait",
+            "120",
+        ],
+    );
+    assert_eq!(
+        run.code, 1,
+        "a failed deployment fails the run\n{}\n{}",
+        run.stdout, run.stderr
+    );
+    let messages = receiver.delivered();
+    let headers = headers(&messages);
+    assert_eq!(headers.len(), 4, "{headers:?}");
+    assert_eq!(headers[0], "rnd apply: failing — starting");
+    let mut failures = headers[1..3].to_vec();
+    failures.sort();
+    assert_eq!(
+        failures,
+        [
+            "rnd apply: api failed on failing",
+            "rnd apply: worker failed on failing"
+        ]
+    );
+    assert!(headers[3].starts_with("rnd apply: failing — "), "{headers:?}");
+    for failure in &messages[1..3] {
+        let text = failure.to_string();
+        assert!(text.contains("3 tasks failed to start"), "{text}");
+    }
+    let end = messages[3].to_string();
+    assert!(
+        end.contains("*Failed*") && end.contains("`api`") && end.contains("`worker`"),
         "{end}"
     );
 }

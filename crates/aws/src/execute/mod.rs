@@ -190,6 +190,8 @@ pub async fn apply(
         }
     }
     let mut report = ApplyReport::new(&changes, results);
+    // Services whose outcome event already went out while waiting for stability.
+    let mut reported = std::collections::BTreeSet::new();
     if let Some(timeout) = options.wait_for_stable {
         let waiting: BTreeMap<String, String> = changes
             .iter()
@@ -209,24 +211,40 @@ pub async fn apply(
             .filter(|c| c.id.kind == ResourceKind::EcsService)
             .map(|c| (c.id.name.clone(), c.service.clone()))
             .collect();
-        for (ecs_name, state) in stability::wait(&ctx, waiting, timeout, options.poll_interval).await {
-            let service = names.get(&ecs_name).cloned().flatten().unwrap_or(ecs_name);
-            report.set_stability(&service, state);
+        let service_of = |ecs_name: &str| {
+            names
+                .get(ecs_name)
+                .cloned()
+                .flatten()
+                .unwrap_or_else(|| ecs_name.to_string())
+        };
+        // Each service is told the moment it settles: a failed one gets its report while the
+        // others are still rolling out.
+        let settled = stability::wait(
+            &ctx,
+            waiting,
+            timeout,
+            options.poll_interval,
+            |ecs_name, state| {
+                let service = service_of(ecs_name);
+                if report.services.get(&service) == Some(&ServiceOutcome::Applied) {
+                    events(outcome_event(
+                        &service,
+                        &report::stability_outcome(&service, state),
+                    ));
+                }
+            },
+        )
+        .await;
+        for (ecs_name, state) in settled {
+            let service = service_of(&ecs_name);
+            if report.set_stability(&service, state) {
+                reported.insert(service);
+            }
         }
     }
-    for (service, outcome) in &report.services {
-        match outcome {
-            ServiceOutcome::Applied => events(Event::ServiceApplied {
-                service: service.clone(),
-            }),
-            ServiceOutcome::Stable => events(Event::ServiceStable {
-                service: service.clone(),
-            }),
-            ServiceOutcome::Failed { errors } => events(Event::ServiceFailed {
-                service: service.clone(),
-                errors: errors.clone(),
-            }),
-        }
+    for (service, outcome) in report.services.iter().filter(|(s, _)| !reported.contains(*s)) {
+        events(outcome_event(service, outcome));
     }
     events(Event::RunFinished {
         succeeded: report.count(|r| matches!(r, OperationResult::Done)),
@@ -234,6 +252,19 @@ pub async fn apply(
         skipped: report.count(|r| matches!(r, OperationResult::Skipped { .. })),
     });
     Ok(report)
+}
+
+/// The event that tells how a service's part of the run ended.
+fn outcome_event(service: &str, outcome: &ServiceOutcome) -> Event {
+    let service = service.to_string();
+    match outcome {
+        ServiceOutcome::Applied => Event::ServiceApplied { service },
+        ServiceOutcome::Stable => Event::ServiceStable { service },
+        ServiceOutcome::Failed { errors } => Event::ServiceFailed {
+            service,
+            errors: errors.clone(),
+        },
+    }
 }
 
 /// Mark everything that (transitively) waits for `failed` as skipped.

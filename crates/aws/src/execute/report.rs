@@ -35,6 +35,16 @@ pub enum ServiceOutcome {
     },
 }
 
+/// What a service's settling means for its outcome.
+pub(super) fn stability_outcome(service: &str, state: &super::stability::Stability) -> ServiceOutcome {
+    match state {
+        super::stability::Stability::Stable => ServiceOutcome::Stable,
+        super::stability::Stability::Failed(reason) => ServiceOutcome::Failed {
+            errors: vec![format!("ecs_service.{service}: {reason}")],
+        },
+    }
+}
+
 #[derive(Debug, Clone, PartialEq)]
 pub struct ApplyReport {
     /// In topological order.
@@ -83,15 +93,15 @@ impl ApplyReport {
         ApplyReport { operations, services }
     }
 
-    pub(super) fn set_stability(&mut self, service: &str, state: super::stability::Stability) {
-        let outcome = match state {
-            super::stability::Stability::Stable => ServiceOutcome::Stable,
-            super::stability::Stability::Failed(reason) => ServiceOutcome::Failed {
-                errors: vec![format!("ecs_service.{service}: {reason}")],
-            },
-        };
+    /// Record how an applied service settled; `false` (and no change) when its operations had
+    /// already decided its outcome.
+    pub(super) fn set_stability(&mut self, service: &str, state: super::stability::Stability) -> bool {
+        let outcome = stability_outcome(service, &state);
         if self.services.get(service) == Some(&ServiceOutcome::Applied) {
             self.services.insert(service.to_string(), outcome);
+            true
+        } else {
+            false
         }
     }
 

@@ -3,6 +3,7 @@
 #![allow(dead_code)]
 
 pub mod emulator;
+pub mod own_emulator;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
