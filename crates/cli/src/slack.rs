@@ -1,5 +1,5 @@
-//! Slack reports for `rnd apply` and `rnd destroy`, when a webhook URL is configured (see
-//! `rnd-slack`); otherwise nothing. Slack problems are warnings: they never change the exit code.
+//! Slack reports for `rnd apply` and `rnd destroy`, when a webhook URL or a bot token is
+//! configured (see `rnd-slack`); otherwise nothing. Slack problems are warnings: they never change the exit code.
 
 use std::path::Path;
 use std::process::Command;
@@ -7,7 +7,7 @@ use std::process::Command;
 use rnd_aws::EventSink;
 use rnd_core::plan::Plan;
 use rnd_core::repository::Repository;
-use rnd_slack::{Resolved, RetryPolicy, RunContext, RunSummary, Webhook};
+use rnd_slack::{Bot, Destination, Resolved, RetryPolicy, RunContext, RunSummary, Webhook};
 
 /// Start reporting this run (failure messages with the service's last log lines, read through
 /// `clients`), or `None` when Slack is not configured or not usable.
@@ -18,7 +18,13 @@ pub fn start(
     context: RunContext,
 ) -> Option<(EventSink, rnd_slack::ReporterHandle)> {
     let target = &repository.platform.notifications.slack;
-    let url = match rnd_slack::resolve(target, |name| std::env::var(name).ok()) {
+    // TODO(secrets): read the secret `secret_needed` names once the secret store is wired in.
+    let secret = rnd_slack::secret_needed(target).map(|name| {
+        Err(format!(
+            "reading `{name}` from the secret store is not wired in yet"
+        ))
+    });
+    let destination: Destination = match rnd_slack::resolve(target, |name| std::env::var(name).ok(), secret) {
         Resolved::Off => return None,
         Resolved::Unusable(why) => {
             eprintln!("warning: Slack: {why}");
@@ -28,18 +34,24 @@ pub fn start(
             if let Some(why) = warning {
                 eprintln!("warning: Slack: {why}");
             }
-            url
+            match Webhook::new(url, RetryPolicy::default()) {
+                Ok(webhook) => webhook.into(),
+                Err(e) => return unusable(e),
+            }
         }
-    };
-    let webhook = match Webhook::new(url, RetryPolicy::default()) {
-        Ok(webhook) => webhook,
-        Err(e) => {
-            eprintln!("warning: Slack: {e}; no reports for this run");
-            return None;
-        }
+        Resolved::Bot { token, channel, api } => match Bot::new(token, channel, &api, RetryPolicy::default())
+        {
+            Ok(bot) => bot.into(),
+            Err(e) => return unusable(e),
+        },
     };
     let summary = RunSummary::from_plan(plan, context);
-    Some(rnd_slack::start_with_logs(webhook, summary, clients.clone()))
+    Some(rnd_slack::start_with_logs(destination, summary, clients.clone()))
+}
+
+fn unusable<T>(error: rnd_slack::DeliveryError) -> Option<T> {
+    eprintln!("warning: Slack: {error}; no reports for this run");
+    None
 }
 
 /// Which commit and author the run deploys: from the CI environment, else from git in the

@@ -155,3 +155,53 @@ fn a_service_whose_deployment_fails_gets_its_own_message_before_the_run_ends() {
         "{end}"
     );
 }
+
+#[test]
+fn with_a_bot_token_the_start_message_becomes_the_result() {
+    let mut env = emulator_env();
+    let arn = certificate(&env, "*.bot.example.com");
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .enable_all()
+        .build()
+        .unwrap();
+    let receiver = runtime.block_on(Receiver::start(vec![]));
+    let name = format!("bot{}", std::process::id() % 100_000);
+    let platform = format!(
+        r##"{{ "name": "{name}", "region": "us-east-1",
+             "routing": {{ "mode": "host", "domain": "bot.example.com" }},
+             "certificate_arn": "{arn}",
+             "notifications": {{ "slack": {{ "bot_token_env": "TEAM_SLACK_TOKEN", "channel": "#deploys" }} }} }}"##
+    );
+    let worker = br#"{ "image": "repo/worker", "version": "v1" }"#;
+    let dir = support::deployments_dir(platform.as_bytes(), &[("worker.json", worker)]);
+    let d = dir.path().to_str().unwrap();
+    env.push(("TEAM_SLACK_TOKEN".into(), "xoxb-cli-test-token".into()));
+    env.push(("RND_SLACK_API_URL".into(), receiver.api_url()));
+
+    let run = rnd_with(&env, &["apply", "--dir", d, "--yes", "--wait", "0"]);
+    assert_eq!(run.code, 0, "{}\n{}", run.stdout, run.stderr);
+    assert!(!run.stdout.contains("xoxb-cli-test-token") && !run.stderr.contains("xoxb-cli-test-token"));
+    let requests = receiver.requests();
+    let paths: Vec<&str> = requests.iter().map(|r| r.path.as_str()).collect();
+    assert_eq!(
+        paths,
+        [
+            "/api/chat.postMessage",
+            "/api/chat.postMessage",
+            "/api/chat.update"
+        ],
+        "start, the worker's progress in the thread, the result in place"
+    );
+    assert_eq!(requests[0].body["channel"], "#deploys");
+    assert_eq!(
+        requests[1].body["thread_ts"],
+        requests[0].ts.clone().unwrap().as_str()
+    );
+    assert!(requests[1].body.to_string().contains("`worker` deployed"));
+    assert_eq!(requests[2].body["ts"], requests[0].ts.clone().unwrap().as_str());
+    assert_eq!(requests[2].body["text"], format!("rnd apply: {name} — done"));
+
+    let destroyed = rnd_with(&env, &["destroy", "--dir", d, "--yes"]);
+    assert_eq!(destroyed.code, 0, "{}\n{}", destroyed.stdout, destroyed.stderr);
+}

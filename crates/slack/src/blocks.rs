@@ -304,3 +304,11 @@ fn name_list(names: &[String]) -> Vec<(String, usize)> {
 fn plural(n: usize, one: &str, many: &str) -> String {
     format!("{n} {}", if n == 1 { one } else { many })
 }
+
+/// A thread reply (bot mode) listing the services that finished since the last one:
+/// `` `api` deployed ``, `` `old` removed ``.
+pub fn progress(lines: &[String]) -> Value {
+    let text = format!("{} finished", lines.len());
+    let blocks = list_sections("*Finished:*", lines, MAX_BLOCKS, "services");
+    fallback(blocks, text)
+}

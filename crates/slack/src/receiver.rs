@@ -1,10 +1,12 @@
-//! A local stand-in for a Slack incoming webhook, for tests (feature `test-receiver`): it
-//! records every request and answers as Slack does (`200 ok`, or `429` with `Retry-After`).
+//! A local stand-in for Slack, for tests (feature `test-receiver`): an incoming webhook and the
+//! Web API's `chat.postMessage` and `chat.update` (under `/api/`). It records every request and
+//! answers as Slack does (`200 ok`, the Web API's JSON with `ts`, or `429` with `Retry-After`).
 //! Plain HTTP/1.1 over a tokio socket, one request per connection: enough for a webhook, and no
 //! server crate whose features would change how the rest of the workspace is built.
 
 use std::collections::VecDeque;
 use std::net::SocketAddr;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
 use serde_json::Value;
@@ -19,14 +21,20 @@ pub enum Answer {
     RateLimited(u64),
     /// 500.
     ServerError,
+    /// Web API only: 200 with `{"ok": false, "error": <this>}`.
+    SlackError(&'static str),
 }
 
 /// One request as received, with the status it was answered with.
 #[derive(Debug, Clone)]
 pub struct Recorded {
     pub path: String,
+    /// The `Authorization` header, if any.
+    pub authorization: Option<String>,
     pub body: Value,
     pub status: u16,
+    /// Web API: the message's `ts` this request created or updated.
+    pub ts: Option<String>,
 }
 
 pub struct Receiver {
@@ -58,16 +66,21 @@ impl Receiver {
         format!("http://{}/services/T0TEST/B0TEST/not-a-real-secret", self.address)
     }
 
+    /// The Web API's base URL (for `RND_SLACK_API_URL`).
+    pub fn api_url(&self) -> String {
+        format!("http://{}/api/", self.address)
+    }
+
     /// Every request, in the order received.
     pub fn requests(&self) -> Vec<Recorded> {
         self.recorded.lock().expect("receiver log").clone()
     }
 
-    /// The bodies of the requests answered 200, in order: the messages Slack would show.
+    /// The bodies of the requests Slack took, in order: the messages Slack would show.
     pub fn delivered(&self) -> Vec<Value> {
         self.requests()
             .into_iter()
-            .filter(|r| r.status == 200)
+            .filter(|r| r.status == 200 && r.body.get("error").is_none())
             .map(|r| r.body)
             .collect()
     }
@@ -113,9 +126,30 @@ async fn serve(
         }
         buffer.extend_from_slice(&chunk[..n]);
     }
-    let body = serde_json::from_slice(&buffer[head_end..]).unwrap_or(Value::Null);
+    let authorization = head
+        .lines()
+        .filter_map(|l| l.split_once(':'))
+        .find(|(k, _)| k.trim().eq_ignore_ascii_case("authorization"))
+        .map(|(_, v)| v.trim().to_string());
+    let body: Value = serde_json::from_slice(&buffer[head_end..]).unwrap_or(Value::Null);
     let answer = script.lock().expect("script").pop_front().unwrap_or(Answer::Ok);
+    let mut ts = None;
     let (status, response) = match answer {
+        Answer::Ok if path.starts_with("/api/") => {
+            let message_ts = match path.as_str() {
+                "/api/chat.postMessage" => {
+                    format!("1700000000.{:06}", NEXT_TS.fetch_add(1, Ordering::Relaxed))
+                }
+                _ => body["ts"].as_str().unwrap_or_default().to_string(),
+            };
+            ts = Some(message_ts.clone());
+            let answer = serde_json::json!({ "ok": true, "channel": "C0TEST", "ts": message_ts });
+            (200, json_response(&answer))
+        }
+        Answer::SlackError(error) => (
+            200,
+            json_response(&serde_json::json!({ "ok": false, "error": error })),
+        ),
         Answer::Ok => (
             200,
             "HTTP/1.1 200 OK\r\ncontent-type: text/plain\r\ncontent-length: 2\r\n".to_string()
@@ -134,9 +168,29 @@ async fn serve(
                 .to_string(),
         ),
     };
-    log.lock()
-        .expect("receiver log")
-        .push(Recorded { path, body, status });
+    let body = match answer {
+        // Recorded as refused, so `delivered` leaves it out.
+        Answer::SlackError(error) => serde_json::json!({ "error": error, "request": body }),
+        _ => body,
+    };
+    log.lock().expect("receiver log").push(Recorded {
+        path,
+        authorization,
+        body,
+        status,
+        ts,
+    });
     stream.write_all(response.as_bytes()).await?;
     stream.shutdown().await
+}
+
+/// Message timestamps, unique across receivers in one test process.
+static NEXT_TS: AtomicU64 = AtomicU64::new(100);
+
+fn json_response(body: &Value) -> String {
+    let text = body.to_string();
+    format!(
+        "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{text}",
+        text.len()
+    )
 }

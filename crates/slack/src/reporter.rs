@@ -14,9 +14,12 @@ use serde_json::Value;
 use tokio::sync::{mpsc, oneshot};
 use tokio::task::JoinHandle;
 
-use crate::blocks::{run_finished, run_started, service_failed, RunResult, ServiceFailure, ServiceOutcome};
+use crate::blocks::{
+    progress, run_finished, run_started, service_failed, RunResult, ServiceFailure, ServiceOutcome,
+};
+use crate::destination::{Destination, Outbox};
+use crate::http::DeliveryError;
 use crate::summary::{Change, RunSummary};
-use crate::webhook::Webhook;
 
 /// What the reporter did, for the caller to show or test.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -68,29 +71,29 @@ impl ReporterHandle {
 /// Log lines a failure message shows.
 const LOG_LINES: usize = 15;
 
-/// Start reporting to `webhook`. Must be called within a tokio runtime.
-pub fn start(webhook: Webhook, summary: RunSummary) -> (EventSink, ReporterHandle) {
-    start_reporting(webhook, summary, None)
+/// Start reporting to `destination` (a webhook or a bot). Must be called within a tokio runtime.
+pub fn start(destination: impl Into<Destination>, summary: RunSummary) -> (EventSink, ReporterHandle) {
+    start_reporting(destination.into(), summary, None)
 }
 
 /// Like [`start`], and each failure message also shows the last lines the failed service's
 /// tasks logged, read through `clients` (a few seconds at most; without them if AWS is slow).
 pub fn start_with_logs(
-    webhook: Webhook,
+    destination: impl Into<Destination>,
     summary: RunSummary,
     clients: Clients,
 ) -> (EventSink, ReporterHandle) {
-    start_reporting(webhook, summary, Some(clients))
+    start_reporting(destination.into(), summary, Some(clients))
 }
 
 fn start_reporting(
-    webhook: Webhook,
+    destination: Destination,
     summary: RunSummary,
     logs: Option<Clients>,
 ) -> (EventSink, ReporterHandle) {
     let (sender, receiver) = mpsc::unbounded_channel();
     let (close, closed) = oneshot::channel();
-    let state = State::new(webhook, summary, logs);
+    let state = State::new(destination, summary, logs);
     let task = tokio::spawn(state.run(receiver, closed));
     (rnd_aws::events::channel(sender), ReporterHandle { task, close })
 }
@@ -102,7 +105,7 @@ fn warn(text: String) -> String {
 }
 
 struct State {
-    webhook: Webhook,
+    out: Outbox,
     /// Where failed services' last log lines are read from, when given.
     logs: Option<Clients>,
     summary: Arc<RunSummary>,
@@ -118,14 +121,14 @@ struct State {
 }
 
 impl State {
-    fn new(webhook: Webhook, summary: RunSummary, logs: Option<Clients>) -> Self {
+    fn new(destination: Destination, summary: RunSummary, logs: Option<Clients>) -> Self {
         let outcomes = summary
             .services
             .iter()
             .map(|s| (s.service.clone(), ServiceOutcome::Unknown))
             .collect();
         State {
-            webhook,
+            out: Outbox::new(destination),
             logs,
             summary: Arc::new(summary),
             report: Report::default(),
@@ -166,8 +169,7 @@ impl State {
             // The run stopped without finishing (an error): say so rather than leave the
             // channel thinking it is still going.
             self.result.interrupted = true;
-            let message = run_finished(&self.summary, &self.result);
-            self.send(message).await;
+            self.end().await;
         }
         self.report
     }
@@ -177,7 +179,8 @@ impl State {
             Event::RunStarted { .. } => {
                 self.started = true;
                 let message = run_started(&self.summary);
-                self.send(message).await;
+                let sent = self.out.start(&message).await;
+                self.note(sent, &message);
             }
             Event::OperationFailed {
                 address,
@@ -202,12 +205,22 @@ impl State {
                 }
             }
             Event::ServiceApplied { service } | Event::ServiceStable { service } => {
-                let outcome = if self.summary.change_of(&service) == Some(Change::Removed) {
-                    ServiceOutcome::Removed
+                let (outcome, word) = if self.summary.change_of(&service) == Some(Change::Removed) {
+                    (ServiceOutcome::Removed, "removed")
                 } else {
-                    ServiceOutcome::Deployed
+                    (ServiceOutcome::Deployed, "deployed")
                 };
+                let url = self
+                    .summary
+                    .urls
+                    .get(&service)
+                    .map(|u| format!(" — {u}"))
+                    .unwrap_or_default();
+                let line = format!("`{service}` {word}{url}");
                 self.result.outcomes.insert(service, outcome);
+                if self.out.finished(line) {
+                    self.flush_progress().await;
+                }
             }
             Event::ServiceFailed { service, errors } => {
                 self.result.outcomes.insert(
@@ -230,8 +243,7 @@ impl State {
                 self.result.failed = failed;
                 self.result.skipped = skipped;
                 self.finished = true;
-                let message = run_finished(&self.summary, &self.result);
-                self.send(message).await;
+                self.end().await;
             }
             Event::OperationStarted { .. }
             | Event::OperationFinished { .. }
@@ -247,7 +259,22 @@ impl State {
             log_lines: self.last_log_lines(service).await,
         };
         let message = service_failed(&self.summary, &failure);
-        self.send(message).await;
+        let sent = self.out.failure(&message).await;
+        self.note(sent, &message);
+    }
+
+    /// The end message, after the progress still untold.
+    async fn end(&mut self) {
+        self.flush_progress().await;
+        let message = run_finished(&self.summary, &self.result);
+        let sent = self.out.end(&message).await;
+        self.note(sent, &message);
+    }
+
+    async fn flush_progress(&mut self) {
+        if let Some(sent) = self.out.flush_progress(progress).await {
+            self.note_as(sent, "a progress reply");
+        }
     }
 
     /// The service's last log lines, or none when they cannot be read quickly: a report
@@ -267,11 +294,16 @@ impl State {
         }
     }
 
-    async fn send(&mut self, message: Value) {
-        match self.webhook.post(&message).await {
+    /// Count a delivery, or warn about it (naming the message, never the destination).
+    fn note(&mut self, sent: Result<(), DeliveryError>, message: &Value) {
+        let what = message["text"].as_str().unwrap_or("a message");
+        self.note_as(sent, what);
+    }
+
+    fn note_as(&mut self, sent: Result<(), DeliveryError>, what: &str) {
+        match sent {
             Ok(()) => self.report.delivered += 1,
             Err(e) => {
-                let what = message["text"].as_str().unwrap_or("a message");
                 let warning = warn(format!("not delivered ({e}): {what}"));
                 self.report.warnings.push(warning);
             }

@@ -1,15 +1,10 @@
-//! Posting payloads to a Slack incoming webhook, with Slack's retry rules: a 429 is retried after
-//! its `Retry-After`, a 5xx or a transport error with backoff, each a bounded number of times.
-//! A delivery that still fails is an error value for the caller to warn about, never a panic.
+//! Posting payloads to a Slack incoming webhook (retries as Slack asks: see `http.rs`).
 
 use std::fmt;
-use std::time::Duration;
 
-use http_body_util::{BodyExt, Full};
-use hyper::body::Bytes;
-use hyper::{Request, StatusCode, Uri};
-use hyper_util::client::legacy::{connect::HttpConnector, Client};
-use hyper_util::rt::TokioExecutor;
+use hyper::Uri;
+
+use crate::http::{DeliveryError, JsonPoster, RetryPolicy};
 
 /// An incoming-webhook URL. It is a credential (anyone holding it can post to the channel), so
 /// it is never printed: `Debug` and errors say only that it is there.
@@ -31,152 +26,24 @@ impl fmt::Debug for WebhookUrl {
     }
 }
 
-/// How hard to try. Slack asks clients to honour `Retry-After`; a bound keeps a long outage from
-/// holding up the end of a deployment.
-#[derive(Debug, Clone)]
-pub struct RetryPolicy {
-    /// Attempts per message, the first included.
-    pub attempts: u32,
-    /// First wait after a 5xx or transport error; doubles each time.
-    pub backoff: Duration,
-    /// Longest `Retry-After` honoured; a longer one gives the message up.
-    pub max_retry_after: Duration,
-    /// Per request.
-    pub timeout: Duration,
-}
-
-impl Default for RetryPolicy {
-    fn default() -> Self {
-        RetryPolicy {
-            attempts: 4,
-            backoff: Duration::from_millis(500),
-            max_retry_after: Duration::from_secs(30),
-            timeout: Duration::from_secs(10),
-        }
-    }
-}
-
-/// Why a message was not delivered. Never contains the URL.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct DeliveryError(pub String);
-
-impl fmt::Display for DeliveryError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
-    }
-}
-
 /// Posts JSON payloads to one webhook.
 pub struct Webhook {
     url: WebhookUrl,
-    policy: RetryPolicy,
-    client: Client<hyper_rustls::HttpsConnector<HttpConnector>, Full<Bytes>>,
-}
-
-/// What one attempt came to.
-enum Attempt {
-    Done,
-    RetryAfter(Duration),
-    Retry(String),
-    GiveUp(String),
+    http: JsonPoster,
 }
 
 impl Webhook {
     pub fn new(url: WebhookUrl, policy: RetryPolicy) -> Result<Self, DeliveryError> {
-        let connector = hyper_rustls::HttpsConnectorBuilder::new()
-            .with_native_roots()
-            .map_err(|e| DeliveryError(format!("no TLS root certificates: {e}")))?
-            // http is allowed for local receivers (tests, a relay on the same host).
-            .https_or_http()
-            .enable_http1()
-            .build();
-        let client = Client::builder(TokioExecutor::new()).build(connector);
-        Ok(Webhook { url, policy, client })
+        Ok(Webhook {
+            url,
+            http: JsonPoster::new(policy)?,
+        })
     }
 
     /// Deliver one payload, retrying as Slack asks.
     pub async fn post(&self, payload: &serde_json::Value) -> Result<(), DeliveryError> {
-        let body = Bytes::from(payload.to_string());
-        let mut backoff = self.policy.backoff;
-        let mut last = String::new();
-        for attempt in 1..=self.policy.attempts.max(1) {
-            let wait = match self.attempt(body.clone()).await {
-                Attempt::Done => return Ok(()),
-                Attempt::GiveUp(why) => return Err(DeliveryError(why)),
-                Attempt::RetryAfter(wait) if wait > self.policy.max_retry_after => {
-                    return Err(DeliveryError(format!(
-                        "Slack asked to wait {}s, longer than the {}s allowed",
-                        wait.as_secs(),
-                        self.policy.max_retry_after.as_secs()
-                    )))
-                }
-                Attempt::RetryAfter(wait) => {
-                    last = "rate limited (429)".into();
-                    wait
-                }
-                Attempt::Retry(why) => {
-                    last = why;
-                    let wait = backoff;
-                    backoff *= 2;
-                    wait
-                }
-            };
-            if attempt < self.policy.attempts {
-                tokio::time::sleep(wait).await;
-            }
-        }
-        Err(DeliveryError(format!(
-            "{last}, after {} attempts",
-            self.policy.attempts.max(1)
-        )))
+        self.http.post(&self.url.0, None, payload).await.map(|_| ())
     }
-
-    async fn attempt(&self, body: Bytes) -> Attempt {
-        let request = Request::post(self.url.0.clone())
-            .header("content-type", "application/json; charset=utf-8")
-            .body(Full::new(body))
-            .expect("a POST with a parsed URI is a valid request");
-        let response = match tokio::time::timeout(self.policy.timeout, self.client.request(request)).await {
-            Err(_) => return Attempt::Retry("no answer in time".into()),
-            Ok(Err(e)) => return Attempt::Retry(transport_error(&e)),
-            Ok(Ok(response)) => response,
-        };
-        let status = response.status();
-        let retry_after = response
-            .headers()
-            .get("retry-after")
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.trim().parse::<u64>().ok())
-            .map(Duration::from_secs);
-        // Slack answers errors with a short reason in the body (`invalid_blocks`, `no_service`).
-        let text = match tokio::time::timeout(self.policy.timeout, response.into_body().collect()).await {
-            Ok(Ok(body)) => String::from_utf8_lossy(&body.to_bytes())
-                .chars()
-                .take(200)
-                .collect(),
-            _ => String::new(),
-        };
-        match status {
-            s if s.is_success() => Attempt::Done,
-            StatusCode::TOO_MANY_REQUESTS => {
-                Attempt::RetryAfter(retry_after.unwrap_or(Duration::from_secs(1)))
-            }
-            s if s.is_server_error() => Attempt::Retry(format!("Slack answered {s}")),
-            s => Attempt::GiveUp(format!("Slack refused the message: {s} {}", text.trim())),
-        }
-    }
-}
-
-/// The transport error and its causes, which name the failure (refused, DNS, TLS), not the URL.
-fn transport_error(error: &dyn std::error::Error) -> String {
-    let mut text = error.to_string();
-    let mut source = error.source();
-    while let Some(cause) = source {
-        text.push_str(": ");
-        text.push_str(&cause.to_string());
-        source = cause.source();
-    }
-    text
 }
 
 #[cfg(test)]
