@@ -13,6 +13,7 @@ pub mod lock;
 mod network;
 pub mod observe;
 mod retry;
+pub mod service_logs;
 pub mod status;
 mod tags;
 pub mod task_logs;

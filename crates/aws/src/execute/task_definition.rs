@@ -53,7 +53,7 @@ pub(super) async fn ensure(
                 .log_driver(LogDriver::Awslogs)
                 .options("awslogs-group", &spec.log_group)
                 .options("awslogs-region", &spec.log_region)
-                .options("awslogs-stream-prefix", "rnd")
+                .options("awslogs-stream-prefix", rnd_core::plan::naming::LOG_STREAM_PREFIX)
                 .build()?,
         );
     if let Some(port) = spec.port {

@@ -3,6 +3,7 @@
 pub mod apply;
 pub mod capacity;
 mod load;
+pub mod logs;
 pub mod observe;
 pub mod plan;
 pub mod schema;
@@ -36,6 +37,8 @@ pub enum Command {
     Apply(apply::ApplyArgs),
     /// Show each service's tasks, deployment, URL, placement and cost, as running now.
     Status(status::StatusArgs),
+    /// Show what a service's tasks wrote to their logs (running tasks; --previous: stopped ones).
+    Logs(logs::LogsArgs),
     /// Remove every resource of the platform, foundations included.
     Destroy(apply::DestroyArgs),
     /// Print what exists in AWS for the platform, as a JSON snapshot.
@@ -62,5 +65,6 @@ pub fn run(cli: Cli) -> Result<Code> {
         Command::Destroy(args) => apply::destroy(&args),
         Command::Observe(args) => observe::run(&args),
         Command::Status(args) => status::run(&args),
+        Command::Logs(args) => logs::run(&args),
     }
 }

@@ -9,6 +9,9 @@
 /// Validation refuses them, so a service can never take over a shared resource.
 pub const RESERVED_SERVICE_NAMES: [&str; 2] = ["alb", "gpu-instances"];
 
+/// The `awslogs-stream-prefix` of every container rnd defines.
+pub const LOG_STREAM_PREFIX: &str = "rnd";
+
 /// Names for one platform.
 #[derive(Debug, Clone, Copy)]
 pub struct Names<'p> {
@@ -73,6 +76,12 @@ impl<'p> Names<'p> {
 
     pub fn log_group(&self, service: &str) -> String {
         format!("/rnd/{}/{service}", self.platform)
+    }
+
+    /// The log stream one task of `service` writes: awslogs names it
+    /// `<stream prefix>/<container name>/<task id>`, and the container is named after the service.
+    pub fn log_stream(&self, service: &str, task_id: &str) -> String {
+        format!("{LOG_STREAM_PREFIX}/{service}/{task_id}")
     }
 
     /// The ECS service itself: the cluster already says which platform it belongs to.
