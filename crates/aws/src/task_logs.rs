@@ -21,7 +21,18 @@ pub async fn last_lines(clients: &Clients, log_group: &str, n: usize) -> Result<
     let Some(stream) = streams.log_streams().first().and_then(|s| s.log_stream_name()) else {
         return Ok(Vec::new());
     };
-    let events = clients
+    stream_tail(clients, log_group, stream, n).await
+}
+
+/// The last `n` lines of one stream (one task's), oldest first, each prefixed with the task id.
+/// Empty when the stream does not exist (the task never logged).
+pub async fn stream_tail(
+    clients: &Clients,
+    log_group: &str,
+    stream: &str,
+    n: usize,
+) -> Result<Vec<String>, AwsError> {
+    let events = match clients
         .logs
         .get_log_events()
         .log_group_name(log_group)
@@ -30,7 +41,16 @@ pub async fn last_lines(clients: &Clients, log_group: &str, n: usize) -> Result<
         .limit(n.clamp(1, 10_000) as i32)
         .send()
         .await
-        .map_err(|e| AwsError::call("GetLogEvents", log_group, e))?;
+    {
+        Ok(events) => events,
+        Err(e)
+            if e.as_service_error()
+                .is_some_and(|s| s.is_resource_not_found_exception()) =>
+        {
+            return Ok(Vec::new())
+        }
+        Err(e) => return Err(AwsError::call("GetLogEvents", log_group, e)),
+    };
     // awslogs names streams `<prefix>/<container>/<task id>`: the task id says which task wrote.
     let task = stream.rsplit('/').next().unwrap_or(stream);
     let mut lines: Vec<String> = events

@@ -7,7 +7,7 @@ use std::process::Command;
 use rnd_aws::EventSink;
 use rnd_core::plan::Plan;
 use rnd_core::repository::Repository;
-use rnd_slack::{Bot, Destination, Resolved, RetryPolicy, RunContext, RunSummary, Webhook};
+use rnd_slack::{RunContext, RunSummary};
 
 /// Start reporting this run (failure messages with the service's last log lines, read through
 /// `clients`), or `None` when Slack is not configured or not usable.
@@ -24,34 +24,22 @@ pub fn start(
             "reading `{name}` from the secret store is not wired in yet"
         ))
     });
-    let destination: Destination = match rnd_slack::resolve(target, |name| std::env::var(name).ok(), secret) {
-        Resolved::Off => return None,
-        Resolved::Unusable(why) => {
-            eprintln!("warning: Slack: {why}");
-            return None;
-        }
-        Resolved::Webhook { url, warning } => {
+    let resolved = rnd_slack::resolve(target, |name| std::env::var(name).ok(), secret);
+    let destination = match rnd_slack::destination::connect(resolved) {
+        Ok(Some((destination, warning))) => {
             if let Some(why) = warning {
                 eprintln!("warning: Slack: {why}");
             }
-            match Webhook::new(url, RetryPolicy::default()) {
-                Ok(webhook) => webhook.into(),
-                Err(e) => return unusable(e),
-            }
+            destination
         }
-        Resolved::Bot { token, channel, api } => match Bot::new(token, channel, &api, RetryPolicy::default())
-        {
-            Ok(bot) => bot.into(),
-            Err(e) => return unusable(e),
-        },
+        Ok(None) => return None,
+        Err(why) => {
+            eprintln!("warning: Slack: {why}");
+            return None;
+        }
     };
     let summary = RunSummary::from_plan(plan, context);
     Some(rnd_slack::start_with_logs(destination, summary, clients.clone()))
-}
-
-fn unusable<T>(error: rnd_slack::DeliveryError) -> Option<T> {
-    eprintln!("warning: Slack: {error}; no reports for this run");
-    None
 }
 
 /// Which commit and author the run deploys: from the CI environment, else from git in the

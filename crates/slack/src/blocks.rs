@@ -129,7 +129,7 @@ pub fn run_started(summary: &RunSummary) -> Value {
 }
 
 /// Lines of a code block within `max` characters, cut at a line with how many lines were left out.
-fn code_block(lines: &[String], max: usize) -> String {
+pub(crate) fn code_block(lines: &[String], max: usize) -> String {
     let mut kept: Vec<String> = Vec::new();
     let mut used = 8; // the fences and the note's own line
     for line in lines {

@@ -30,6 +30,16 @@ impl From<Bot> for Destination {
     }
 }
 
+impl Destination {
+    /// Post one message on its own (a notice outside a run).
+    pub async fn post(&self, message: &Value) -> Result<(), DeliveryError> {
+        match self {
+            Destination::Webhook(webhook) => webhook.post(message).await,
+            Destination::Bot(bot) => bot.post(message, None, false).await.map(|_| ()),
+        }
+    }
+}
+
 /// Shortest time between two progress replies in a thread.
 pub const PROGRESS_EVERY: Duration = Duration::from_secs(2);
 
@@ -103,5 +113,21 @@ impl Outbox {
             (Destination::Bot(bot), Some(root)) => bot.update(root, message).await,
             (Destination::Bot(bot), None) => bot.post(message, None, false).await.map(|_| ()),
         }
+    }
+}
+
+/// Where `resolved` says to post, with Slack's default retry policy: `Ok(None)` when Slack is
+/// off, `Err(why)` when it is configured but unusable (for a warning; never the credential).
+pub fn connect(resolved: crate::Resolved) -> Result<Option<(Destination, Option<String>)>, String> {
+    use crate::{Bot, Resolved, RetryPolicy, Webhook};
+    match resolved {
+        Resolved::Off => Ok(None),
+        Resolved::Unusable(why) => Err(why),
+        Resolved::Webhook { url, warning } => Webhook::new(url, RetryPolicy::default())
+            .map(|w| Some((w.into(), warning)))
+            .map_err(|e| format!("{e}; no reports for this run")),
+        Resolved::Bot { token, channel, api } => Bot::new(token, channel, &api, RetryPolicy::default())
+            .map(|b| Some((b.into(), None)))
+            .map_err(|e| format!("{e}; no reports for this run")),
     }
 }

@@ -11,6 +11,7 @@ pub mod bot;
 pub mod destination;
 mod http;
 pub mod limits;
+pub mod notices;
 #[cfg(feature = "test-receiver")]
 pub mod receiver;
 pub mod reporter;

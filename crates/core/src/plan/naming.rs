@@ -89,6 +89,12 @@ impl<'p> Names<'p> {
         service.to_string()
     }
 
+    /// Where a platform-wide secret lives (the Slack webhook URL or bot token `platform.json`
+    /// names): `<platform>/<name>`, beside the services' directories.
+    pub fn platform_secret_path(&self, secret: &str) -> String {
+        format!("{}/{secret}", self.platform)
+    }
+
     /// Where a service's secrets live: an SSM path or a Secrets Manager name prefix.
     pub fn secret_path(&self, service: &str, secret: &str) -> String {
         format!("{}/{service}/{secret}", self.platform)
