@@ -135,3 +135,58 @@ fn plural(n: usize, word: &str) -> String {
         format!("{n} {word}s")
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rnd_aws::OperationOutcome;
+    use rnd_cli::deploy;
+    use rnd_core::plan::observed::ObservedState;
+
+    /// The plan of `examples/` for an empty account.
+    fn examples_plan() -> Plan {
+        let examples = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples");
+        let repository = deploy::validate(&examples).unwrap().report.repository.unwrap();
+        rnd_core::plan::plan(&repository, &ObservedState::default()).unwrap()
+    }
+
+    #[test]
+    fn an_apply_summary_names_each_services_outcome_and_what_failed() {
+        let plan = examples_plan();
+        let mut report = ApplyReport {
+            operations: plan
+                .graph
+                .operations()
+                .map(|op| OperationOutcome {
+                    address: op.address.clone(),
+                    action: op.action,
+                    service: op.service.clone(),
+                    result: OperationResult::Done,
+                })
+                .collect(),
+            services: Default::default(),
+        };
+        for op in &mut report.operations {
+            if op.address == "ecs_service.whisper" {
+                op.result = OperationResult::Failed("InvalidParameterException: no capacity".into());
+            }
+        }
+        for service in plan.graph.operations().filter_map(|op| op.service.clone()) {
+            let outcome = if service == "whisper" {
+                ServiceOutcome::Failed {
+                    errors: vec!["ecs_service.whisper: InvalidParameterException: no capacity".into()],
+                }
+            } else {
+                ServiceOutcome::Stable
+            };
+            report.services.insert(service, outcome);
+        }
+        let text = applied(&plan, &report, "0123456789abcdef");
+        let head = text.split("<details>").next().unwrap();
+        insta::assert_snapshot!(head);
+        assert!(text.contains("<summary>The plan applied</summary>"));
+        assert!(text.ends_with("<sub>rnd-action at commit `0123456789ab`</sub>\n"));
+        assert!(monthly_delta(&plan).parse::<f64>().unwrap() > 0.0);
+        assert!(!monthly_delta(&plan).contains(['$', '+']));
+    }
+}

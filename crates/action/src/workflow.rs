@@ -125,9 +125,9 @@ mod tests {
         #[test]
         fn an_output_value_reads_back_whole(value in ".*(\n.*){0,3}") {
             let entry = output_entry("out", &value);
-            let read = match entry.split_once("<<") {
+            let read = match entry.strip_prefix("out<<") {
                 None => entry["out=".len()..entry.len() - 1].to_string(),
-                Some((_, rest)) => {
+                Some(rest) => {
                     let (delimiter, body) = rest.split_once('\n').unwrap();
                     let end = format!("\n{delimiter}\n");
                     prop_assert!(body.ends_with(&end));

@@ -32,9 +32,24 @@ fn runtime() -> tokio::runtime::Runtime {
         .unwrap()
 }
 
-/// `text` with what differs between runs (platform name, certificate) replaced by placeholders.
+/// `text` with what differs between runs replaced by placeholders: the platform name, the
+/// certificate, and task definition revisions (`@` and a 16-digit hash of settings that name the
+/// platform).
 fn stable(text: &str, name: &str, arn: &str) -> String {
-    text.replace(arn, "[certificate-arn]").replace(name, "[platform]")
+    let text = text.replace(arn, "[certificate-arn]").replace(name, "[platform]");
+    let mut out = String::new();
+    let mut rest = text.as_str();
+    while let Some(at) = rest.find('@') {
+        out.push_str(&rest[..=at]);
+        rest = &rest[at + 1..];
+        let hex = rest.chars().take_while(char::is_ascii_hexdigit).count();
+        if hex == 16 {
+            out.push_str("[hash]");
+            rest = &rest[16..];
+        }
+    }
+    out.push_str(rest);
+    out
 }
 
 #[test]
@@ -126,7 +141,7 @@ fn a_pull_request_gets_one_plan_comment_that_later_runs_edit() {
 #[test]
 fn a_push_to_the_default_branch_applies_and_other_branches_do_nothing() {
     let env = emulator_env();
-    let (name, _arn, platform) = platform("ps", &env);
+    let (name, arn, platform) = platform("ps", &env);
     let runtime = runtime();
     let api = runtime.block_on(GithubStandIn::start("research/deployments"));
     let job = Job::new(&platform, &[("api.json", API), ("worker.json", WORKER)]);
@@ -151,6 +166,7 @@ fn a_push_to_the_default_branch_applies_and_other_branches_do_nothing() {
     );
     assert!(summary.contains("| `api` | applied |"), "{summary}");
     assert!(job.outputs().contains("has_changes=true\n"), "{}", job.outputs());
+    insta::assert_snapshot!("apply_summary", stable(&summary, &name, &arn));
 
     // Applied: planning again finds nothing, on a manual run (plan only) as on the next push.
     job.new_step();
@@ -164,4 +180,36 @@ fn a_push_to_the_default_branch_applies_and_other_branches_do_nothing() {
         job.outputs()
     );
     assert!(api.requests().is_empty(), "only pull requests are commented on");
+}
+
+#[test]
+fn a_push_that_finds_the_lock_held_applies_nothing_and_fails() {
+    let mut env = emulator_env();
+    let (name, _arn, platform) = platform("lk", &env);
+    let runtime = runtime();
+    let api = runtime.block_on(GithubStandIn::start("research/deployments"));
+    let job = Job::new(&platform, &[("worker.json", WORKER)]);
+    let lease = runtime.block_on(async {
+        let clients = rnd_aws::Clients::new(&support::emulator::sdk_config(&env).await);
+        rnd_aws::acquire_lock(&clients, &name, "another run", &Default::default(), |_| {})
+            .await
+            .expect("take the lock")
+    });
+    env.push(("INPUT_LOCK-WAIT".into(), "0s".into()));
+    let run = job.run("push", &push_event(api.repository(), "main"), &api, &env);
+    runtime.block_on(lease.release()).expect("release the test lock");
+    assert_eq!(run.code, 1, "{}\n{}", run.stdout, run.stderr);
+    assert!(run.stderr.contains("another run"), "{}", run.stderr);
+    assert!(
+        run.stdout
+            .contains("::error title=rnd apply::another run holds the platform's lock"),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        job.summary().contains("### rnd apply: not run"),
+        "{}",
+        job.summary()
+    );
+    assert!(!run.stdout.contains("finished:"), "{}", run.stdout);
 }

@@ -67,7 +67,7 @@ impl Job {
     }
 
     /// Run `rnd-action` for `event_name` with `payload` as the event, against the GitHub
-    /// stand-in at `api_url`, with `extra` added (the emulator's environment, Slack's URL).
+    /// stand-in at `api_url`, with `extra` added last (the emulator's environment, an input to override).
     pub fn run(
         &self,
         event_name: &str,
@@ -81,7 +81,6 @@ impl Job {
             .env_clear()
             .env("PATH", std::env::var("PATH").unwrap_or_default())
             .env("HOME", self.root.path())
-            .envs(extra.iter().map(|(k, v)| (k.as_str(), v.as_str())))
             .env("GITHUB_ACTIONS", "true")
             .env("GITHUB_EVENT_NAME", event_name)
             .env("GITHUB_EVENT_PATH", &event)
@@ -95,6 +94,8 @@ impl Job {
             .env("INPUT_DIRECTORY", "deploy")
             .env("INPUT_LOCK-WAIT", "30s")
             .env("INPUT_WAIT", "0s")
+            // Last, so a test can override any of the above.
+            .envs(extra.iter().map(|(k, v)| (k.as_str(), v.as_str())))
             .current_dir(self.workspace())
             .output()
             .expect("the rnd-action binary runs");
