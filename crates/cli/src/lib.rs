@@ -1,8 +1,10 @@
 //! The `rnd` command-line interface: one module per subcommand, a shared reader for the
-//! deployments directory, and renderers for what the core returns.
+//! deployments directory, and renderers for what the core returns. `deploy` is the library
+//! API other frontends (`rnd-action`) build on: the same flows, returned as values.
 
 mod aws;
 pub mod commands;
+pub mod deploy;
 pub mod deployments;
 pub mod exit;
 mod lock;

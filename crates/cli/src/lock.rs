@@ -16,15 +16,15 @@ pub struct LockArgs {
 }
 
 /// Take the platform's lock, or say clearly on stderr why not and return `None`.
-pub async fn take(clients: &Clients, platform: &str, holder: &str, args: &LockArgs) -> Result<Option<Lease>> {
+pub async fn take(clients: &Clients, platform: &str, holder: &str, wait: Duration) -> Result<Option<Lease>> {
     let options = LockOptions {
-        wait: args.lock_wait,
+        wait,
         ..LockOptions::default()
     };
     let waiting = |current: &LockHolder| {
         eprintln!(
             "waiting up to {} for the lock of platform {platform}: held by {current}",
-            humantime::format_duration(args.lock_wait)
+            humantime::format_duration(wait)
         );
     };
     match rnd_aws::acquire_lock(clients, platform, holder, &options, waiting).await {

@@ -8,14 +8,13 @@ use anyhow::{bail, Result};
 use clap::Args;
 use rnd_aws::{ApplyOptions, Event};
 use rnd_core::plan::render::render_text;
-use rnd_core::plan::{plan_destroy, plan_with, PlanOptions};
-use rnd_core::repository::Repository;
+use rnd_core::plan::Plan;
 
 use super::load::valid_repository;
 use super::DirArg;
-use crate::aws;
+use crate::deploy::{self, ApplyFrontend, ApplyOutcome, ApplyRequest, Mode};
 use crate::exit::Code;
-use crate::lock::{self, LockArgs};
+use crate::lock::LockArgs;
 use crate::render::events::line;
 use crate::render::progress::progress_bar;
 
@@ -75,99 +74,75 @@ pub fn destroy(args: &DestroyArgs) -> Result<Code> {
     )
 }
 
-enum Mode {
-    Apply { repack: bool },
-    Destroy,
-}
-
 fn run(dir: &DirArg, yes: bool, lock: &LockArgs, options: ApplyOptions, mode: Mode) -> Result<Code> {
     let Some(repository) = valid_repository(&dir.dir)? else {
         return Ok(Code::Failure);
     };
     // Blocking work (a file, git) before the runtime, so none of it runs on its threads.
-    let holder = lock::holder();
-    let context = crate::slack::run_context(&dir.dir, matches!(mode, Mode::Destroy));
-    let runtime = aws::runtime()?;
+    let request = ApplyRequest {
+        mode,
+        options,
+        lock_wait: lock.lock_wait,
+        holder: deploy::holder(),
+        context: deploy::run_context(&dir.dir, matches!(mode, Mode::Destroy)),
+    };
+    let runtime = deploy::runtime()?;
     runtime.block_on(async {
-        let clients = aws::clients().await;
-        let platform = &repository.platform.name;
-        // The lock comes first: what is observed must not change under this run's feet.
-        let Some(lease) = lock::take(&clients, platform, &holder, lock).await? else {
-            return Ok(Code::Failure);
-        };
-        let options = ApplyOptions {
-            lock_lost: Some(lease.lost()),
-            ..options
-        };
-        let outcome = locked(&clients, &repository, context, yes, options, mode).await;
-        lock::release(lease).await;
-        outcome
+        let clients = deploy::clients().await;
+        let mut terminal = Terminal { yes, mode };
+        let outcome = deploy::apply_locked(&clients, &repository, request, &mut terminal).await?;
+        Ok(match outcome {
+            ApplyOutcome::LockHeld => Code::Failure,
+            ApplyOutcome::Unplannable(e) => {
+                eprint!("error: {e}");
+                Code::Failure
+            }
+            ApplyOutcome::NoChanges(_) => Code::Success,
+            ApplyOutcome::Declined(_) => {
+                println!("nothing changed");
+                Code::Failure
+            }
+            ApplyOutcome::Applied { report, .. } => {
+                let (calls, writes) = clients.calls.totals();
+                println!("{calls} AWS API calls, {writes} of them changes");
+                if report.succeeded() {
+                    Code::Success
+                } else {
+                    Code::Failure
+                }
+            }
+        })
     })
 }
 
-/// Observe, plan, show, ask and apply, with the platform's lock held.
-async fn locked(
-    clients: &rnd_aws::Clients,
-    repository: &Repository,
-    context: rnd_slack::RunContext,
+/// The CLI's part in an apply: the plan as text, a question on the terminal (unless `--yes`),
+/// progress as a bar on a terminal and as lines otherwise.
+struct Terminal {
     yes: bool,
-    options: ApplyOptions,
     mode: Mode,
-) -> Result<Code> {
-    let observed = aws::observe(clients, &repository.platform.name).await?;
-    let planned = match mode {
-        Mode::Apply { repack } => plan_with(repository, &observed, PlanOptions { repack }),
-        Mode::Destroy => plan_destroy(repository, &observed),
-    };
-    let plan = match planned {
-        Ok(plan) => plan,
-        Err(e) => {
-            eprint!("error: {e}");
-            return Ok(Code::Failure);
-        }
-    };
-    let colour = std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none();
-    print!("{}", render_text(&plan, colour));
-    if !plan.has_changes() {
-        return Ok(Code::Success);
+}
+
+impl ApplyFrontend for Terminal {
+    fn planned(&mut self, plan: &Plan) {
+        let colour = std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none();
+        print!("{}", render_text(plan, colour));
     }
-    if !yes && !confirm(matches!(mode, Mode::Destroy))? {
-        println!("nothing changed");
-        return Ok(Code::Failure);
+
+    fn confirm(&mut self, _plan: &Plan) -> Result<bool> {
+        Ok(self.yes || confirm(matches!(self.mode, Mode::Destroy))?)
     }
-    let sink: rnd_aws::EventSink = if std::io::stdout().is_terminal() {
-        progress_bar()
-    } else {
-        Arc::new(|event: Event| {
-            if let Some(text) = line(&event) {
-                println!("{text}");
-            }
-        })
-    };
-    let slack = crate::slack::start(clients, repository, &plan, context);
-    let sink: rnd_aws::EventSink = match &slack {
-        Some((to_slack, _)) => {
-            let to_slack = to_slack.clone();
-            Arc::new(move |event: Event| {
-                to_slack(event.clone());
-                sink(event);
+
+    fn progress(&mut self) -> rnd_aws::EventSink {
+        if std::io::stdout().is_terminal() {
+            progress_bar()
+        } else {
+            Arc::new(|event: Event| {
+                if let Some(text) = line(&event) {
+                    println!("{text}");
+                }
             })
         }
-        None => sink,
-    };
-    let applied = rnd_aws::apply(clients, &plan, &observed, options, sink).await;
-    // Whatever happened, the messages already queued go out before the process ends.
-    if let Some((_, handle)) = slack {
-        handle.finish().await;
     }
-    let report = applied?;
-    let (calls, writes) = clients.calls.totals();
-    println!("{calls} AWS API calls, {writes} of them changes");
-    Ok(if report.succeeded() {
-        Code::Success
-    } else {
-        Code::Failure
-    })
 }
 
 /// Ask on the terminal; refuse (rather than guess) when there is no terminal to ask on.

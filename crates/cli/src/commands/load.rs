@@ -3,16 +3,15 @@
 use std::path::Path;
 
 use anyhow::Result;
-use rnd_core::repository::{validate_repository, Repository};
+use rnd_core::repository::Repository;
 
-use crate::deployments::Deployments;
+use crate::deploy::Validated;
 use crate::render::diagnostics::{render_text, Style};
 
 /// The validated repository, or `None` after printing every problem (to stderr: stdout is
 /// reserved for the command's own output, which machines may be reading).
 pub fn valid_repository(dir: &Path) -> Result<Option<Repository>> {
-    let deployments = Deployments::read(dir)?;
-    let report = validate_repository(&deployments.platform, &deployments.manifests);
+    let Validated { deployments, report } = crate::deploy::validate(dir)?;
     for d in report.diagnostics().filter(|d| !d.is_error()) {
         eprintln!("warning: {}: {}", d.position(), d.message);
     }

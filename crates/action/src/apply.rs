@@ -1,0 +1,109 @@
+//! Pushes to the default branch: the CLI's locked apply (`rnd apply --yes`: the merge was the
+//! approval), progress as plain log lines, Slack as the CLI reports, the outcome in the job
+//! summary and the exit code.
+
+use std::sync::Arc;
+
+use anyhow::Result;
+use rnd_aws::{ApplyOptions, Event, EventSink};
+use rnd_cli::deploy::{self, ApplyFrontend, ApplyOutcome, ApplyRequest, Mode};
+use rnd_cli::exit::Code;
+use rnd_cli::render::events::line;
+use rnd_core::plan::render::render_text;
+use rnd_core::plan::Plan;
+use rnd_core::repository::Repository;
+
+use crate::plan::outputs;
+use crate::workflow::{annotation, Level};
+use crate::{markdown, Context};
+
+pub fn run(context: &Context, repository: &Repository) -> Result<Code> {
+    let wait = context.inputs.wait;
+    // Blocking work (git, a file) before the runtime, as the CLI does.
+    let request = ApplyRequest {
+        mode: Mode::Apply { repack: false },
+        options: ApplyOptions {
+            wait_for_stable: (!wait.is_zero()).then_some(wait),
+            ..ApplyOptions::default()
+        },
+        lock_wait: context.inputs.lock_wait,
+        holder: deploy::holder(),
+        context: deploy::run_context(&context.github.workspace.join(&context.inputs.directory), false),
+    };
+    let runtime = deploy::runtime()?;
+    let outcome = runtime.block_on(async {
+        let clients = deploy::clients().await;
+        deploy::apply_locked(&clients, repository, request, &mut Log).await
+    })?;
+    let sha = &context.github.sha;
+    let error = |text: &str| println!("{}", annotation(Level::Error, None, "rnd apply", text));
+    Ok(match outcome {
+        ApplyOutcome::LockHeld => {
+            error("another run holds the platform's lock (see the log); nothing was applied");
+            context.files.summary(&format!(
+                "### rnd apply: not run\n\nAnother run holds the lock of platform `{}`, and it was not \
+                 released within the `lock-wait` input's time. Nothing was applied.",
+                repository.platform.name
+            ))?;
+            Code::Failure
+        }
+        ApplyOutcome::Unplannable(e) => {
+            error(&e.to_string());
+            context
+                .files
+                .summary(&markdown::unplannable(&e.to_string(), sha))?;
+            Code::Failure
+        }
+        ApplyOutcome::NoChanges(plan) => {
+            outputs(context, &plan)?;
+            context.files.summary(&markdown::plan(&plan, sha))?;
+            Code::Success
+        }
+        // The action confirms every plan (`Log::confirm`); should that change, declining fails.
+        ApplyOutcome::Declined(_) => Code::Failure,
+        ApplyOutcome::Applied { plan, report } => {
+            outputs(context, &plan)?;
+            context.files.summary(&markdown::applied(&plan, &report, sha))?;
+            if report.succeeded() {
+                Code::Success
+            } else {
+                let failed: Vec<&str> = report
+                    .services
+                    .iter()
+                    .filter(|(_, o)| matches!(o, rnd_aws::ServiceOutcome::Failed { .. }))
+                    .map(|(s, _)| s.as_str())
+                    .collect();
+                error(&format!(
+                    "the apply did not fully go through (failed services: {}); see the job summary",
+                    if failed.is_empty() {
+                        "none, foundations".to_string()
+                    } else {
+                        failed.join(", ")
+                    }
+                ));
+                Code::Failure
+            }
+        }
+    })
+}
+
+/// The action's part in an apply: the plan and progress as plain lines in the job's log.
+struct Log;
+
+impl ApplyFrontend for Log {
+    fn planned(&mut self, plan: &Plan) {
+        print!("{}", render_text(plan, false));
+    }
+
+    fn confirm(&mut self, _plan: &Plan) -> Result<bool> {
+        Ok(true)
+    }
+
+    fn progress(&mut self) -> EventSink {
+        Arc::new(|event: Event| {
+            if let Some(text) = line(&event) {
+                println!("{text}");
+            }
+        })
+    }
+}

@@ -1,0 +1,117 @@
+//! `rnd-action`: rnd as a GitHub Action step, driven only by the documented GitHub Actions
+//! environment. On `pull_request` it validates (problems become annotations), observes, plans,
+//! and keeps one plan comment up to date; on `push` to the default branch it applies; any other
+//! event plans into the job summary. A thin frontend: the flows are `rnd_cli::deploy`'s.
+
+mod apply;
+pub mod environment;
+pub mod event;
+pub mod files;
+pub mod github;
+pub mod markdown;
+mod plan;
+pub mod sticky;
+pub mod workflow;
+
+use std::process::ExitCode;
+
+use anyhow::Result;
+use rnd_cli::deploy;
+use rnd_cli::exit::Code;
+use rnd_core::diagnostic::Severity;
+use rnd_core::repository::RepositoryReport;
+
+use environment::{Github, Inputs};
+use event::Trigger;
+use files::StepFiles;
+use workflow::{annotation, Level, Position};
+
+/// Run the action with the process's environment and return its exit code: 0 done, 1 invalid
+/// manifests or a failed apply, 2 a broken setup (a missing variable, an unreadable directory).
+pub fn main() -> ExitCode {
+    match run() {
+        Ok(code) => code.into(),
+        Err(error) => {
+            println!(
+                "{}",
+                annotation(Level::Error, None, "rnd-action", &format!("{error:#}"))
+            );
+            Code::UsageOrIo.into()
+        }
+    }
+}
+
+/// Everything a flow needs from the environment.
+pub(crate) struct Context {
+    pub github: Github,
+    pub inputs: Inputs,
+    pub files: StepFiles,
+}
+
+fn run() -> Result<Code> {
+    let var = |name: &str| std::env::var(name).ok();
+    let github = Github::read(&var)?;
+    let inputs = Inputs::read(&var)?;
+    let trigger = event::read(&github.event_name, &github.event_path)?;
+    let files = StepFiles {
+        output: github.output.clone(),
+        summary: github.step_summary.clone(),
+    };
+    let context = Context {
+        github,
+        inputs,
+        files,
+    };
+    if let Trigger::Push {
+        git_ref,
+        default_branch,
+    } = &trigger
+    {
+        if !trigger.is_default_branch_push() {
+            println!("push to {git_ref}, not to the default branch {default_branch}: nothing to apply");
+            context.files.summary(&format!(
+                "### rnd\n\nA push to `{git_ref}`: only pushes to `{default_branch}` apply; nothing was done."
+            ))?;
+            return Ok(Code::Success);
+        }
+    }
+    let mut report = deploy::validate(&context.github.workspace.join(&context.inputs.directory))?.report;
+    annotate(&context, &report);
+    let Some(repository) = report.repository.take() else {
+        println!("{} errors: nothing was planned", report.error_count());
+        let text = markdown::invalid(&report, &context.inputs, &context.github.sha);
+        context.files.summary(&text)?;
+        if let Trigger::PullRequest { number } = trigger {
+            plan::comment(&context, number, &text)?;
+        }
+        return Ok(Code::Failure);
+    };
+    match trigger {
+        Trigger::PullRequest { number } => plan::run(&context, &repository, Some(number)),
+        Trigger::Push { .. } => apply::run(&context, &repository),
+        Trigger::Other { event_name } => {
+            println!("event {event_name}: planning only (pull requests get a plan comment, pushes to the default branch apply)");
+            plan::run(&context, &repository, None)
+        }
+    }
+}
+
+/// One annotation per problem, on the file, line and column it is about.
+fn annotate(context: &Context, report: &RepositoryReport) {
+    for d in report.diagnostics() {
+        let level = match d.severity {
+            Severity::Error => Level::Error,
+            Severity::Warning => Level::Warning,
+        };
+        let position = Position {
+            file: context.inputs.workspace_path(&d.file),
+            line: d.location.line,
+            column: d.location.column,
+        };
+        let message = match &d.help {
+            Some(help) => format!("{}\nhelp: {help}", d.message),
+            None => d.message.clone(),
+        };
+        println!("{}", annotation(level, Some(&position), d.code, &message));
+    }
+}

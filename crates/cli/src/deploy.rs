@@ -1,0 +1,170 @@
+//! The deployment flows every frontend shares, as values: read and validate a deployments
+//! directory, observe and plan, and the locked apply (lock → observe → plan → apply with Slack →
+//! release). Frontends decide how to show what comes back: the `rnd` CLI prints it, `rnd-action`
+//! writes annotations, a pull-request comment and a job summary.
+
+use std::path::Path;
+use std::time::Duration;
+
+use anyhow::Result;
+use rnd_aws::{ApplyOptions, ApplyReport, Clients, EventSink};
+use rnd_core::plan::observed::ObservedState;
+use rnd_core::plan::{plan_destroy, plan_with, Plan, PlanError, PlanOptions};
+use rnd_core::repository::{validate_repository, Repository, RepositoryReport};
+
+use crate::deployments::Deployments;
+
+pub use crate::aws::{clients, observe, runtime};
+pub use rnd_slack::RunContext;
+
+/// A deployments directory as read, and what validation said about every file.
+pub struct Validated {
+    pub deployments: Deployments,
+    pub report: RepositoryReport,
+}
+
+/// Read `dir` and validate it. An unreadable directory is an error; invalid files are not (they
+/// are in `report`, and `report.repository` is `None`).
+pub fn validate(dir: &Path) -> Result<Validated> {
+    let deployments = Deployments::read(dir)?;
+    let report = validate_repository(&deployments.platform, &deployments.manifests);
+    Ok(Validated { deployments, report })
+}
+
+/// Observe the platform in AWS and plan against what is there. The outer error is AWS
+/// failing; the inner one is the core refusing to plan (e.g. a service that fits nowhere).
+pub async fn observe_and_plan(
+    clients: &Clients,
+    repository: &Repository,
+    options: PlanOptions,
+) -> Result<Result<Plan, PlanError>> {
+    let observed = observe(clients, &repository.platform.name).await?;
+    Ok(plan_with(repository, &observed, options))
+}
+
+/// Who this run is, for whoever finds the lock taken (the GitHub Actions run when there is
+/// one). It may read a file: call it before entering the async runtime.
+pub fn holder() -> String {
+    crate::lock::holder()
+}
+
+/// Which commit and author a run deploys, for Slack. It may run git: call it before entering
+/// the async runtime.
+pub fn run_context(dir: &Path, destroy: bool) -> RunContext {
+    crate::slack::run_context(dir, destroy)
+}
+
+/// What to make AWS look like.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    /// Match the manifests; `repack` allows moving running GPU tasks.
+    Apply { repack: bool },
+    /// Remove every resource of the platform.
+    Destroy,
+}
+
+/// Everything a locked apply needs besides the clients and the repository.
+pub struct ApplyRequest {
+    pub mode: Mode,
+    pub options: ApplyOptions,
+    /// How long to wait for another run's lock (zero: refuse at once).
+    pub lock_wait: Duration,
+    /// From [`holder`].
+    pub holder: String,
+    /// From [`run_context`]; Slack reports name this commit and author.
+    pub context: RunContext,
+}
+
+/// How a frontend takes part in an apply: it sees the plan, decides, and receives progress.
+pub trait ApplyFrontend {
+    /// The plan is made (changes or not); show it.
+    fn planned(&mut self, plan: &Plan);
+    /// Whether to go ahead; asked only when the plan has changes.
+    fn confirm(&mut self, plan: &Plan) -> Result<bool>;
+    /// Where progress events go; asked once, just before applying starts.
+    fn progress(&mut self) -> EventSink;
+}
+
+/// What a locked apply came to.
+#[derive(Debug)]
+pub enum ApplyOutcome {
+    /// Another run holds the platform's lock; who, and how to wait, went to standard error.
+    LockHeld,
+    /// The core refused to plan.
+    Unplannable(PlanError),
+    /// AWS already matches.
+    NoChanges(Plan),
+    /// The frontend said no.
+    Declined(Plan),
+    /// Applied; `report.succeeded()` says whether everything went through.
+    Applied { plan: Plan, report: ApplyReport },
+}
+
+/// Take the platform's lock, observe, plan, let the frontend show and confirm, apply with Slack
+/// reports (when a webhook is configured), and give the lock back whatever happened.
+pub async fn apply_locked(
+    clients: &Clients,
+    repository: &Repository,
+    request: ApplyRequest,
+    frontend: &mut dyn ApplyFrontend,
+) -> Result<ApplyOutcome> {
+    let platform = &repository.platform.name;
+    // The lock comes first: what is observed must not change under this run's feet.
+    let Some(lease) = crate::lock::take(clients, platform, &request.holder, request.lock_wait).await? else {
+        return Ok(ApplyOutcome::LockHeld);
+    };
+    let options = ApplyOptions {
+        lock_lost: Some(lease.lost()),
+        ..request.options.clone()
+    };
+    let outcome = locked(clients, repository, request, options, frontend).await;
+    crate::lock::release(lease).await;
+    outcome
+}
+
+/// Observe, plan, show, confirm and apply, with the platform's lock held.
+async fn locked(
+    clients: &Clients,
+    repository: &Repository,
+    request: ApplyRequest,
+    options: ApplyOptions,
+    frontend: &mut dyn ApplyFrontend,
+) -> Result<ApplyOutcome> {
+    let observed: ObservedState = observe(clients, &repository.platform.name).await?;
+    let planned = match request.mode {
+        Mode::Apply { repack } => plan_with(repository, &observed, PlanOptions { repack }),
+        Mode::Destroy => plan_destroy(repository, &observed),
+    };
+    let plan = match planned {
+        Ok(plan) => plan,
+        Err(e) => return Ok(ApplyOutcome::Unplannable(e)),
+    };
+    frontend.planned(&plan);
+    if !plan.has_changes() {
+        return Ok(ApplyOutcome::NoChanges(plan));
+    }
+    if !frontend.confirm(&plan)? {
+        return Ok(ApplyOutcome::Declined(plan));
+    }
+    let sink = frontend.progress();
+    let slack = crate::slack::start(clients, repository, &plan, request.context);
+    let sink: EventSink = match &slack {
+        Some((to_slack, _)) => {
+            let to_slack = to_slack.clone();
+            std::sync::Arc::new(move |event: rnd_aws::Event| {
+                to_slack(event.clone());
+                sink(event);
+            })
+        }
+        None => sink,
+    };
+    let applied = rnd_aws::apply(clients, &plan, &observed, options, sink).await;
+    // Whatever happened, the messages already queued go out before the process ends.
+    if let Some((_, handle)) = slack {
+        handle.finish().await;
+    }
+    Ok(ApplyOutcome::Applied {
+        plan,
+        report: applied?,
+    })
+}
