@@ -15,7 +15,12 @@ pub async fn hand_off(app: &App, deploy: &DeployRequest) -> Result<(), HandlerEr
     let function = app.env("AWS_LAMBDA_FUNCTION_NAME").ok_or_else(|| {
         HandlerError::Permanent("AWS_LAMBDA_FUNCTION_NAME is not set: not running in Lambda".into())
     })?;
-    let client = aws_sdk_lambda::Client::new(&app.sdk_config);
+    // The standard service-specific endpoint variable, read through the app so tests can set it.
+    let mut config = aws_sdk_lambda::config::Builder::from(&app.sdk_config);
+    if let Some(endpoint) = app.env("AWS_ENDPOINT_URL_LAMBDA") {
+        config = config.endpoint_url(endpoint);
+    }
+    let client = aws_sdk_lambda::Client::from_conf(config.build());
     let payload = json!({ "rnd_deploy": deploy }).to_string();
     client
         .invoke()

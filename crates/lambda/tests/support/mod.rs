@@ -1,0 +1,103 @@
+//! Shared by the function's tests: local stand-ins and the emulator's environment.
+
+#![allow(dead_code)]
+
+pub mod http;
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use serde_json::{json, Value};
+
+/// The emulator's environment from `target/emulator.env` (written by `scripts/emulator start`);
+/// fails loudly, saying how to start it, when the emulator is not there.
+pub fn emulator_env() -> BTreeMap<String, String> {
+    let file = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../target/emulator.env");
+    let text = std::fs::read_to_string(&file).unwrap_or_else(|_| {
+        panic!(
+            "the AWS emulator is not running: no {}. Start it with `scripts/emulator start`.",
+            file.display()
+        )
+    });
+    let vars: BTreeMap<String, String> = text
+        .lines()
+        .filter_map(|l| l.split_once('='))
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
+    let url = &vars["AWS_ENDPOINT_URL"];
+    let address = url.trim_start_matches("http://").trim_end_matches('/');
+    assert!(
+        std::net::TcpStream::connect(address).is_ok(),
+        "the AWS emulator does not answer at {url}"
+    );
+    vars
+}
+
+/// SDK configuration for the emulator.
+pub async fn sdk_config(env: &BTreeMap<String, String>) -> aws_config::SdkConfig {
+    aws_config::defaults(aws_config::BehaviorVersion::latest())
+        .endpoint_url(&env["AWS_ENDPOINT_URL"])
+        .region(aws_config::Region::new("us-east-1"))
+        .test_credentials()
+        .load()
+        .await
+}
+
+/// A stand-in for GitHub's contents API serving `files` (path → text) of `repository` at any ref:
+/// a directory as a JSON listing, a file raw (as `Accept: application/vnd.github.raw+json` asks).
+pub async fn github(repository: &'static str, files: BTreeMap<String, String>) -> http::Server {
+    http::Server::start(move |request| {
+        let prefix = format!("/repos/{repository}/contents/");
+        let Some(rest) = request.target.strip_prefix(&prefix) else {
+            return (404, "application/json", br#"{"message":"Not Found"}"#.to_vec());
+        };
+        let path = rest.split('?').next().unwrap_or_default();
+        if let Some(text) = files.get(path) {
+            return (200, "application/vnd.github.raw", text.clone().into_bytes());
+        }
+        let listing: Vec<serde_json::Value> = files
+            .keys()
+            .filter(|p| p.rsplit_once('/').map(|(dir, _)| dir) == Some(path))
+            .map(|p| serde_json::json!({ "name": p.rsplit('/').next(), "path": p, "type": "file" }))
+            .collect();
+        if listing.is_empty() {
+            (404, "application/json", br#"{"message":"Not Found"}"#.to_vec())
+        } else {
+            (200, "application/json", serde_json::to_vec(&listing).unwrap())
+        }
+    })
+    .await
+}
+
+/// A Function URL request (payload format 2.0) as AWS documents it.
+pub fn function_url_request(body: &str, headers: &[(&str, &str)]) -> Value {
+    let mut all = json!({
+        "content-type": "application/json",
+        "host": "abcdefg.lambda-url.us-east-1.on.aws",
+        "user-agent": "GitHub-Hookshot/4d63d8f"
+    });
+    for (k, v) in headers {
+        all[*k] = json!(v);
+    }
+    json!({
+        "version": "2.0",
+        "routeKey": "$default",
+        "rawPath": "/",
+        "rawQueryString": "",
+        "headers": all,
+        "requestContext": {
+            "accountId": "anonymous",
+            "apiId": "abcdefg",
+            "domainName": "abcdefg.lambda-url.us-east-1.on.aws",
+            "domainPrefix": "abcdefg",
+            "http": { "method": "POST", "path": "/", "protocol": "HTTP/1.1", "sourceIp": "140.82.115.1", "userAgent": "GitHub-Hookshot/4d63d8f" },
+            "requestId": "7d2b8b5a-3c2c-4a5e-9d7b-1f2e3d4c5b6a",
+            "routeKey": "$default",
+            "stage": "$default",
+            "time": "27/Nov/2026:21:00:00 +0000",
+            "timeEpoch": 1795381200000u64
+        },
+        "body": body,
+        "isBase64Encoded": false
+    })
+}
