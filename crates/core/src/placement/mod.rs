@@ -25,6 +25,7 @@
 
 mod cost;
 mod demand;
+mod exchange;
 mod fargate;
 mod fit;
 mod improve;
