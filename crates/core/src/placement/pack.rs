@@ -283,7 +283,7 @@ pub(crate) fn greedy(
 
 /// Whether some other type is at most as expensive and at least as big in every respect
 /// (ties go to the earlier, i.e. cheaper-then-alphabetical, type).
-fn dominated(types: &[TypeCap], t: usize) -> bool {
+pub(crate) fn dominated(types: &[TypeCap], t: usize) -> bool {
     let b = &types[t];
     types.iter().enumerate().any(|(u, a)| {
         u != t
