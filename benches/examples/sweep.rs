@@ -1,7 +1,8 @@
 //! Every benchmark fleet at once, per fleet: rnd's cost, the lower bound and their ratio, and
 //! rnd's CPU time per plan. Bounds take minutes (400-task LPs), so they are cached in a file:
 //! `sweep bounds FILE` writes it (`KIND TASKS SEED BOUND` lines); `sweep FILE [KIND]` reads it
-//! and times rnd (for iterating on the packer). Seeds 0–4, like the benchmark.
+//! and times rnd (for iterating on the packer; CPU and wall time are means over 5 plans).
+//! Seeds 0–4, like the benchmark.
 
 use std::time::Instant;
 
@@ -12,6 +13,9 @@ use rnd_benches::fleets::{fleet, Kind};
 use rnd_core::placement::{plan_capacity, AllowList};
 
 const KINDS: [Kind; 3] = [Kind::Inference, Kind::Training, Kind::CpuSkewed];
+
+/// Plans per fleet when timing.
+const REPEAT: u32 = 5;
 
 fn main() {
     let args: Vec<String> = std::env::args().collect();
@@ -44,10 +48,14 @@ fn main() {
             f[3].parse().unwrap(),
         );
         let services = fleet(kind, tasks, seed);
+        // /proc counts CPU time in 10 ms ticks: plan REPEAT times and divide.
         let start = cpu_now();
         let t = Instant::now();
         let plan = plan_capacity(&services, &AllowList::all(), "us-east-1", None).expect("fits");
-        let (cpu, wall) = (cpu_now() - start, t.elapsed());
+        for _ in 1..REPEAT {
+            plan_capacity(&services, &AllowList::all(), "us-east-1", None).expect("fits");
+        }
+        let (cpu, wall) = ((cpu_now() - start) / f64::from(REPEAT), t.elapsed() / REPEAT);
         let ratio = plan.total_hourly_cost.as_f64() / bound;
         println!(
             "{:<10} {tasks:>3} {seed}  rnd {:>9.3} bound {bound:>9.3}  {ratio:.4}  cpu {:>6.1} ms wall {:>6.1} ms",

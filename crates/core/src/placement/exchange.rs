@@ -198,3 +198,79 @@ fn swap_items(items: &mut Vec<usize>, out: &[usize], add: &[usize]) {
     items.extend_from_slice(add);
     items.sort_unstable();
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ty(name: &str, gpus: u32, vcpu: u32, price: u64) -> TypeCap {
+        TypeCap {
+            name: name.to_string(),
+            gpus,
+            gpu_mem: 24_576,
+            cpu: vcpu * 1024,
+            mem: 262_144,
+            slots: 8,
+            price,
+        }
+    }
+
+    fn task(vcpu: u32) -> Class {
+        Class {
+            gpus: 1,
+            gpu_mem: 0,
+            cpu: vcpu * 1024,
+            mem: 8192,
+        }
+    }
+
+    /// Two 4-GPU instances, each with a 40-vCPU and a 10-vCPU task. They cannot merge (100
+    /// vCPU) and neither fits a 1-GPU type, but moving one 10-vCPU task lets the other
+    /// instance shrink to a 1-GPU, 48-vCPU type: a move only this search makes.
+    #[test]
+    fn a_move_that_lets_an_instance_shrink_is_made() {
+        let types = vec![ty("medium", 1, 48, 2_500), ty("big", 4, 96, 6_000)];
+        let classes = vec![task(40), task(10), task(40), task(10)];
+        let mut bins = vec![
+            Bin {
+                ty: 1,
+                items: vec![0, 1],
+            },
+            Bin {
+                ty: 1,
+                items: vec![2, 3],
+            },
+        ];
+        exchange(&classes, &types, &mut bins);
+        let cost: u64 = bins.iter().map(|b| types[b.ty].price).sum();
+        assert_eq!(cost, 8_500, "{bins:?}");
+        let mut items: Vec<usize> = bins.iter().flat_map(|b| b.items.clone()).collect();
+        items.sort_unstable();
+        assert_eq!(items, vec![0, 1, 2, 3]);
+        for b in &bins {
+            assert!(types[b.ty].holds(&Load::of(&classes, &b.items)), "{b:?} overfull");
+        }
+    }
+
+    /// Nothing to gain: the packing comes back as it was (sorted), at the same cost.
+    #[test]
+    fn a_tight_packing_is_left_alone() {
+        let types = vec![ty("medium", 1, 48, 2_500), ty("big", 4, 96, 6_000)];
+        let classes = vec![task(24)];
+        let mut bins = vec![
+            Bin {
+                ty: 1,
+                items: vec![0, 0, 0, 0],
+            },
+            Bin {
+                ty: 0,
+                items: vec![0],
+            },
+        ];
+        let before = bins.clone();
+        exchange(&classes, &types, &mut bins);
+        let mut expected = before;
+        expected.sort();
+        assert_eq!(bins, expected);
+    }
+}
