@@ -20,7 +20,14 @@ fn main() {
     let mut vars = variables!();
     let x: Vec<_> = cols
         .iter()
-        .map(|_| vars.add(variable().integer().min(0)))
+        .map(|_| {
+            // LP=1: the relaxation's primal (how the bound mixes types) instead of the IP.
+            if std::env::var("LP").is_ok() {
+                vars.add(variable().min(0))
+            } else {
+                vars.add(variable().integer().min(0))
+            }
+        })
         .collect();
     let obj: Expression = cols.iter().zip(&x).map(|((p, _), &v)| *p * v).sum();
     let mut m = vars.minimise(obj.clone()).using(default_solver);
@@ -34,23 +41,27 @@ fn main() {
     }
     let sol = m.solve().unwrap();
     let v = sol.eval(&obj);
-    let mut by: std::collections::BTreeMap<String, (f64, u32, u32)> = Default::default();
+    let mut by: std::collections::BTreeMap<String, (f64, f64, f64)> = Default::default();
     for ((p, t), &xv) in cols.iter().zip(&x) {
-        let n = sol.value(xv).round();
-        if n > 0.5 {
+        let n = if std::env::var("LP").is_ok() {
+            sol.value(xv)
+        } else {
+            sol.value(xv).round()
+        };
+        if n > 1e-6 {
             let name = caps.iter().find(|c| c.price == *p).unwrap().name.clone();
             let e = by.entry(name).or_default();
             e.0 += n;
-            e.1 += t.iter().map(|(i, k)| k * classes[*i].cpu_units).sum::<u32>() * n as u32;
-            e.2 += t.iter().map(|(i, k)| k * classes[*i].gpus).sum::<u32>() * n as u32;
+            e.1 += f64::from(t.iter().map(|(i, k)| k * classes[*i].cpu_units).sum::<u32>()) * n;
+            e.2 += f64::from(t.iter().map(|(i, k)| k * classes[*i].gpus).sum::<u32>()) * n;
         }
     }
     for (k, (n, c, g)) in by {
         let cap = caps.iter().find(|c| c.name == k).unwrap();
         println!(
-            "{k:<16} x{n:<4} gpu {:.2} cpu {:.2}",
-            g as f64 / n / cap.gpus as f64,
-            c as f64 / n / cap.cpu as f64
+            "{k:<16} x{n:<8.3} gpu {:.2} cpu {:.2}",
+            g / n / f64::from(cap.gpus),
+            c / n / f64::from(cap.cpu)
         );
     }
     println!("lb {lb:.3} ip {v:.3} ratio {:.4} cols {}", v / lb, cols.len());

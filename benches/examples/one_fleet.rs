@@ -72,6 +72,9 @@ fn main() {
             );
         }
     }
+    if std::env::var("DUMP").is_ok() {
+        dump(&services, &plan);
+    }
     if std::env::var("SHOW").is_ok() {
         for s in &services {
             println!("{s:?}");
@@ -116,4 +119,45 @@ fn churn_case(services: &[rnd_core::placement::ServiceDemand], kind: Kind, seed:
         sticky.total_hourly_cost.as_f64(),
         moved_tasks(&old, &sticky)
     );
+}
+
+/// Debug helper: every instance's type and load (GPUs, vCPU, GiB) against its capacity.
+#[allow(dead_code)]
+pub fn dump(services: &[rnd_core::placement::ServiceDemand], plan: &rnd_core::placement::CapacityPlan) {
+    let by_name: std::collections::BTreeMap<&str, &rnd_core::placement::ServiceDemand> =
+        services.iter().map(|s| (s.name.as_str(), s)).collect();
+    let mut rows = Vec::new();
+    for i in &plan.instances {
+        let t = rnd_core::catalog::Catalog::builtin()
+            .gpu_type(&i.instance_type)
+            .unwrap();
+        let d: Vec<_> = i.tasks.iter().map(|x| by_name[x.service.as_str()]).collect();
+        let tasks: Vec<String> = d
+            .iter()
+            .map(|s| {
+                format!(
+                    "{}g{}c{}m{}",
+                    s.gpus,
+                    s.cpu_units / 1024,
+                    s.memory_mib / 1024,
+                    if s.gpu_memory_mib.is_some() { "*" } else { "" }
+                )
+            })
+            .collect();
+        rows.push(format!(
+            "{:<14} g {}/{} c {:>3}/{:<3} m {:>4}/{:<4} {}",
+            i.instance_type,
+            d.iter().map(|s| s.gpus).sum::<u32>(),
+            t.gpus,
+            d.iter().map(|s| s.cpu_units).sum::<u32>() / 1024,
+            t.task_cpu_units() / 1024,
+            d.iter().map(|s| s.memory_mib).sum::<u32>() / 1024,
+            t.task_memory_mib() / 1024,
+            tasks.join(" ")
+        ));
+    }
+    rows.sort();
+    for r in rows {
+        println!("{r}");
+    }
 }

@@ -11,8 +11,8 @@
 //! * what an instance keeps for itself and why ENIs are counted (no trunking):
 //!   `catalog/gpu.rs`;
 //! * how the packer works: `pack.rs` (greedy over instance fills, repriced), `knapsack.rs`,
-//!   `improve.rs` (right-size, empty, merge), `repack.rs` (exact repacking of a few
-//!   instances at a time);
+//!   `improve.rs` (right-size, empty, merge), `exchange.rs` (pairwise moves and swaps that
+//!   gather free room), `repack.rs` (exact repacking of a few instances at a time);
 //! * how an instance's price is shared among its tasks (dominant share, exact to the
 //!   nano-dollar): `cost.rs`;
 //! * stability (keep the running placement unless a fresh one is > 2 % cheaper):
@@ -25,6 +25,7 @@
 
 mod cost;
 mod demand;
+mod exchange;
 mod fargate;
 mod fit;
 mod improve;

@@ -10,15 +10,20 @@
 //! Types that another type beats on price and every capacity are never considered.
 //!
 //! Standalone costs are a coarse guess at what each task is worth, so the packer then runs
-//! [`REPRICE_ROUNDS`] more passes in which each task is worth what it actually paid in the
-//! previous pass (its share under `cost.rs`), and keeps the cheapest packing; `repack.rs`
-//! finally repacks small groups of instances exactly. On the benchmark fleets
-//! (`benches/RESULTS.md`) plans end up on average within 0.5 % of a proven lower bound.
+//! more passes ([`REPRICE_ROUNDS`], or [`SMALL_REPRICE_ROUNDS`] for small fleets) in which
+//! each task is worth a running average of what it actually paid in the previous pass (its
+//! share under `cost.rs`): a sequential value correction, which steers tasks that ended up
+//! in half-empty instances into earlier, better fills. Every pass's packing is repaired
+//! (`improve.rs`, then the moves and swaps of `exchange.rs`), the cheapest is kept, and
+//! `repack.rs` finally repacks small groups of its instances exactly. On the benchmark fleets
+//! (`benches/RESULTS.md`) plans end up on average within 0.3 % of a proven lower bound and
+//! never more than 2 % above it.
 //!
 //! Ties are broken by type order (cheaper, then name) and class order (service order), so
 //! the same input always gives the same packing.
 
 use super::cost::split_price;
+use super::exchange::exchange;
 use super::improve::improve;
 use super::knapsack::{best_fill, dominators, Fill, NODE_LIMIT};
 use super::model::{Bin, Class, Load, TypeCap};
@@ -35,32 +40,73 @@ pub(crate) fn pack(classes: &[Class], counts: &[u32], types: &[TypeCap], seed: V
         .iter()
         .map(|c| types.iter().find(|t| t.admits(c)).map_or(0.0, |t| t.price as f64))
         .collect();
-    let mut best = pack_with(classes, counts, types, seed.clone(), &standalone, NODE_LIMIT);
-    let mut last = best.clone();
-    for _ in 0..REPRICE_ROUNDS {
-        let values = average_shares(classes, types, &last, &standalone);
-        last = pack_with(classes, counts, types, seed.clone(), &values, REPRICE_NODE_LIMIT);
-        if cost(types, &last) < cost(types, &best) {
-            best = last.clone();
+    let first = pack_with(classes, counts, types, seed.clone(), &standalone, NODE_LIMIT);
+    let mut candidates = vec![first];
+    let mut values = standalone.clone();
+    let tasks: u32 = counts.iter().sum();
+    let rounds = if tasks <= SMALL_FLEET {
+        SMALL_REPRICE_ROUNDS
+    } else {
+        REPRICE_ROUNDS
+    };
+    for _ in 0..rounds {
+        let last = candidates.last().map(Vec::as_slice).unwrap_or_default();
+        let paid = average_shares(classes, types, last, &standalone);
+        // Half what the task paid, half what it was worth before: values settle instead of
+        // swinging between passes.
+        for (v, p) in values.iter_mut().zip(&paid) {
+            *v = 0.5 * *v + 0.5 * p;
+        }
+        candidates.push(pack_with(
+            classes,
+            counts,
+            types,
+            seed.clone(),
+            &values,
+            NODE_LIMIT,
+        ));
+    }
+    // Every pass is repaired, and the cheapest result kept (the earliest on ties): a pass
+    // that is dearer before repair can end up cheaper after it. The exact repacking is the
+    // dearest repair, so only the winner gets it.
+    let mut best: Option<(u64, Vec<Bin>)> = None;
+    for bins in candidates {
+        let bins = repair(classes, types, bins, seed.len(), false);
+        let total = cost(types, &bins);
+        if best.as_ref().is_none_or(|(c, _)| total < *c) {
+            best = Some((total, bins));
         }
     }
-    // Seeded instances are running: they keep their type and their tasks (new tasks may fill
-    // their free room). Only the instances this packing launches are repaired and merged, so
-    // adding a service never moves another service's running tasks.
-    let mut launched = best.split_off(seed.len().min(best.len()));
-    ruin_and_recreate(classes, types, &mut launched);
-    improve(classes, types, &mut launched);
-    best.extend(launched);
-    best
+    let best = best.map(|(_, bins)| bins).unwrap_or_default();
+    repair(classes, types, best, seed.len(), true)
 }
 
-/// Extra greedy passes that value each task at what it paid in the previous pass. Their
-/// values are fine-grained, which makes exact fills expensive to prove, so they search with
-/// [`REPRICE_NODE_LIMIT`]; the cheapest packing of all passes is kept, so they never hurt.
-const REPRICE_ROUNDS: usize = 2;
+/// Local repair of the instances after the first `seeded` ones: seeded instances are
+/// running, so they keep their type and their tasks (new tasks may fill their free room);
+/// only the instances this packing launches move, so adding a service never moves another
+/// service's running tasks. `exact` adds the exact repacking of small groups (`repack.rs`).
+fn repair(classes: &[Class], types: &[TypeCap], mut bins: Vec<Bin>, seeded: usize, exact: bool) -> Vec<Bin> {
+    let mut launched = bins.split_off(seeded.min(bins.len()));
+    if exact {
+        ruin_and_recreate(classes, types, &mut launched);
+    }
+    improve(classes, types, &mut launched);
+    exchange(classes, types, &mut launched);
+    improve(classes, types, &mut launched);
+    bins.extend(launched);
+    bins
+}
 
-/// Knapsack search nodes per call in the repricing passes.
-const REPRICE_NODE_LIMIT: u32 = 4_000;
+/// Extra greedy passes that value each task at (a running average of) what it paid in the
+/// previous pass. Their values are fine-grained, which makes exact fills expensive to prove;
+/// they search with the full [`NODE_LIMIT`] all the same, because on 400-task CPU-skewed
+/// fleets a fifth of that left them no better than the first pass.
+const REPRICE_ROUNDS: usize = 1;
+
+/// Fleets of at most this many GPU tasks get [`SMALL_REPRICE_ROUNDS`] passes instead: their
+/// passes are cheap, and more starting points for the repair pay off there.
+const SMALL_FLEET: u32 = 200;
+const SMALL_REPRICE_ROUNDS: usize = 3;
 
 fn cost(types: &[TypeCap], bins: &[Bin]) -> u64 {
     bins.iter().map(|b| types[b.ty].price).sum()
@@ -138,7 +184,7 @@ fn pack_with(
 }
 
 /// Launches instances until no task remains.
-fn greedy(
+pub(crate) fn greedy(
     classes: &[Class],
     types: &[TypeCap],
     values: &[f64],
@@ -237,7 +283,7 @@ fn greedy(
 
 /// Whether some other type is at most as expensive and at least as big in every respect
 /// (ties go to the earlier, i.e. cheaper-then-alphabetical, type).
-fn dominated(types: &[TypeCap], t: usize) -> bool {
+pub(crate) fn dominated(types: &[TypeCap], t: usize) -> bool {
     let b = &types[t];
     types.iter().enumerate().any(|(u, a)| {
         u != t
