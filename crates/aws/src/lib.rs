@@ -12,8 +12,13 @@ pub mod execute;
 pub mod lock;
 mod network;
 pub mod observe;
+pub mod references;
 mod retry;
+<<<<<<< HEAD
 pub mod service_logs;
+=======
+pub mod secrets;
+>>>>>>> f3eb005 (References must exist: ECR image tags and secrets checked before plan/apply; rnd secrets set|list; manifests/<name>.env; per-service execution roles for services with secrets)
 pub mod status;
 mod tags;
 pub mod task_logs;
@@ -25,3 +30,4 @@ pub use events::{Event, EventSink};
 pub use execute::{apply, ApplyOptions, ApplyReport, OperationOutcome, OperationResult, ServiceOutcome};
 pub use lock::{acquire as acquire_lock, Lease, LockError, LockHolder, LockLost, LockOptions};
 pub use observe::observe;
+pub use secrets::SecretValue;
