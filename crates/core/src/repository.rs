@@ -188,6 +188,8 @@ fn merge_env_file(file: &SourceFile, manifest_paths: &[&str], manifests: &mut [M
             }
         }
     }
+    // In file order, as a manifest's are.
+    parsed.diagnostics.sort_by_key(|d| d.location.offset);
     FileReport {
         file: file.path.clone(),
         diagnostics: parsed.diagnostics,
