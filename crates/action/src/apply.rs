@@ -57,7 +57,14 @@ pub fn run(context: &Context, repository: &Repository) -> Result<Code> {
         ApplyOutcome::MissingReferences(problems) => {
             let lines: Vec<String> = problems
                 .iter()
-                .map(|d| format!("{}: {} ({})", d.file, d.message, d.help.as_deref().unwrap_or_default()))
+                .map(|d| {
+                    format!(
+                        "{}: {} ({})",
+                        d.file,
+                        d.message,
+                        d.help.as_deref().unwrap_or_default()
+                    )
+                })
                 .collect();
             for line in &lines {
                 error(line);

@@ -14,11 +14,8 @@ mod network;
 pub mod observe;
 pub mod references;
 mod retry;
-<<<<<<< HEAD
-pub mod service_logs;
-=======
 pub mod secrets;
->>>>>>> f3eb005 (References must exist: ECR image tags and secrets checked before plan/apply; rnd secrets set|list; manifests/<name>.env; per-service execution roles for services with secrets)
+pub mod service_logs;
 pub mod status;
 mod tags;
 pub mod task_logs;

@@ -34,7 +34,10 @@ pub async fn existing(clients: &Clients, wanted: &Wanted) -> Result<ExistingRefe
     Ok(ExistingReferences { images, secrets })
 }
 
-async fn existing_images(clients: &Clients, wanted: &BTreeSet<EcrImage>) -> Result<BTreeSet<EcrImage>, AwsError> {
+async fn existing_images(
+    clients: &Clients,
+    wanted: &BTreeSet<EcrImage>,
+) -> Result<BTreeSet<EcrImage>, AwsError> {
     let mut by_repository: BTreeMap<(&str, &str, &str), Vec<&EcrImage>> = BTreeMap::new();
     for image in wanted {
         by_repository
@@ -42,12 +45,14 @@ async fn existing_images(clients: &Clients, wanted: &BTreeSet<EcrImage>) -> Resu
             .or_default()
             .push(image);
     }
-    let calls = by_repository.into_iter().flat_map(|((region, registry, repository), images)| {
-        images
-            .chunks(IMAGE_IDS_PER_CALL)
-            .map(|chunk| existing_in_repository(clients, region, registry, repository, chunk.to_vec()))
-            .collect::<Vec<_>>()
-    });
+    let calls = by_repository
+        .into_iter()
+        .flat_map(|((region, registry, repository), images)| {
+            images
+                .chunks(IMAGE_IDS_PER_CALL)
+                .map(|chunk| existing_in_repository(clients, region, registry, repository, chunk.to_vec()))
+                .collect::<Vec<_>>()
+        });
     Ok(try_join_all(calls).await?.into_iter().flatten().collect())
 }
 
@@ -110,4 +115,3 @@ fn ecr_in(clients: &Clients, region: &str) -> aws_sdk_ecr::Client {
         .build();
     aws_sdk_ecr::Client::from_conf(config)
 }
-

@@ -130,7 +130,11 @@ pub async fn set(
 
 /// Every secret under `prefix` (`<platform>/` or `<platform>/<service>/`), sorted by path, with
 /// when each changed. Values are never requested.
-pub async fn list_under(clients: &Clients, store: SecretsStore, prefix: &str) -> Result<Vec<StoredSecret>, AwsError> {
+pub async fn list_under(
+    clients: &Clients,
+    store: SecretsStore,
+    prefix: &str,
+) -> Result<Vec<StoredSecret>, AwsError> {
     let mut found = Vec::new();
     match store {
         SecretsStore::Ssm => {
@@ -201,14 +205,16 @@ pub async fn get_value(clients: &Clients, store: SecretsStore, path: &str) -> Re
             .map_err(|e| AwsError::call("GetParameter", &name, e))?
             .parameter
             .and_then(|p| p.value),
-        SecretsStore::SecretsManager => clients
-            .secretsmanager
-            .get_secret_value()
-            .secret_id(&name)
-            .send()
-            .await
-            .map_err(|e| AwsError::call("GetSecretValue", &name, e))?
-            .secret_string,
+        SecretsStore::SecretsManager => {
+            clients
+                .secretsmanager
+                .get_secret_value()
+                .secret_id(&name)
+                .send()
+                .await
+                .map_err(|e| AwsError::call("GetSecretValue", &name, e))?
+                .secret_string
+        }
     };
     value
         .map(SecretValue::new)

@@ -67,51 +67,93 @@ fn missing_tags_and_secrets_fail_first_and_a_stored_value_is_never_shown() {
         "`rnd secrets set worker queue-token`".to_string(),
         "4 references are missing in AWS; nothing was planned or changed".to_string(),
     ] {
-        assert!(plan.stderr.contains(&expected), "missing {expected:?} in:\n{}", plan.stderr);
+        assert!(
+            plan.stderr.contains(&expected),
+            "missing {expected:?} in:\n{}",
+            plan.stderr
+        );
     }
     assert!(plan.stdout.is_empty(), "no plan is printed: {}", plan.stdout);
     let apply = rnd_with(&env, &["apply", "--dir", d, "--yes", "--wait", "0"]);
     assert_eq!(apply.code, 1, "{}\n{}", apply.stdout, apply.stderr);
-    assert!(apply.stderr.contains(&format!("`{name}/api`")), "{}", apply.stderr);
+    assert!(
+        apply.stderr.contains(&format!("`{name}/api`")),
+        "{}",
+        apply.stderr
+    );
     assert!(resources(&env, d).is_empty(), "a refused apply changed nothing");
     // A snapshot plan cannot check AWS and says so.
     let empty_account = dir.path().join("empty-account.json");
     std::fs::write(&empty_account, "{}").unwrap();
-    let offline = rnd_with(&env, &["plan", "--dir", d, "--observed", empty_account.to_str().unwrap()]);
+    let offline = rnd_with(
+        &env,
+        &["plan", "--dir", d, "--observed", empty_account.to_str().unwrap()],
+    );
     assert_eq!(offline.code, 0, "{}", offline.stderr);
     assert!(offline.stderr.contains("were not checked"), "{}", offline.stderr);
 
     // `rnd secrets`: unknown services and empty input are refused; values come from stdin.
     let unknown = rnd_with_stdin(&env, &["secrets", "set", "--dir", d, "nope", "x"], b"v");
     assert_eq!(unknown.code, 2, "{}", unknown.stderr);
-    assert!(unknown.stderr.contains("no manifests/nope.json"), "{}", unknown.stderr);
+    assert!(
+        unknown.stderr.contains("no manifests/nope.json"),
+        "{}",
+        unknown.stderr
+    );
     let empty = rnd_with_stdin(&env, &["secrets", "set", "--dir", d, "api", "db-password"], b"\n");
     assert_eq!(empty.code, 2, "{}", empty.stderr);
     assert!(empty.stderr.contains("empty"), "{}", empty.stderr);
     let input = format!("{CANARY}\n");
-    let set = rnd_with_stdin(&env, &["secrets", "set", "--dir", d, "api", "db-password"], input.as_bytes());
+    let set = rnd_with_stdin(
+        &env,
+        &["secrets", "set", "--dir", d, "api", "db-password"],
+        input.as_bytes(),
+    );
     assert_eq!(set.code, 0, "{}\n{}", set.stdout, set.stderr);
     assert!(
-        set.stdout.contains(&format!("`/{name}/api/db-password` (version 1)")),
+        set.stdout
+            .contains(&format!("`/{name}/api/db-password` (version 1)")),
         "{}",
         set.stdout
     );
     assert_no_canary("rnd secrets set", &set);
-    let again = rnd_with_stdin(&env, &["secrets", "set", "--dir", d, "api", "db-password"], input.as_bytes());
+    let again = rnd_with_stdin(
+        &env,
+        &["secrets", "set", "--dir", d, "api", "db-password"],
+        input.as_bytes(),
+    );
     assert!(again.stdout.contains("(version 2)"), "{}", again.stdout);
-    let set = rnd_with_stdin(&env, &["secrets", "set", "--dir", d, "worker", "queue-token"], b"other-value");
+    let set = rnd_with_stdin(
+        &env,
+        &["secrets", "set", "--dir", d, "worker", "queue-token"],
+        b"other-value",
+    );
     assert_eq!(set.code, 0, "{}\n{}", set.stdout, set.stderr);
 
     let list = rnd_with(&env, &["secrets", "list", "--dir", d, "api"]);
     assert_eq!(list.code, 0, "{}", list.stderr);
     assert_no_canary("rnd secrets list", &list);
-    assert!(list.stdout.contains("db-password") && list.stdout.contains("DB_PASSWORD"), "{}", list.stdout);
-    assert!(!list.stdout.contains("queue-token"), "only the service's own: {}", list.stdout);
+    assert!(
+        list.stdout.contains("db-password") && list.stdout.contains("DB_PASSWORD"),
+        "{}",
+        list.stdout
+    );
+    assert!(
+        !list.stdout.contains("queue-token"),
+        "only the service's own: {}",
+        list.stdout
+    );
     let json = rnd_with(&env, &["secrets", "list", "--dir", d, "api", "--format", "json"]);
     assert_no_canary("rnd secrets list --format json", &json);
     let json: serde_json::Value = serde_json::from_str(&json.stdout).unwrap();
     assert_eq!(json["secrets"][0]["name"], "db-password");
-    assert!(json["secrets"][0]["last_changed"].as_str().unwrap().starts_with("20"), "{json}");
+    assert!(
+        json["secrets"][0]["last_changed"]
+            .as_str()
+            .unwrap()
+            .starts_with("20"),
+        "{json}"
+    );
 
     // Published: the plan passes, and no rendering of it shows the value.
     push_images(&env, dir.path());
@@ -151,7 +193,10 @@ fn missing_tags_and_secrets_fail_first_and_a_stored_value_is_never_shown() {
         assert!(!roles.is_empty(), "{service} has roles");
         for role in roles {
             let policy = role.to_string();
-            assert!(policy.contains(&format!("parameter/{name}/{service}/*")), "{policy}");
+            assert!(
+                policy.contains(&format!("parameter/{name}/{service}/*")),
+                "{policy}"
+            );
             assert!(!policy.contains(&format!("/{name}/{other}/")), "{policy}");
             assert!(!policy.contains(&format!("parameter/{name}/*")), "{policy}");
         }
@@ -162,7 +207,10 @@ fn missing_tags_and_secrets_fail_first_and_a_stored_value_is_never_shown() {
         .map(|r| r.to_string())
         .collect();
     for role in &shared {
-        assert!(!role.contains("ssm:GetParameters"), "a shared role reads secrets: {role}");
+        assert!(
+            !role.contains("ssm:GetParameters"),
+            "a shared role reads secrets: {role}"
+        );
     }
 
     let destroyed = rnd_with(&env, &["destroy", "--dir", d, "--yes"]);

@@ -32,7 +32,8 @@ fn apply_and_destroy_report_to_slack_and_an_outage_changes_nothing() {
              "certificate_arn": "{arn}" }}"#
     );
     let api = br#"{ "image": "123456789012.dkr.ecr.us-east-1.amazonaws.com/repo/api", "version": "v1", "port": 8080, "env": { "GREETING": "value-never-shown" } }"#;
-    let worker = br#"{ "image": "123456789012.dkr.ecr.us-east-1.amazonaws.com/repo/worker", "version": "v1" }"#;
+    let worker =
+        br#"{ "image": "123456789012.dkr.ecr.us-east-1.amazonaws.com/repo/worker", "version": "v1" }"#;
     let dir = support::deployments_dir(platform.as_bytes(), &[("api.json", api), ("worker.json", worker)]);
     let d = dir.path().to_str().unwrap();
     env.push(("RND_SLACK_WEBHOOK_URL".into(), receiver.url()));

@@ -135,12 +135,19 @@ MODE=slow
 ";
     let dir = deployments_dir(&platform, &[("app.json", manifest), ("app.env", env)]);
     for format in ["text", "json"] {
-        let run = rnd(&["validate", "--dir", dir.path().to_str().unwrap(), "--format", format]);
+        let run = rnd(&[
+            "validate",
+            "--dir",
+            dir.path().to_str().unwrap(),
+            "--format",
+            format,
+        ]);
         assert_eq!(run.code, 1, "a name in both places is an error: {}", run.stdout);
         assert!(!run.stdout.contains("s3cr3t-value"), "{}", run.stdout);
         assert!(run.stdout.contains("API_TOKEN"), "{}", run.stdout);
         assert!(
-            run.stdout.contains("`MODE` is set both here and in manifests/app.json as `env.MODE`"),
+            run.stdout
+                .contains("`MODE` is set both here and in manifests/app.json as `env.MODE`"),
             "{}",
             run.stdout
         );

@@ -116,7 +116,11 @@ pub fn wanted(repository: &Repository) -> Wanted {
 /// One error per missing image tag and per missing secret, in manifest order, each naming the
 /// manifest file, the field, what is missing and how to make it exist. `sources` are the
 /// manifests as read (for line and column); a manifest without its source is placed at 1:1.
-pub fn check(repository: &Repository, existing: &ExistingReferences, sources: &[SourceFile]) -> Vec<Diagnostic> {
+pub fn check(
+    repository: &Repository,
+    existing: &ExistingReferences,
+    sources: &[SourceFile],
+) -> Vec<Diagnostic> {
     let platform = &repository.platform;
     let names = Names::new(&platform.name);
     let mut problems = Vec::new();
@@ -138,7 +142,12 @@ pub fn check(repository: &Repository, existing: &ExistingReferences, sources: &[
                 ));
             }
         }
-        missing.extend(missing_secrets(manifest, platform.secrets_store, &names, existing));
+        missing.extend(missing_secrets(
+            manifest,
+            platform.secrets_store,
+            &names,
+            existing,
+        ));
         if missing.is_empty() {
             continue;
         }
@@ -175,7 +184,9 @@ pub fn locate(problems: &mut [Diagnostic], sources: &[SourceFile]) {
     let mut parsed: BTreeMap<String, Option<JsonSource>> = BTreeMap::new();
     for problem in problems.iter_mut() {
         let source = parsed.entry(problem.file.clone()).or_insert_with(|| {
-            let text = sources.get(problem.file.as_str()).and_then(|s| std::str::from_utf8(&s.bytes).ok())?;
+            let text = sources
+                .get(problem.file.as_str())
+                .and_then(|s| std::str::from_utf8(&s.bytes).ok())?;
             JsonSource::parse(text).ok()
         });
         if let Some(source) = source {
@@ -219,7 +230,8 @@ mod tests {
 
     #[test]
     fn ecr_hosts_are_recognised_and_others_are_not() {
-        let image = EcrImage::parse("123456789012.dkr.ecr.eu-west-1.amazonaws.com/team/whisper", "v1").unwrap();
+        let image =
+            EcrImage::parse("123456789012.dkr.ecr.eu-west-1.amazonaws.com/team/whisper", "v1").unwrap();
         assert_eq!(image.registry, "123456789012");
         assert_eq!(image.region, "eu-west-1");
         assert_eq!(image.repository, "team/whisper");

@@ -58,7 +58,10 @@ fn everything_wanted_is_asked_for_once() {
             "whisper:v1.4.2"
         ]
     );
-    assert!(wanted.images.iter().all(|i| i.registry == "123456789012" && i.region == "us-east-1"));
+    assert!(wanted
+        .images
+        .iter()
+        .all(|i| i.registry == "123456789012" && i.region == "us-east-1"));
     assert_eq!(
         wanted.secrets.iter().collect::<Vec<_>>(),
         [

@@ -131,7 +131,10 @@ fn list(args: &ListArgs) -> Result<Code> {
         })
         .collect();
     match args.format {
-        ListFormat::Json => println!("{}", serde_json::to_string_pretty(&json!({ "service": manifest.name, "secrets": rows }))?),
+        ListFormat::Json => println!(
+            "{}",
+            serde_json::to_string_pretty(&json!({ "service": manifest.name, "secrets": rows }))?
+        ),
         ListFormat::Text => print!("{}", list_text(manifest, &rows)),
     }
     Ok(Code::Success)
@@ -142,15 +145,29 @@ fn list_text(manifest: &Manifest, rows: &[serde_json::Value]) -> String {
     if rows.is_empty() {
         out.push_str(&format!("{} has no secrets stored\n", manifest.name));
     } else {
-        let width = rows.iter().map(|r| r["name"].as_str().unwrap_or_default().len()).max().unwrap_or(0).max(4);
+        let width = rows
+            .iter()
+            .map(|r| r["name"].as_str().unwrap_or_default().len())
+            .max()
+            .unwrap_or(0)
+            .max(4);
         out.push_str(&format!("{:width$}  LAST CHANGED          USED AS\n", "NAME"));
         for row in rows {
-            let used: Vec<&str> = row["referenced_as"].as_array().into_iter().flatten().filter_map(|v| v.as_str()).collect();
+            let used: Vec<&str> = row["referenced_as"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter_map(|v| v.as_str())
+                .collect();
             out.push_str(&format!(
                 "{:width$}  {:20}  {}\n",
                 row["name"].as_str().unwrap_or_default(),
                 row["last_changed"].as_str().unwrap_or("unknown"),
-                if used.is_empty() { "(not referenced)".to_string() } else { used.join(", ") }
+                if used.is_empty() {
+                    "(not referenced)".to_string()
+                } else {
+                    used.join(", ")
+                }
             ));
         }
     }

@@ -112,7 +112,10 @@ pub fn push_images(env: &[(String, String)], dir: &Path) {
         if path.extension().is_some_and(|e| e == "json") {
             let manifest: serde_json::Value =
                 serde_json::from_slice(&std::fs::read(&path).unwrap()).expect("manifest JSON");
-            let (image, version) = (manifest["image"].as_str().unwrap(), manifest["version"].as_str().unwrap());
+            let (image, version) = (
+                manifest["image"].as_str().unwrap(),
+                manifest["version"].as_str().unwrap(),
+            );
             images.extend(rnd_core::prerequisites::EcrImage::parse(image, version));
         }
     }
@@ -132,7 +135,10 @@ pub fn push_images(env: &[(String, String)], dir: &Path) {
 pub async fn push_image(ecr: &aws_sdk_ecr::Client, repository: &str, tag: &str) {
     if let Err(e) = ecr.create_repository().repository_name(repository).send().await {
         let e = aws_sdk_ecr::error::DisplayErrorContext(e).to_string();
-        assert!(e.contains("RepositoryAlreadyExists"), "CreateRepository {repository}: {e}");
+        assert!(
+            e.contains("RepositoryAlreadyExists"),
+            "CreateRepository {repository}: {e}"
+        );
     }
     // Each tag its own image: the config digest differs per tag.
     let digest = format!("{:064x}", fnv1a(&format!("{repository}:{tag}")));
@@ -155,12 +161,16 @@ pub async fn push_image(ecr: &aws_sdk_ecr::Client, repository: &str, tag: &str) 
         .await
     {
         let e = aws_sdk_ecr::error::DisplayErrorContext(e).to_string();
-        assert!(e.contains("ImageAlreadyExists"), "PutImage {repository}:{tag}: {e}");
+        assert!(
+            e.contains("ImageAlreadyExists"),
+            "PutImage {repository}:{tag}: {e}"
+        );
     }
 }
 
 /// A stable 64-bit hash (FNV-1a) to make per-tag digests without a hashing crate.
 fn fnv1a(s: &str) -> u64 {
-    s.bytes()
-        .fold(0xcbf2_9ce4_8422_2325, |h, b| (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3))
+    s.bytes().fold(0xcbf2_9ce4_8422_2325, |h, b| {
+        (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
+    })
 }

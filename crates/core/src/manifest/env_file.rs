@@ -54,12 +54,23 @@ pub fn parse_env_file(file: &str, text: &str) -> EnvFile {
         if trimmed.is_empty() || trimmed.starts_with('#') {
             continue;
         }
-        let problem = |out: &mut EnvFile, severity, code, at: usize, len: usize, key: &str, message: String, help: &str| {
+        let problem = |out: &mut EnvFile,
+                       severity,
+                       code,
+                       at: usize,
+                       len: usize,
+                       key: &str,
+                       message: String,
+                       help: &str| {
             out.diagnostics.push(Diagnostic {
                 severity,
                 code,
                 file: file.to_string(),
-                pointer: if key.is_empty() { String::new() } else { format!("/{}", pointer_segment(key)) },
+                pointer: if key.is_empty() {
+                    String::new()
+                } else {
+                    format!("/{}", pointer_segment(key))
+                },
                 location: location_at(text, line_start + at, len),
                 message,
                 help: Some(help.to_string()),
@@ -182,7 +193,8 @@ mod tests {
 
     #[test]
     fn values_are_literal_and_quotes_only_wrap() {
-        let text = "# settings\n\nA=1\nB=two words # not a comment\r\nC=\"  padded  \"\nD='x=\"y\"'\nE=\nF=a\\nb";
+        let text =
+            "# settings\n\nA=1\nB=two words # not a comment\r\nC=\"  padded  \"\nD='x=\"y\"'\nE=\nF=a\\nb";
         assert_eq!(
             vars(text),
             [
