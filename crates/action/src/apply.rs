@@ -54,6 +54,26 @@ pub fn run(context: &Context, repository: &Repository) -> Result<Code> {
                 .summary(&markdown::unplannable(&e.to_string(), sha))?;
             Code::Failure
         }
+        ApplyOutcome::MissingReferences(problems) => {
+            let lines: Vec<String> = problems
+                .iter()
+                .map(|d| {
+                    format!(
+                        "{}: {} ({})",
+                        d.file,
+                        d.message,
+                        d.help.as_deref().unwrap_or_default()
+                    )
+                })
+                .collect();
+            for line in &lines {
+                error(line);
+            }
+            context
+                .files
+                .summary(&markdown::unplannable(&lines.join("\n"), sha))?;
+            Code::Failure
+        }
         ApplyOutcome::NoChanges(plan) => {
             outputs(context, &plan)?;
             context.files.summary(&markdown::plan(&plan, sha))?;

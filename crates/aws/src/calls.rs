@@ -26,7 +26,8 @@ impl ApiOperation {
     /// `Get*` across the services rnd uses; everything else (create, update, put, tag, delete,
     /// register, attach, set, modify, request) writes.
     pub fn is_mutating(&self) -> bool {
-        const READS: [&str; 3] = ["Describe", "List", "Get"];
+        // `BatchGet` reads several items at once (ECR's BatchGetImage).
+        const READS: [&str; 4] = ["Describe", "List", "Get", "BatchGet"];
         !READS.iter().any(|prefix| self.operation.starts_with(prefix))
     }
 }

@@ -47,6 +47,10 @@ pub struct Clients {
     pub iam: aws_sdk_iam::Client,
     pub logs: aws_sdk_cloudwatchlogs::Client,
     pub ssm: aws_sdk_ssm::Client,
+    /// Secrets when `platform.json` says `secrets_manager`.
+    pub secretsmanager: aws_sdk_secretsmanager::Client,
+    /// Checks that the image tags manifests name were published.
+    pub ecr: aws_sdk_ecr::Client,
     /// Finds tagged resources of kinds whose own service has no batch tag read.
     pub tagging: aws_sdk_resourcegroupstagging::Client,
     /// Holds the platform's apply lock.
@@ -95,6 +99,8 @@ impl Clients {
             iam: client!(aws_sdk_iam),
             logs: client!(aws_sdk_cloudwatchlogs),
             ssm: client!(aws_sdk_ssm),
+            secretsmanager: client!(aws_sdk_secretsmanager),
+            ecr: client!(aws_sdk_ecr),
             tagging: client!(aws_sdk_resourcegroupstagging),
             dynamodb: client!(aws_sdk_dynamodb),
             calls,

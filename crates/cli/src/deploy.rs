@@ -92,6 +92,9 @@ pub enum ApplyOutcome {
     LockHeld,
     /// The core refused to plan.
     Unplannable(PlanError),
+    /// Image tags or secrets the manifests name do not exist in AWS (one problem each, at 1:1:
+    /// `references::report` or `rnd_core::prerequisites::locate` place them in the files).
+    MissingReferences(Vec<rnd_core::diagnostic::Diagnostic>),
     /// AWS already matches.
     NoChanges(Plan),
     /// The frontend said no.
@@ -131,6 +134,13 @@ async fn locked(
     frontend: &mut dyn ApplyFrontend,
 ) -> Result<ApplyOutcome> {
     let observed: ObservedState = observe(clients, &repository.platform.name).await?;
+    // Destroying needs no image or secret; anything else stops here when one is missing.
+    if matches!(request.mode, Mode::Apply { .. }) {
+        let problems = crate::references::missing(clients, repository).await?;
+        if !problems.is_empty() {
+            return Ok(ApplyOutcome::MissingReferences(problems));
+        }
+    }
     let planned = match request.mode {
         Mode::Apply { repack } => plan_with(repository, &observed, PlanOptions { repack }),
         Mode::Destroy => plan_destroy(repository, &observed),

@@ -1,4 +1,5 @@
-//! Reads a deployments directory (`platform.json` and `manifests/*.json`) into memory for the core.
+//! Reads a deployments directory (`platform.json`, `manifests/*.json` and `manifests/*.env`) into
+//! memory for the core.
 
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -16,7 +17,8 @@ pub const MANIFESTS_DIR: &str = "manifests";
 pub struct Deployments {
     pub dir: PathBuf,
     pub platform: SourceFile,
-    /// Sorted by path, so output is the same on every file system.
+    /// `manifests/*.json` and `manifests/*.env`, sorted by path, so output is the same on every
+    /// file system.
     pub manifests: Vec<SourceFile>,
 }
 
@@ -50,7 +52,9 @@ impl Deployments {
             for entry in entries {
                 let entry = entry.with_context(|| format!("listing {}", manifests_dir.display()))?;
                 let name = entry.file_name().to_string_lossy().into_owned();
-                if !name.ends_with(".json") || !entry.path().is_file() {
+                // Manifests, and the plain variables beside them (`<name>.env`).
+                let wanted = name.ends_with(".json") || name.ends_with(rnd_core::repository::ENV_FILE_SUFFIX);
+                if !wanted || !entry.path().is_file() {
                     continue;
                 }
                 let bytes =

@@ -8,6 +8,7 @@ pub mod deploy;
 pub mod deployments;
 pub mod exit;
 mod lock;
+mod references;
 pub mod render;
 mod slack;
 

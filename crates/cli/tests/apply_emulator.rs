@@ -3,7 +3,7 @@
 
 mod support;
 
-use support::emulator::{certificate, emulator_env, rnd_with, sdk_config};
+use support::emulator::{certificate, emulator_env, push_images, rnd_with, sdk_config};
 
 /// A lock on `platform` held by another run until the returned guard is dropped.
 fn held_lock(env: &[(String, String)], platform: &str) -> impl Drop {
@@ -38,10 +38,12 @@ fn apply_then_plan_then_remove_then_destroy() {
              "routing": {{ "mode": "host", "domain": "cli.example.com" }},
              "certificate_arn": "{arn}" }}"#
     );
-    let api = br#"{ "image": "repo/api", "version": "v1", "port": 8080, "health_check": "/healthz" }"#;
-    let worker = br#"{ "image": "repo/worker", "version": "v1", "cpu": 0.5, "memory": 1024 }"#;
+    let api = br#"{ "image": "123456789012.dkr.ecr.us-east-1.amazonaws.com/repo/api", "version": "v1", "port": 8080, "health_check": "/healthz" }"#;
+    let worker = br#"{ "image": "123456789012.dkr.ecr.us-east-1.amazonaws.com/repo/worker", "version": "v1", "cpu": 0.5, "memory": 1024 }"#;
     let dir = support::deployments_dir(platform.as_bytes(), &[("api.json", api), ("worker.json", worker)]);
     let d = dir.path().to_str().unwrap();
+    // What the release workflow does before anyone deploys: the image tags exist in ECR.
+    push_images(&env, dir.path());
 
     let refused = rnd_with(&env, &["apply", "--dir", d]);
     assert_eq!(

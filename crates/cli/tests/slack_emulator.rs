@@ -4,7 +4,7 @@
 mod support;
 
 use rnd_slack::receiver::{closed_port_url, Receiver};
-use support::emulator::{certificate, emulator_env, rnd_with};
+use support::emulator::{certificate, emulator_env, push_images, rnd_with};
 use support::own_emulator::OwnEmulator;
 
 fn headers(messages: &[serde_json::Value]) -> Vec<String> {
@@ -31,11 +31,13 @@ fn apply_and_destroy_report_to_slack_and_an_outage_changes_nothing() {
              "routing": {{ "mode": "host", "domain": "slack.example.com" }},
              "certificate_arn": "{arn}" }}"#
     );
-    let api = br#"{ "image": "repo/api", "version": "v1", "port": 8080, "env": { "GREETING": "value-never-shown" } }"#;
-    let worker = br#"{ "image": "repo/worker", "version": "v1" }"#;
+    let api = br#"{ "image": "123456789012.dkr.ecr.us-east-1.amazonaws.com/repo/api", "version": "v1", "port": 8080, "env": { "GREETING": "value-never-shown" } }"#;
+    let worker =
+        br#"{ "image": "123456789012.dkr.ecr.us-east-1.amazonaws.com/repo/worker", "version": "v1" }"#;
     let dir = support::deployments_dir(platform.as_bytes(), &[("api.json", api), ("worker.json", worker)]);
     let d = dir.path().to_str().unwrap();
     env.push(("RND_SLACK_WEBHOOK_URL".into(), receiver.url()));
+    push_images(&env, dir.path());
 
     let first = rnd_with(&env, &["apply", "--dir", d, "--yes", "--wait", "0"]);
     assert_eq!(first.code, 0, "{}\n{}", first.stdout, first.stderr);
@@ -57,9 +59,10 @@ fn apply_and_destroy_report_to_slack_and_an_outage_changes_nothing() {
     // Slack down: the deployment goes on and succeeds; a warning says so without the URL.
     std::fs::write(
         dir.path().join("manifests/api.json"),
-        br#"{ "image": "repo/api", "version": "v2", "port": 8080 }"#,
+        br#"{ "image": "123456789012.dkr.ecr.us-east-1.amazonaws.com/repo/api", "version": "v2", "port": 8080 }"#,
     )
     .unwrap();
+    push_images(&env, dir.path());
     let down = runtime.block_on(closed_port_url());
     env.retain(|(k, _)| k != "RND_SLACK_WEBHOOK_URL");
     env.push(("RND_SLACK_WEBHOOK_URL".into(), down));

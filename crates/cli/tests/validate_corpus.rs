@@ -126,6 +126,37 @@ fn a_secret_looking_env_value_is_never_repeated() {
 }
 
 #[test]
+fn env_files_beside_manifests_are_validated_and_their_secret_looking_values_never_repeated() {
+    let platform = std::fs::read(repo_root().join("examples/platform.json")).unwrap();
+    let manifest = br#"{ "image": "repo/app", "version": "v1", "env": { "MODE": "fast" } }"#;
+    let env = b"# app settings
+API_TOKEN=s3cr3t-value
+MODE=slow
+";
+    let dir = deployments_dir(&platform, &[("app.json", manifest), ("app.env", env)]);
+    for format in ["text", "json"] {
+        let run = rnd(&[
+            "validate",
+            "--dir",
+            dir.path().to_str().unwrap(),
+            "--format",
+            format,
+        ]);
+        assert_eq!(run.code, 1, "a name in both places is an error: {}", run.stdout);
+        assert!(!run.stdout.contains("s3cr3t-value"), "{}", run.stdout);
+        assert!(run.stdout.contains("API_TOKEN"), "{}", run.stdout);
+        assert!(
+            run.stdout
+                .contains("`MODE` is set both here and in manifests/app.json as `env.MODE`"),
+            "{}",
+            run.stdout
+        );
+    }
+    let text = rnd(&["validate", "--dir", dir.path().to_str().unwrap()]);
+    assert!(text.stdout.contains("manifests/app.env:3:1"), "{}", text.stdout);
+}
+
+#[test]
 fn usage_and_io_errors_exit_2() {
     let missing = rnd(&["validate", "--dir", "/nonexistent/rnd-deployments"]);
     assert_eq!(missing.code, 2);

@@ -10,6 +10,7 @@ pub mod manifest;
 pub mod placement;
 pub mod plan;
 pub mod platform;
+pub mod prerequisites;
 pub mod repository;
 pub mod schema;
 pub mod source;

@@ -3,7 +3,7 @@
 use serde::Serialize;
 
 use crate::diagnostic::{Diagnostic, Severity};
-use crate::manifest::{validate_manifest, Manifest, ManifestContext};
+use crate::manifest::{parse_env_file, validate_manifest, Manifest, ManifestContext};
 use crate::platform::{validate_platform, Platform};
 use crate::source::location_at;
 
@@ -58,8 +58,13 @@ pub fn service_name_of(path: &str) -> &str {
     file.strip_suffix(".json").unwrap_or(file)
 }
 
+/// Plain variables beside a manifest: `manifests/<name>.env` (see `manifest::parse_env_file`).
+pub const ENV_FILE_SUFFIX: &str = ".env";
+
 /// Validate the platform file and every manifest. Manifests are checked against the platform
 /// when it is valid; otherwise the checks that depend on it are skipped rather than guessed.
+/// `manifest_files` may hold `manifests/<name>.env` files beside the manifests: their variables
+/// join the manifest's `env`, and a name in both places is an error naming both.
 pub fn validate_repository(platform_file: &SourceFile, manifest_files: &[SourceFile]) -> RepositoryReport {
     let mut files = Vec::with_capacity(manifest_files.len() + 1);
     let platform = match utf8(platform_file) {
@@ -87,7 +92,12 @@ pub fn validate_repository(platform_file: &SourceFile, manifest_files: &[SourceF
         .unwrap_or_default();
     let mut manifests = Vec::with_capacity(manifest_files.len());
     let mut all_valid = platform.is_some();
+    let mut env_files = Vec::new();
     for file in manifest_files {
+        if file.path.ends_with(ENV_FILE_SUFFIX) {
+            env_files.push(file);
+            continue;
+        }
         let validated = match utf8(file) {
             Ok(text) => validate_manifest(&file.path, service_name_of(&file.path), text, &context),
             Err(d) => crate::validate::Validated::invalid(vec![*d]),
@@ -102,12 +112,89 @@ pub fn validate_repository(platform_file: &SourceFile, manifest_files: &[SourceF
             concealed: validated.concealed,
         });
     }
+    let manifest_paths: Vec<&str> = manifest_files
+        .iter()
+        .map(|f| f.path.as_str())
+        .filter(|p| !p.ends_with(ENV_FILE_SUFFIX))
+        .collect();
+    for file in env_files {
+        let report = merge_env_file(file, &manifest_paths, &mut manifests);
+        all_valid &= !report.diagnostics.iter().any(Diagnostic::is_error);
+        files.push(report);
+    }
     manifests.sort_by(|a, b| a.name.cmp(&b.name));
     let repository = match (all_valid, platform) {
         (true, Some(platform)) => Some(Repository { platform, manifests }),
         _ => None,
     };
     RepositoryReport { repository, files }
+}
+
+/// Parse an env file and add its variables to its manifest's `env`, reporting names the manifest
+/// already sets (in `env` or `secrets`) and an env file without a manifest.
+fn merge_env_file(file: &SourceFile, manifest_paths: &[&str], manifests: &mut [Manifest]) -> FileReport {
+    let text = match utf8(file) {
+        Ok(text) => text,
+        Err(d) => {
+            return FileReport {
+                file: file.path.clone(),
+                diagnostics: vec![*d],
+                concealed: Vec::new(),
+            }
+        }
+    };
+    let mut parsed = parse_env_file(&file.path, text);
+    let stem = file.path.strip_suffix(ENV_FILE_SUFFIX).unwrap_or(&file.path);
+    let manifest_path = format!("{stem}.json");
+    let service = service_name_of(&manifest_path);
+    if !manifest_paths.contains(&manifest_path.as_str()) {
+        parsed.diagnostics.push(Diagnostic {
+            severity: Severity::Error,
+            code: "env-file/no-manifest",
+            file: file.path.clone(),
+            pointer: String::new(),
+            location: location_at(text, 0, 0),
+            message: format!("there is no manifest {manifest_path} for these variables"),
+            help: Some(format!(
+                "an env file belongs beside its manifest: create {manifest_path}, or rename this file after an existing one"
+            )),
+        });
+    }
+    let manifest = manifests.iter_mut().find(|m| m.name == service);
+    if let (Some(manifest), false) = (manifest, parsed.has_errors()) {
+        for (key, entry) in &parsed.vars {
+            let clash = if manifest.env.contains_key(key) {
+                Some(format!("`env.{key}`"))
+            } else if manifest.secrets.contains_key(key) {
+                Some(format!("`secrets.{key}`"))
+            } else {
+                None
+            };
+            if let Some(clash) = clash {
+                parsed.diagnostics.push(Diagnostic {
+                    severity: Severity::Error,
+                    code: "env-file/clash",
+                    file: file.path.clone(),
+                    pointer: format!("/{}", crate::diagnostic::pointer_segment(key)),
+                    location: entry.key_location,
+                    message: format!("`{key}` is set both here and in {manifest_path} as {clash}"),
+                    help: Some(format!("keep it in one place: this file or {manifest_path}")),
+                });
+            }
+        }
+        if !parsed.has_errors() {
+            for (key, entry) in parsed.vars {
+                manifest.env.insert(key, entry.value);
+            }
+        }
+    }
+    // In file order, as a manifest's are.
+    parsed.diagnostics.sort_by_key(|d| d.location.offset);
+    FileReport {
+        file: file.path.clone(),
+        diagnostics: parsed.diagnostics,
+        concealed: parsed.concealed,
+    }
 }
 
 fn utf8(file: &SourceFile) -> Result<&str, Box<Diagnostic>> {

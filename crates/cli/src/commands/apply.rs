@@ -97,6 +97,10 @@ fn run(dir: &DirArg, yes: bool, lock: &LockArgs, options: ApplyOptions, mode: Mo
                 eprint!("error: {e}");
                 Code::Failure
             }
+            ApplyOutcome::MissingReferences(mut problems) => {
+                crate::references::report(&mut problems, &dir.dir);
+                Code::Failure
+            }
             ApplyOutcome::NoChanges(_) => Code::Success,
             ApplyOutcome::Declined(_) => {
                 println!("nothing changed");

@@ -7,6 +7,7 @@ pub mod logs;
 pub mod observe;
 pub mod plan;
 pub mod schema;
+pub mod secrets;
 pub mod status;
 pub mod validate;
 
@@ -43,6 +44,8 @@ pub enum Command {
     Destroy(apply::DestroyArgs),
     /// Print what exists in AWS for the platform, as a JSON snapshot.
     Observe(observe::ObserveArgs),
+    /// Store a service's secret (value from standard input) or list them (never their values).
+    Secrets(secrets::SecretsArgs),
     /// Print the JSON Schema of a manifest or of platform.json.
     Schema(schema::SchemaArgs),
 }
@@ -66,5 +69,6 @@ pub fn run(cli: Cli) -> Result<Code> {
         Command::Observe(args) => observe::run(&args),
         Command::Status(args) => status::run(&args),
         Command::Logs(args) => logs::run(&args),
+        Command::Secrets(args) => secrets::run(&args),
     }
 }

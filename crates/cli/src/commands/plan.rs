@@ -47,13 +47,22 @@ pub fn run(args: &PlanArgs) -> Result<Code> {
         Some(path) => {
             let text = std::fs::read_to_string(path)
                 .with_context(|| format!("reading the observed snapshot {}", path.display()))?;
+            eprintln!("{}", crate::references::NOT_CHECKED);
             serde_json::from_str(&text)
                 .with_context(|| format!("{} is not an observed snapshot", path.display()))?
         }
-        None => crate::aws::runtime()?.block_on(async {
-            let clients = crate::aws::clients().await;
-            crate::aws::observe(&clients, &repository.platform.name).await
-        })?,
+        None => {
+            let observed = crate::aws::runtime()?.block_on(async {
+                let clients = crate::aws::clients().await;
+                let observed = crate::aws::observe(&clients, &repository.platform.name).await?;
+                let present = crate::references::all_present(&clients, &repository, &args.dir.dir).await?;
+                anyhow::Ok(present.then_some(observed))
+            })?;
+            let Some(observed) = observed else {
+                return Ok(Code::Failure);
+            };
+            observed
+        }
     };
     let options = rnd_core::plan::PlanOptions { repack: args.repack };
     let plan = match rnd_core::plan::plan_with(&repository, &observed, options) {

@@ -52,6 +52,27 @@ pub fn rnd_with(env: &[(String, String)], args: &[&str]) -> Run {
     }
 }
 
+/// Run the `rnd` binary with `env` and `input` as its standard input.
+pub fn rnd_with_stdin(env: &[(String, String)], args: &[&str], input: &[u8]) -> Run {
+    use std::io::Write;
+    let mut child = Command::new(env!("CARGO_BIN_EXE_rnd"))
+        .args(args)
+        .envs(env.iter().map(|(k, v)| (k.as_str(), v.as_str())))
+        .env("NO_COLOR", "1")
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("the rnd binary runs");
+    child.stdin.take().unwrap().write_all(input).unwrap();
+    let output = child.wait_with_output().expect("rnd finishes");
+    Run {
+        code: output.status.code().expect("exit code"),
+        stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+    }
+}
+
 /// Stand-in for the hand-made certificate: requested in the emulator's ACM; its ARN.
 pub fn certificate(env: &[(String, String)], domain: &str) -> String {
     let runtime = tokio::runtime::Builder::new_current_thread()
@@ -79,4 +100,77 @@ pub async fn sdk_config(env: &[(String, String)]) -> aws_config::SdkConfig {
         .test_credentials()
         .load()
         .await
+}
+
+/// What the release workflow does: for every manifest in `dir` whose image is in ECR, create the
+/// repository (if needed) and push its `version` tag to the emulator. The image is a minimal
+/// manifest with no layers: ECS never pulls in the emulator, only the tag's existence matters.
+pub fn push_images(env: &[(String, String)], dir: &Path) {
+    let mut images = Vec::new();
+    for entry in std::fs::read_dir(dir.join("manifests")).expect("manifests dir") {
+        let path = entry.unwrap().path();
+        if path.extension().is_some_and(|e| e == "json") {
+            let manifest: serde_json::Value =
+                serde_json::from_slice(&std::fs::read(&path).unwrap()).expect("manifest JSON");
+            let (image, version) = (
+                manifest["image"].as_str().unwrap(),
+                manifest["version"].as_str().unwrap(),
+            );
+            images.extend(rnd_core::prerequisites::EcrImage::parse(image, version));
+        }
+    }
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    runtime.block_on(async {
+        let ecr = aws_sdk_ecr::Client::new(&sdk_config(env).await);
+        for image in images {
+            push_image(&ecr, &image.repository, &image.tag).await;
+        }
+    });
+}
+
+/// Push `repository:tag` (creating the repository when it does not exist yet).
+pub async fn push_image(ecr: &aws_sdk_ecr::Client, repository: &str, tag: &str) {
+    if let Err(e) = ecr.create_repository().repository_name(repository).send().await {
+        let e = aws_sdk_ecr::error::DisplayErrorContext(e).to_string();
+        assert!(
+            e.contains("RepositoryAlreadyExists"),
+            "CreateRepository {repository}: {e}"
+        );
+    }
+    // Each tag its own image: the config digest differs per tag.
+    let digest = format!("{:064x}", fnv1a(&format!("{repository}:{tag}")));
+    let manifest = serde_json::json!({
+        "schemaVersion": 2,
+        "mediaType": "application/vnd.docker.distribution.manifest.v2+json",
+        "config": {
+            "mediaType": "application/vnd.docker.container.image.v1+json",
+            "size": 2,
+            "digest": format!("sha256:{digest}")
+        },
+        "layers": []
+    });
+    if let Err(e) = ecr
+        .put_image()
+        .repository_name(repository)
+        .image_tag(tag)
+        .image_manifest(manifest.to_string())
+        .send()
+        .await
+    {
+        let e = aws_sdk_ecr::error::DisplayErrorContext(e).to_string();
+        assert!(
+            e.contains("ImageAlreadyExists"),
+            "PutImage {repository}:{tag}: {e}"
+        );
+    }
+}
+
+/// A stable 64-bit hash (FNV-1a) to make per-tag digests without a hashing crate.
+fn fnv1a(s: &str) -> u64 {
+    s.bytes().fold(0xcbf2_9ce4_8422_2325, |h, b| {
+        (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
+    })
 }

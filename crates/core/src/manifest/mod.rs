@@ -1,5 +1,6 @@
 //! One container's manifest (`manifests/<name>.json`): the validated model the planner consumes.
 
+mod env_file;
 mod raw;
 mod validate;
 
@@ -7,6 +8,7 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
+pub use env_file::{parse_env_file, EnvEntry, EnvFile};
 pub use raw::RawManifest;
 pub use validate::{validate_manifest, ManifestContext, MANIFEST_FIELDS};
 

@@ -58,11 +58,13 @@ pub struct RawManifest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schemars(range(min = 0, max = 1000))]
     pub replicas: Option<u32>,
-    /// Plain environment variables.
+    /// Plain environment variables. More may live beside the manifest in `manifests/<name>.env`
+    /// (`KEY=value` lines); a name may be set in only one of the two places.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     #[schemars(extend("propertyNames" = { "pattern": "^[A-Za-z_][A-Za-z0-9_]*$" }))]
     pub env: BTreeMap<String, String>,
-    /// Env var name → secret name in the platform's secret store (`rnd secrets set <service> <name>`).
+    /// Env var name → secret name in the platform's secret store (`rnd secrets set <service> <name>`
+    /// stores one, reading the value from standard input); planning fails while one does not exist.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     #[schemars(extend("propertyNames" = { "pattern": "^[A-Za-z_][A-Za-z0-9_]*$" }))]
     pub secrets: BTreeMap<String, String>,

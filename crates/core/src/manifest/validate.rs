@@ -327,7 +327,7 @@ fn check_replicas(c: &mut Checker, map: &Map<String, Value>, limits: &Limits) ->
 }
 
 /// Words that make a plain variable look like a credential that belongs in `secrets`.
-const SECRET_LOOKING: &[&str] = &[
+pub(crate) const SECRET_LOOKING: &[&str] = &[
     "PASSWORD",
     "PASSWD",
     "SECRET",

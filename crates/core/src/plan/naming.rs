@@ -70,6 +70,11 @@ impl<'p> Names<'p> {
         format!("{}-{service}", self.platform)
     }
 
+    /// The execution role of a service with secrets: only it may read them into its containers.
+    pub fn service_execution_role(&self, service: &str) -> String {
+        format!("{}-{service}-execution", self.platform)
+    }
+
     pub fn task_role(&self, service: &str) -> String {
         format!("{}-{service}-task", self.platform)
     }
@@ -131,6 +136,7 @@ mod tests {
         assert!(n.service_resource(&service).len() <= 32, "target group");
         assert!(n.load_balancer(99).len() <= 32, "load balancer");
         assert!(n.task_role(&service).len() <= 64, "IAM role");
+        assert!(n.service_execution_role(&service).len() <= 64, "IAM role");
         assert!(n.gpu_instance_role().len() <= 64);
         assert!(n.capacity_provider("p6-b300.48xlarge").len() <= 255);
         assert!(n.log_group(&service).len() <= 512);

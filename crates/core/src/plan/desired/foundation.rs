@@ -2,16 +2,15 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use serde_json::json;
-
 use super::{DesiredInputs, DesiredState, Network};
 use crate::plan::naming::Names;
 use crate::plan::resource::{ResourceId, ResourceKind};
 use crate::plan::spec::*;
-use crate::platform::SecretsStore;
 
 /// Idle timeout for balancers carrying WebSocket routes: connections stay open between messages.
 pub const WEBSOCKET_IDLE_TIMEOUT_SECONDS: u32 = 3600;
+/// AWS's managed policy for ECS's agent: pull images from ECR, write logs.
+pub const EXECUTION_ROLE_POLICY: &str = "service-role/AmazonECSTaskExecutionRolePolicy";
 /// AWS's default idle timeout, kept for balancers without WebSocket routes.
 pub const DEFAULT_IDLE_TIMEOUT_SECONDS: u32 = 60;
 
@@ -132,28 +131,18 @@ pub(super) fn add_foundations(
         );
     }
 
-    // The shared execution role: what the ECS agent uses to pull images, write logs and read
-    // secrets into containers. Containers never get these credentials; each has its own task role.
-    let secrets_resource = match platform.secrets_store {
-        SecretsStore::Ssm => json!({
-            "Effect": "Allow",
-            "Action": ["ssm:GetParameters"],
-            "Resource": format!("arn:aws:ssm:{}:*:parameter/{}/*", platform.region, platform.name),
-        }),
-        SecretsStore::SecretsManager => json!({
-            "Effect": "Allow",
-            "Action": ["secretsmanager:GetSecretValue"],
-            "Resource": format!("arn:aws:secretsmanager:{}:*:secret:{}/*", platform.region, platform.name),
-        }),
-    };
+    // The shared execution role: what the ECS agent uses to pull images and write logs for
+    // services without secrets. It reads no secrets: a service with secrets has its own
+    // execution role (see `service.rs`). Containers never get these credentials; each has its
+    // own task role.
     state.add(
         tags,
         None,
         ResourceId::new(ResourceKind::IamRole, names.execution_role()),
         Spec::IamRole(IamRoleSpec {
             assumed_by: "ecs-tasks.amazonaws.com".into(),
-            managed_policies: vec!["service-role/AmazonECSTaskExecutionRolePolicy".into()],
-            inline_policy: Some(json!({ "Version": "2012-10-17", "Statement": [secrets_resource] })),
+            managed_policies: vec![EXECUTION_ROLE_POLICY.into()],
+            inline_policy: None,
         }),
     );
 }

@@ -67,21 +67,47 @@ pub(super) fn add_service(
     // The task role: what the container's own AWS credentials may do. Nothing, except reading
     // this service's own secrets when it has any.
     let task_role = names.task_role(service);
-    let inline_policy = (!manifest.secrets.is_empty()).then(|| {
+    let read_own_secrets = (!manifest.secrets.is_empty()).then(|| {
+        let own_path = names.secret_path(service, "");
         let statement = match platform.secrets_store {
             SecretsStore::Ssm => json!({
                 "Effect": "Allow",
                 "Action": ["ssm:GetParameter", "ssm:GetParameters"],
-                "Resource": format!("arn:aws:ssm:{}:*:parameter/{}/*", platform.region, names.secret_path(service, "").trim_end_matches('/')),
+                "Resource": format!("arn:aws:ssm:{}:*:parameter/{}/*", platform.region, own_path.trim_end_matches('/')),
             }),
             SecretsStore::SecretsManager => json!({
                 "Effect": "Allow",
                 "Action": ["secretsmanager:GetSecretValue"],
-                "Resource": format!("arn:aws:secretsmanager:{}:*:secret:{}/*", platform.region, names.secret_path(service, "").trim_end_matches('/')),
+                "Resource": format!("arn:aws:secretsmanager:{}:*:secret:{}/*", platform.region, own_path.trim_end_matches('/')),
             }),
         };
         json!({ "Version": "2012-10-17", "Statement": [statement] })
     });
+    let inline_policy = read_own_secrets.clone();
+    // The execution role is what ECS's agent uses to pull the image, write logs and inject
+    // `secrets` into the container. A shared one able to read every service's secrets would let
+    // any task definition of the platform that names another service's secret get it, so a
+    // service with secrets gets its own execution role reading only its own path, and the
+    // shared role reads no secrets at all. Services without secrets keep the shared role: one
+    // IAM role more per service only where it buys isolation (IAM allows 1,000 roles per account
+    // by default).
+    let execution_role = match &read_own_secrets {
+        Some(policy) => {
+            let role = names.service_execution_role(service);
+            state.add(
+                tags,
+                svc,
+                ResourceId::new(ResourceKind::IamRole, &role),
+                Spec::IamRole(IamRoleSpec {
+                    assumed_by: "ecs-tasks.amazonaws.com".into(),
+                    managed_policies: vec![super::foundation::EXECUTION_ROLE_POLICY.into()],
+                    inline_policy: Some(policy.clone()),
+                }),
+            );
+            role
+        }
+        None => names.execution_role(),
+    };
     state.add(
         tags,
         svc,
@@ -146,7 +172,7 @@ pub(super) fn add_service(
         network_mode: "awsvpc".into(),
         task_cpu,
         task_memory,
-        execution_role: names.execution_role(),
+        execution_role,
         task_role,
         container_name: service.to_string(),
         image: manifest.image_reference(),
