@@ -29,6 +29,7 @@ pub fn run(context: &Context, repository: &Repository) -> Result<Code> {
         lock_wait: context.inputs.lock_wait,
         holder: deploy::holder(),
         context: deploy::run_context(&context.github.workspace.join(&context.inputs.directory), false),
+        slack_env: rnd_cli::slack::process_env(),
     };
     let runtime = deploy::runtime()?;
     let outcome = runtime.block_on(async {

@@ -73,6 +73,8 @@ pub struct ApplyRequest {
     pub holder: String,
     /// From [`run_context`]; Slack reports name this commit and author.
     pub context: RunContext,
+    /// Where Slack's settings are read ([`crate::slack::process_env`] but in the Lambda function).
+    pub slack_env: crate::slack::EnvReader,
 }
 
 /// How a frontend takes part in an apply: it sees the plan, decides, and receives progress.
@@ -157,7 +159,7 @@ async fn locked(
         return Ok(ApplyOutcome::Declined(plan));
     }
     let sink = frontend.progress();
-    let slack = crate::slack::start(clients, repository, &plan, request.context);
+    let slack = crate::slack::start(clients, repository, &plan, request.context, &request.slack_env).await;
     let sink: EventSink = match &slack {
         Some((to_slack, _)) => {
             let to_slack = to_slack.clone();

@@ -10,7 +10,7 @@ pub mod exit;
 mod lock;
 mod references;
 pub mod render;
-mod slack;
+pub mod slack;
 
 use std::process::ExitCode;
 

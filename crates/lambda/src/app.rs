@@ -8,7 +8,7 @@ use crate::config::Config;
 use crate::error::HandlerError;
 
 /// Reads one environment variable: the process's in production, a map in tests.
-pub type EnvReader = Box<dyn Fn(&str) -> Option<String> + Send + Sync>;
+pub type EnvReader = std::sync::Arc<dyn Fn(&str) -> Option<String> + Send + Sync>;
 
 pub struct App {
     pub config: Config,

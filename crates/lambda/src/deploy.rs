@@ -1,97 +1,99 @@
-//! A push to the default branch, deployed: read the repository at the pushed commit, take the
-//! platform's lock, observe, plan, apply with Slack reports, release. The same steps `rnd apply
-//! --yes` takes; a lock held by another run is retryable (Lambda tries the event again later).
+//! A push to the default branch, deployed: read the repository at the pushed commit, then the same
+//! locked apply `rnd apply --yes` runs (`rnd_cli::deploy::apply_locked`: lock, observe, check that
+//! images and secrets exist, plan, apply with Slack reports, release). A lock held by another run
+//! is retryable (Lambda tries the event again later); an invalid or unplannable commit is not.
 
 use std::sync::Arc;
 use std::time::Duration;
 
-use rnd_aws::{ApplyOptions, LockError, LockOptions};
-use rnd_core::plan::{plan_with, PlanOptions};
+use anyhow::Result;
+use rnd_aws::ApplyOptions;
+use rnd_cli::deploy::{apply_locked, ApplyFrontend, ApplyOutcome, ApplyRequest, Mode};
+use rnd_core::plan::Plan;
 use serde_json::{json, Value};
 
 use crate::app::App;
 use crate::error::HandlerError;
 use crate::incoming::DeployRequest;
 
+/// The function's side of an apply: no one to ask (the merge was the approval), progress to logs.
+struct Unattended;
+
+impl ApplyFrontend for Unattended {
+    fn planned(&mut self, plan: &Plan) {
+        tracing::info!(operations = plan.graph.len(), "planned");
+    }
+
+    fn confirm(&mut self, _plan: &Plan) -> Result<bool> {
+        Ok(true)
+    }
+
+    fn progress(&mut self) -> rnd_aws::EventSink {
+        Arc::new(|event| tracing::debug!(?event, "progress"))
+    }
+}
+
 pub async fn deploy(app: &App, request: &DeployRequest) -> Result<Value, HandlerError> {
     let repository = crate::repository::load(app, &request.repository, &request.commit).await?;
-    let platform = repository.platform.name.clone();
-    let holder = format!(
-        "rnd-lambda {} deploying {} of {} (rnd {})",
-        app.env("AWS_LAMBDA_FUNCTION_NAME").unwrap_or_default(),
-        short(&request.commit),
-        request.repository,
-        env!("CARGO_PKG_VERSION")
-    );
-    let options = LockOptions {
-        wait: Duration::from_secs(60),
-        ..LockOptions::default()
+    let env = app.env.clone();
+    let apply = ApplyRequest {
+        mode: Mode::Apply { repack: false },
+        options: ApplyOptions {
+            wait_for_stable: (app.config.wait_seconds > 0)
+                .then(|| Duration::from_secs(app.config.wait_seconds)),
+            ..ApplyOptions::default()
+        },
+        lock_wait: Duration::from_secs(60),
+        holder: format!(
+            "rnd-lambda {} deploying {} of {} (rnd {})",
+            app.env("AWS_LAMBDA_FUNCTION_NAME").unwrap_or_default(),
+            &request.commit[..request.commit.len().min(12)],
+            request.repository,
+            env!("CARGO_PKG_VERSION")
+        ),
+        context: rnd_slack::RunContext {
+            commit: Some(request.commit.clone()),
+            author: request.author.clone(),
+            destroy: false,
+        },
+        slack_env: Arc::new(move |name| env(name)),
     };
-    let lease = match rnd_aws::acquire_lock(&app.clients, &platform, &holder, &options, |_| {}).await {
-        Ok(lease) => lease,
-        Err(held @ LockError::Held { .. }) => return Err(HandlerError::Retryable(held.to_string())),
-        Err(other) => return Err(HandlerError::Retryable(other.to_string())),
-    };
-    let outcome = locked(app, &repository, request, lease.lost()).await;
-    if let Err(e) = lease.release().await {
-        tracing::warn!("releasing the lock: {e}; it lapses by itself within a minute");
-    }
-    outcome
-}
-
-async fn locked(
-    app: &App,
-    repository: &rnd_core::repository::Repository,
-    request: &DeployRequest,
-    lost: rnd_aws::LockLost,
-) -> Result<Value, HandlerError> {
-    let observed = rnd_aws::observe(&app.clients, &repository.platform.name).await?;
-    let plan = plan_with(repository, &observed, PlanOptions::default())
-        .map_err(|e| HandlerError::Permanent(format!("planning {}: {e}", request.commit)))?;
-    if !plan.has_changes() {
-        return Ok(json!({ "commit": request.commit, "changes": 0, "succeeded": true }));
-    }
-    let context = rnd_slack::RunContext {
-        commit: Some(request.commit.clone()),
-        author: request.author.clone(),
-        destroy: false,
-    };
-    let reporter = crate::slack::for_platform(app, &repository.platform)
+    let outcome = apply_locked(&app.clients, &repository, apply, &mut Unattended)
         .await
-        .map(|destination| {
-            let summary = rnd_slack::RunSummary::from_plan(&plan, context);
-            rnd_slack::start_with_logs(destination, summary, app.clients.clone())
-        });
-    let sink: rnd_aws::EventSink = match &reporter {
-        Some((to_slack, _)) => to_slack.clone(),
-        None => Arc::new(|_| {}),
-    };
-    let options = ApplyOptions {
-        wait_for_stable: (app.config.wait_seconds > 0).then(|| Duration::from_secs(app.config.wait_seconds)),
-        lock_lost: Some(lost),
-        ..ApplyOptions::default()
-    };
-    let applied = rnd_aws::apply(&app.clients, &plan, &observed, options, sink).await;
-    if let Some((_, handle)) = reporter {
-        handle.finish().await;
+        .map_err(|e| HandlerError::Retryable(format!("{e:#}")))?;
+    let commit = &request.commit;
+    match outcome {
+        ApplyOutcome::LockHeld => Err(HandlerError::Retryable(format!(
+            "platform {} is being changed by another run",
+            repository.platform.name
+        ))),
+        ApplyOutcome::Unplannable(e) => Err(HandlerError::Permanent(format!("planning {commit}: {e}"))),
+        ApplyOutcome::MissingReferences(problems) => Err(HandlerError::Permanent(format!(
+            "{commit} refers to what does not exist, so nothing was deployed:\n{}",
+            problems
+                .iter()
+                .map(|d| format!("{}: {}", d.position(), d.message))
+                .collect::<Vec<_>>()
+                .join("\n")
+        ))),
+        ApplyOutcome::NoChanges(_) | ApplyOutcome::Declined(_) => {
+            Ok(json!({ "commit": commit, "changes": 0, "succeeded": true }))
+        }
+        ApplyOutcome::Applied { plan, report } => {
+            let failed: Vec<&String> = report
+                .services
+                .iter()
+                .filter(|(_, o)| matches!(o, rnd_aws::ServiceOutcome::Failed { .. }))
+                .map(|(s, _)| s)
+                .collect();
+            // A failed service is reported (Slack, the result) but not retried: the same commit
+            // would fail the same way.
+            Ok(json!({
+                "commit": commit,
+                "changes": plan.graph.len(),
+                "succeeded": report.succeeded(),
+                "failed_services": failed,
+            }))
+        }
     }
-    let report = applied?;
-    let failed: Vec<&String> = report
-        .services
-        .iter()
-        .filter(|(_, o)| matches!(o, rnd_aws::ServiceOutcome::Failed { .. }))
-        .map(|(s, _)| s)
-        .collect();
-    // A failed service is reported (Slack, the result) but not retried: the same commit would
-    // fail the same way.
-    Ok(json!({
-        "commit": request.commit,
-        "changes": plan.graph.len(),
-        "succeeded": report.succeeded(),
-        "failed_services": failed,
-    }))
-}
-
-fn short(commit: &str) -> &str {
-    &commit[..commit.len().min(12)]
 }

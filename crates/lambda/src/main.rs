@@ -18,7 +18,7 @@ async fn main() -> Result<(), Error> {
         config: Config::from_env(|name| std::env::var(name).ok()),
         clients: Clients::with_options(&sdk_config, ClientOptions::default()),
         sdk_config,
-        env: Box::new(|name| std::env::var(name).ok()),
+        env: std::sync::Arc::new(|name| std::env::var(name).ok()),
     });
     lambda_runtime::run(service_fn(move |event: LambdaEvent<Value>| {
         let app = app.clone();

@@ -1,30 +1,19 @@
-//! Slack for the function: for a deployment or a drift check, where `platform.json` says (its
-//! credential from the function's environment, or from the platform's secret in SSM Parameter
-//! Store at `/<platform>/<name>`); for ECS events, which arrive without the repository, the
-//! webhook URL in `RND_SLACK_WEBHOOK_URL` or in the SSM parameter `RND_SLACK_WEBHOOK_PARAMETER`.
+//! Slack for the function: for a drift check, where `platform.json` says, found as `rnd apply`
+//! finds it (a deployment goes through `rnd apply`'s own flow); for ECS events, which arrive
+//! without the repository, the webhook URL in `RND_SLACK_WEBHOOK_URL` or in the SSM parameter
+//! `RND_SLACK_WEBHOOK_PARAMETER`.
 
-use rnd_core::plan::naming::Names;
-use rnd_core::platform::{Platform, SecretsStore, SlackTarget, DEFAULT_SLACK_WEBHOOK_ENV};
+use rnd_core::platform::{Platform, SlackTarget, DEFAULT_SLACK_WEBHOOK_ENV};
 use rnd_slack::Destination;
 
 use crate::app::App;
 
-/// Where the platform's reports go, or `None` (with a warning logged) when nowhere.
+/// Where the platform's messages go (as `rnd apply` finds it, the function's configuration standing
+/// in for the environment), or `None`.
 pub async fn for_platform(app: &App, platform: &Platform) -> Option<Destination> {
-    let target = &platform.notifications.slack;
-    let secret = match rnd_slack::secret_needed(target) {
-        None => None,
-        Some(name) => Some(match platform.secrets_store {
-            SecretsStore::Ssm => {
-                let path = format!("/{}", Names::new(&platform.name).platform_secret_path(name));
-                app.parameter(&path).await.map_err(|e| e.to_string())
-            }
-            SecretsStore::SecretsManager => {
-                Err("the function reads platform secrets from SSM Parameter Store only".to_string())
-            }
-        }),
-    };
-    connect(rnd_slack::resolve(target, |name| app.env(name), secret))
+    let env = app.env.clone();
+    let env: rnd_cli::slack::EnvReader = std::sync::Arc::new(move |name| env(name));
+    rnd_cli::slack::destination(&app.clients, platform, &env).await
 }
 
 /// Where ECS event notices go.

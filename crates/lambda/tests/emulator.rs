@@ -103,7 +103,7 @@ async fn webhook_deploys_ecs_events_notify_and_the_schedule_reports_drift() {
         config: Config::from_env(|n| lookup.get(n).cloned()),
         clients: Clients::new(&config),
         sdk_config: config.clone(),
-        env: Box::new(move |n| vars.get(n).cloned()),
+        env: std::sync::Arc::new(move |n| vars.get(n).cloned()),
     };
     let resources = || async {
         rnd_aws::observe(&app.clients, &name)

@@ -85,6 +85,7 @@ fn run(dir: &DirArg, yes: bool, lock: &LockArgs, options: ApplyOptions, mode: Mo
         lock_wait: lock.lock_wait,
         holder: deploy::holder(),
         context: deploy::run_context(&dir.dir, matches!(mode, Mode::Destroy)),
+        slack_env: crate::slack::process_env(),
     };
     let runtime = deploy::runtime()?;
     runtime.block_on(async {
