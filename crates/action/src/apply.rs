@@ -56,17 +56,7 @@ pub fn run(context: &Context, repository: &Repository) -> Result<Code> {
             Code::Failure
         }
         ApplyOutcome::MissingReferences(problems) => {
-            let lines: Vec<String> = problems
-                .iter()
-                .map(|d| {
-                    format!(
-                        "{}: {} ({})",
-                        d.file,
-                        d.message,
-                        d.help.as_deref().unwrap_or_default()
-                    )
-                })
-                .collect();
+            let lines = crate::plan::missing_lines(&problems);
             for line in &lines {
                 error(line);
             }

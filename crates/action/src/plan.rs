@@ -16,10 +16,53 @@ use crate::{markdown, sticky, Context};
 /// no lock is taken.
 pub fn run(context: &Context, repository: &Repository, number: Option<u64>) -> Result<Code> {
     let runtime = deploy::runtime()?;
-    let planned = runtime.block_on(async {
+    let (missing, planned) = runtime.block_on(async {
         let clients = deploy::clients().await;
-        deploy::observe_and_plan(&clients, repository, PlanOptions::default()).await
+        // What the plan would deploy must exist: image tags (published releases) and secrets.
+        let missing = deploy::missing_references(&clients, repository).await?;
+        if !missing.is_empty() {
+            return anyhow::Ok((missing, None));
+        }
+        let planned = deploy::observe_and_plan(&clients, repository, PlanOptions::default()).await?;
+        anyhow::Ok((missing, Some(planned)))
     })?;
+    let sha = &context.github.sha;
+    if let Some(planned) = planned.filter(|_| missing.is_empty()) {
+        return planned_run(context, planned, number);
+    }
+    let lines = missing_lines(&missing);
+    for line in &lines {
+        println!("{}", annotation(Level::Error, None, "rnd plan", line));
+    }
+    let text = markdown::unplannable(&lines.join("\n"), sha);
+    context.files.summary(&text)?;
+    if let Some(number) = number {
+        comment(context, number, &text)?;
+    }
+    Ok(Code::Failure)
+}
+
+/// One line per missing image tag or secret: where it is named, what is missing, what to do.
+pub(crate) fn missing_lines(problems: &[rnd_core::diagnostic::Diagnostic]) -> Vec<String> {
+    problems
+        .iter()
+        .map(|d| {
+            format!(
+                "{}: {} ({})",
+                d.file,
+                d.message,
+                d.help.as_deref().unwrap_or_default()
+            )
+        })
+        .collect()
+}
+
+/// The rest of a planning run, once the references are all there.
+fn planned_run(
+    context: &Context,
+    planned: Result<Plan, rnd_core::plan::PlanError>,
+    number: Option<u64>,
+) -> Result<Code> {
     let sha = &context.github.sha;
     let plan = match planned {
         Ok(plan) => plan,

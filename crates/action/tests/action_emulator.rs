@@ -213,3 +213,39 @@ fn a_push_that_finds_the_lock_held_applies_nothing_and_fails() {
     );
     assert!(!run.stdout.contains("finished:"), "{}", run.stdout);
 }
+
+#[test]
+fn a_pull_request_naming_an_unpublished_image_tag_fails_and_says_which() {
+    let env = emulator_env();
+    let (_name, _arn, platform) = platform("im", &env);
+    let runtime = runtime();
+    let api = runtime.block_on(GithubStandIn::start("research/deployments"));
+    // An ECR image whose release was never published: the repository does not exist.
+    let manifest =
+        r#"{ "image": "123456789012.dkr.ecr.us-east-1.amazonaws.com/never-released", "version": "v9.9.9" }"#;
+    let job = Job::new(&platform, &[("model.json", manifest)]);
+    let run = job.run(
+        "pull_request",
+        &pull_request_event(api.repository(), 7),
+        &api,
+        &env,
+    );
+    assert_eq!(run.code, 1, "{}\n{}", run.stdout, run.stderr);
+    let error = run
+        .stdout
+        .lines()
+        .find(|l| l.starts_with("::error title=rnd plan::"))
+        .unwrap_or_else(|| panic!("no error annotation:\n{}", run.stdout));
+    assert!(
+        error.contains("never-released") && error.contains("v9.9.9"),
+        "{error}"
+    );
+    let comments = api.comments(7);
+    assert_eq!(comments.len(), 1, "the comment says why there is no plan");
+    assert!(
+        comments[0].body.contains("never-released"),
+        "{}",
+        comments[0].body
+    );
+    assert!(job.summary().contains("v9.9.9"), "{}", job.summary());
+}

@@ -42,6 +42,15 @@ pub async fn observe_and_plan(
     Ok(plan_with(repository, &observed, options))
 }
 
+/// The image tags and secrets the manifests name that AWS does not have, one problem each (at
+/// 1:1 in their files until placed with `rnd_core::prerequisites::locate`).
+pub async fn missing_references(
+    clients: &Clients,
+    repository: &Repository,
+) -> Result<Vec<rnd_core::diagnostic::Diagnostic>> {
+    crate::references::missing(clients, repository).await
+}
+
 /// Who this run is, for whoever finds the lock taken (the GitHub Actions run when there is
 /// one). It may read a file: call it before entering the async runtime.
 pub fn holder() -> String {
