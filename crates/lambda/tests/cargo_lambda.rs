@@ -78,24 +78,12 @@ fn invoke(port: u16, event: &Value) -> Value {
 async fn the_binary_under_cargo_lambda_verifies_deploys_and_notifies() {
     let env = emulator_env();
     let config = sdk_config(&env).await;
-    let certificate = aws_sdk_acm::Client::new(&config)
-        .request_certificate()
-        .domain_name("*.cl.example.com")
-        .send()
-        .await
-        .unwrap()
-        .certificate_arn()
-        .unwrap()
-        .to_string();
+    let certificate = support::certificate(&config, "cl.example.com").await;
     let name = format!("cl{}", std::process::id() % 100_000);
     let files = BTreeMap::from([
         (
             "platform.json".to_string(),
-            format!(
-                r#"{{ "name": "{name}", "region": "us-east-1",
-                     "routing": {{ "mode": "host", "domain": "cl.example.com" }},
-                     "certificate_arn": "{certificate}" }}"#
-            ),
+            support::platform_json(&name, "cl.example.com", &certificate),
         ),
         (
             "manifests/api.json".to_string(),
@@ -106,14 +94,7 @@ async fn the_binary_under_cargo_lambda_verifies_deploys_and_notifies() {
     let slack = Receiver::start(vec![]).await;
     let lambda_api = http::Server::start(|_| (202, "application/json", Vec::new())).await;
     let parameter = format!("/{name}-function/webhook-secret");
-    aws_sdk_ssm::Client::new(&config)
-        .put_parameter()
-        .name(&parameter)
-        .value(SECRET)
-        .r#type(aws_sdk_ssm::types::ParameterType::SecureString)
-        .send()
-        .await
-        .unwrap();
+    support::put_secure_parameter(&config, &parameter, SECRET).await;
 
     let port = free_port();
     let _runtime = Running(

@@ -44,24 +44,12 @@ fn push_body(commit: &str) -> String {
 async fn webhook_deploys_ecs_events_notify_and_the_schedule_reports_drift() {
     let env = emulator_env();
     let config = sdk_config(&env).await;
-    let certificate = aws_sdk_acm::Client::new(&config)
-        .request_certificate()
-        .domain_name("*.lambda.example.com")
-        .send()
-        .await
-        .unwrap()
-        .certificate_arn()
-        .unwrap()
-        .to_string();
+    let certificate = support::certificate(&config, "lambda.example.com").await;
     let name = format!("lam{}", std::process::id() % 100_000);
     let files = BTreeMap::from([
         (
             "deploy/platform.json".to_string(),
-            format!(
-                r#"{{ "name": "{name}", "region": "us-east-1",
-                     "routing": {{ "mode": "host", "domain": "lambda.example.com" }},
-                     "certificate_arn": "{certificate}" }}"#
-            ),
+            support::platform_json(&name, "lambda.example.com", &certificate),
         ),
         (
             "deploy/manifests/api.json".to_string(),
@@ -76,14 +64,7 @@ async fn webhook_deploys_ecs_events_notify_and_the_schedule_reports_drift() {
     let slack = Receiver::start(vec![]).await;
     let lambda = http::Server::start(|_| (202, "application/json", Vec::new())).await;
     let parameter = format!("/{name}-function/webhook-secret");
-    aws_sdk_ssm::Client::new(&config)
-        .put_parameter()
-        .name(&parameter)
-        .value(SECRET)
-        .r#type(aws_sdk_ssm::types::ParameterType::SecureString)
-        .send()
-        .await
-        .unwrap();
+    support::put_secure_parameter(&config, &parameter, SECRET).await;
     let mut vars: BTreeMap<String, String> = env.clone();
     for (k, v) in [
         ("RND_REPOSITORY", "acme/deployments".to_string()),

@@ -101,3 +101,37 @@ pub fn function_url_request(body: &str, headers: &[(&str, &str)]) -> Value {
         "isBase64Encoded": false
     })
 }
+
+/// Stand-in for the hand-made certificate: requested in the emulator's ACM; its ARN.
+pub async fn certificate(config: &aws_config::SdkConfig, domain: &str) -> String {
+    aws_sdk_acm::Client::new(config)
+        .request_certificate()
+        .domain_name(format!("*.{domain}"))
+        .send()
+        .await
+        .expect("request a certificate in the emulator")
+        .certificate_arn()
+        .expect("certificate ARN")
+        .to_string()
+}
+
+/// `platform.json` for a host-routed platform `name` under `domain`.
+pub fn platform_json(name: &str, domain: &str, certificate: &str) -> String {
+    format!(
+        r#"{{ "name": "{name}", "region": "us-east-1",
+             "routing": {{ "mode": "host", "domain": "{domain}" }},
+             "certificate_arn": "{certificate}" }}"#
+    )
+}
+
+/// Store `value` as the SSM SecureString parameter `name` (a credential the function reads).
+pub async fn put_secure_parameter(config: &aws_config::SdkConfig, name: &str, value: &str) {
+    aws_sdk_ssm::Client::new(config)
+        .put_parameter()
+        .name(name)
+        .value(value)
+        .r#type(aws_sdk_ssm::types::ParameterType::SecureString)
+        .send()
+        .await
+        .expect("store a parameter in the emulator");
+}
