@@ -5,19 +5,19 @@
 use std::sync::Arc;
 
 use anyhow::Result;
+use rnd_app::exit::Code;
+use rnd_app::progress::line;
+use rnd_app::{ApplyFrontend, ApplyOutcome, ApplyRequest, Mode, Valid};
 use rnd_aws::{ApplyOptions, Event, EventSink};
-use rnd_cli::deploy::{self, ApplyFrontend, ApplyOutcome, ApplyRequest, Mode};
-use rnd_cli::exit::Code;
-use rnd_cli::render::events::line;
 use rnd_core::plan::render::render_text;
 use rnd_core::plan::Plan;
-use rnd_core::repository::Repository;
 
 use crate::plan::outputs;
 use crate::workflow::{annotation, Level};
 use crate::{markdown, Context};
 
-pub fn run(context: &Context, repository: &Repository) -> Result<Code> {
+pub fn run(context: &Context, valid: &Valid) -> Result<Code> {
+    let repository = &valid.repository;
     let wait = context.inputs.wait;
     // Blocking work (git, a file) before the runtime, as the CLI does.
     let request = ApplyRequest {
@@ -27,14 +27,14 @@ pub fn run(context: &Context, repository: &Repository) -> Result<Code> {
             ..ApplyOptions::default()
         },
         lock_wait: context.inputs.lock_wait,
-        holder: deploy::holder(),
-        context: deploy::run_context(&context.github.workspace.join(&context.inputs.directory), false),
-        slack_env: rnd_cli::slack::process_env(),
+        holder: rnd_app::holder(),
+        context: rnd_app::run_context(&context.github.workspace.join(&context.inputs.directory), false),
+        slack_env: rnd_app::process_env(),
     };
-    let runtime = deploy::runtime()?;
+    let runtime = rnd_app::runtime()?;
     let outcome = runtime.block_on(async {
-        let clients = deploy::clients().await;
-        deploy::apply_locked(&clients, repository, request, &mut Log).await
+        let clients = rnd_app::clients().await;
+        rnd_app::apply_locked(&clients, valid, request, &mut Log).await
     })?;
     let sha = &context.github.sha;
     let error = |text: &str| println!("{}", annotation(Level::Error, None, "rnd apply", text));
@@ -56,13 +56,8 @@ pub fn run(context: &Context, repository: &Repository) -> Result<Code> {
             Code::Failure
         }
         ApplyOutcome::MissingReferences(problems) => {
-            let lines = crate::plan::missing_lines(&problems);
-            for line in &lines {
-                error(line);
-            }
-            context
-                .files
-                .summary(&markdown::unplannable(&lines.join("\n"), sha))?;
+            let text = crate::plan::missing_references(context, &problems);
+            context.files.summary(&text)?;
             Code::Failure
         }
         ApplyOutcome::NoChanges(plan) => {

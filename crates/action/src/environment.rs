@@ -2,27 +2,11 @@
 //! commit, the workspace, the REST API and its token, the output and summary files, and the
 //! action's inputs (`INPUT_*`). Nothing else in the process's environment steers the action.
 
-use std::fmt;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use anyhow::{bail, Context, Result};
-
-/// A token for GitHub's REST API. It is a credential: `Debug` never shows it.
-#[derive(Clone)]
-pub struct Token(String);
-
-impl Token {
-    pub fn secret(&self) -> &str {
-        &self.0
-    }
-}
-
-impl fmt::Debug for Token {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("Token(<redacted>)")
-    }
-}
+pub use rnd_app::github::Token;
 
 /// What the runner tells every step.
 #[derive(Debug, Clone)]
@@ -95,7 +79,7 @@ impl Github {
                 .unwrap_or_else(|| "https://api.github.com".into())
                 .trim_end_matches('/')
                 .to_string(),
-            token: optional("GITHUB_TOKEN").map(Token),
+            token: optional("GITHUB_TOKEN").map(Token::new),
             output: optional("GITHUB_OUTPUT").map(PathBuf::from),
             step_summary: optional("GITHUB_STEP_SUMMARY").map(PathBuf::from),
             run_url,

@@ -1,13 +1,12 @@
 //! `rnd-action`: rnd as a GitHub Action step, driven only by the documented GitHub Actions
 //! environment. On `pull_request` it validates (problems become annotations), observes, plans,
 //! and keeps one plan comment up to date; on `push` to the default branch it applies; any other
-//! event plans into the job summary. A thin frontend: the flows are `rnd_cli::deploy`'s.
+//! event plans into the job summary. A thin frontend: the flows are `rnd-app`'s.
 
 mod apply;
 pub mod environment;
 pub mod event;
 pub mod files;
-pub mod github;
 pub mod markdown;
 mod plan;
 pub mod sticky;
@@ -16,8 +15,7 @@ pub mod workflow;
 use std::process::ExitCode;
 
 use anyhow::Result;
-use rnd_cli::deploy;
-use rnd_cli::exit::Code;
+use rnd_app::exit::Code;
 use rnd_core::diagnostic::Severity;
 use rnd_core::repository::RepositoryReport;
 
@@ -75,30 +73,44 @@ fn run() -> Result<Code> {
             return Ok(Code::Success);
         }
     }
-    let mut report = deploy::validate(&context.github.workspace.join(&context.inputs.directory))?.report;
-    annotate(&context, &report);
-    let Some(repository) = report.repository.take() else {
-        println!("{} errors: nothing was planned", report.error_count());
-        let text = markdown::invalid(&report, &context.inputs, &context.github.sha);
-        context.files.summary(&text)?;
-        if let Trigger::PullRequest { number } = trigger {
-            plan::comment(&context, number, &text)?;
-        }
-        return Ok(Code::Failure);
+    let validated = rnd_app::validate_directory(&context.github.workspace.join(&context.inputs.directory))?;
+    annotate(&context, &validated.report);
+    let valid = match validated.into_valid() {
+        Ok(valid) => valid,
+        Err(validated) => return invalid(&context, &validated.report, &trigger),
     };
     match trigger {
-        Trigger::PullRequest { number } => plan::run(&context, &repository, Some(number)),
-        Trigger::Push { .. } => apply::run(&context, &repository),
+        Trigger::PullRequest { number } => plan::run(&context, &valid, Some(number)),
+        Trigger::Push { .. } => apply::run(&context, &valid),
         Trigger::Other { event_name } => {
             println!("event {event_name}: planning only (pull requests get a plan comment, pushes to the default branch apply)");
-            plan::run(&context, &repository, None)
+            plan::run(&context, &valid, None)
         }
     }
+}
+
+/// Invalid manifests: the problems are annotations already; the summary (and a pull request's
+/// comment) list them, and the check fails.
+fn invalid(context: &Context, report: &RepositoryReport, trigger: &Trigger) -> Result<Code> {
+    println!("{} errors: nothing was planned", report.error_count());
+    let text = markdown::invalid(report, &context.inputs, &context.github.sha);
+    context.files.summary(&text)?;
+    if let Trigger::PullRequest { number } = trigger {
+        plan::comment(context, *number, &text)?;
+    }
+    Ok(Code::Failure)
 }
 
 /// One annotation per problem, on the file, line and column it is about.
 fn annotate(context: &Context, report: &RepositoryReport) {
     for d in report.diagnostics() {
+        annotate_one(context, d);
+    }
+}
+
+/// One problem (of validation, or a missing reference) as an annotation on its file and line.
+pub(crate) fn annotate_one(context: &Context, d: &rnd_core::diagnostic::Diagnostic) {
+    {
         let level = match d.severity {
             Severity::Error => Level::Error,
             Severity::Warning => Level::Warning,

@@ -140,13 +140,16 @@ fn plural(n: usize, word: &str) -> String {
 mod tests {
     use super::*;
     use rnd_aws::OperationOutcome;
-    use rnd_cli::deploy;
     use rnd_core::plan::observed::ObservedState;
 
     /// The plan of `examples/` for an empty account.
     fn examples_plan() -> Plan {
         let examples = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples");
-        let repository = deploy::validate(&examples).unwrap().report.repository.unwrap();
+        let repository = rnd_app::validate_directory(&examples)
+            .unwrap()
+            .report
+            .repository
+            .unwrap();
         rnd_core::plan::plan(&repository, &ObservedState::default()).unwrap()
     }
 

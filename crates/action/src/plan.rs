@@ -2,39 +2,36 @@
 //! write the plan to the job summary and the step outputs, and keep the sticky comment current.
 
 use anyhow::Result;
-use rnd_cli::deploy;
-use rnd_cli::exit::Code;
+use rnd_app::exit::Code;
+use rnd_app::github::GitHub;
+use rnd_app::Valid;
 use rnd_core::plan::render::render_text;
 use rnd_core::plan::{Plan, PlanOptions};
-use rnd_core::repository::Repository;
 
-use crate::github::Api;
 use crate::workflow::{annotation, Level};
 use crate::{markdown, sticky, Context};
 
+/// GitHub asks every client to name itself.
+const USER_AGENT: &str = concat!("rnd-action/", env!("CARGO_PKG_VERSION"));
+
 /// Observe and plan; on a pull request (`number`) also comment. Planning changes nothing, so
 /// no lock is taken.
-pub fn run(context: &Context, repository: &Repository, number: Option<u64>) -> Result<Code> {
-    let runtime = deploy::runtime()?;
+pub fn run(context: &Context, valid: &Valid, number: Option<u64>) -> Result<Code> {
+    let runtime = rnd_app::runtime()?;
     let (missing, planned) = runtime.block_on(async {
-        let clients = deploy::clients().await;
+        let clients = rnd_app::clients().await;
         // What the plan would deploy must exist: image tags (published releases) and secrets.
-        let missing = deploy::missing_references(&clients, repository).await?;
+        let missing = rnd_app::references::missing(&clients, valid).await?;
         if !missing.is_empty() {
             return anyhow::Ok((missing, None));
         }
-        let planned = deploy::observe_and_plan(&clients, repository, PlanOptions::default()).await?;
+        let planned = rnd_app::observe_and_plan(&clients, &valid.repository, PlanOptions::default()).await?;
         anyhow::Ok((missing, Some(planned)))
     })?;
-    let sha = &context.github.sha;
     if let Some(planned) = planned.filter(|_| missing.is_empty()) {
         return planned_run(context, planned, number);
     }
-    let lines = missing_lines(&missing);
-    for line in &lines {
-        println!("{}", annotation(Level::Error, None, "rnd plan", line));
-    }
-    let text = markdown::unplannable(&lines.join("\n"), sha);
+    let text = missing_references(context, &missing);
     context.files.summary(&text)?;
     if let Some(number) = number {
         comment(context, number, &text)?;
@@ -42,19 +39,15 @@ pub fn run(context: &Context, repository: &Repository, number: Option<u64>) -> R
     Ok(Code::Failure)
 }
 
-/// One line per missing image tag or secret: where it is named, what is missing, what to do.
-pub(crate) fn missing_lines(problems: &[rnd_core::diagnostic::Diagnostic]) -> Vec<String> {
-    problems
-        .iter()
-        .map(|d| {
-            format!(
-                "{}: {} ({})",
-                d.file,
-                d.message,
-                d.help.as_deref().unwrap_or_default()
-            )
-        })
-        .collect()
+/// Missing image tags or secrets: an annotation on each one's line, and the Markdown for the
+/// summary and the comment (each written as every frontend writes it, position first).
+pub(crate) fn missing_references(context: &Context, problems: &[rnd_core::diagnostic::Diagnostic]) -> String {
+    for problem in problems {
+        crate::annotate_one(context, problem);
+    }
+    let mut lines: Vec<String> = problems.iter().map(rnd_app::references::describe).collect();
+    lines.push(rnd_app::references::conclusion(problems));
+    markdown::unplannable(&lines.join("\n"), &context.github.sha)
 }
 
 /// The rest of a planning run, once the references are all there.
@@ -124,13 +117,17 @@ pub(crate) fn comment(context: &Context, number: u64, text: &str) -> Result<()> 
         sticky::MAX_COMMENT,
         context.github.run_url.as_deref(),
     );
-    let runtime = deploy::runtime()?;
+    let runtime = rnd_app::runtime()?;
     let done = runtime.block_on(async {
-        let api = Api::new(&context.github.api_url, &context.github.repository, token)?;
-        let comments = api.comments(number).await?;
+        let api = GitHub::new(&context.github.api_url, Some(token), USER_AGENT)?;
+        let repository = &context.github.repository;
+        let comments = api.comments(repository, number).await?;
         anyhow::Ok(match sticky::find(&comments, &directory) {
-            Some(existing) => ("updated", api.update_comment(existing.id, &body).await?),
-            None => ("posted", api.create_comment(number, &body).await?),
+            Some(existing) => (
+                "updated",
+                api.update_comment(repository, existing.id, &body).await?,
+            ),
+            None => ("posted", api.create_comment(repository, number, &body).await?),
         })
     });
     match done {

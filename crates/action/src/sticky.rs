@@ -6,7 +6,7 @@
 //! `<!-- rnd-plan: <directory> -->`. A person's comment is never edited, even when it quotes
 //! the marker; the oldest match wins, so duplicates left by an older tool stay untouched.
 
-use crate::github::Comment;
+use rnd_app::github::Comment;
 
 /// GitHub refuses comment bodies longer than this.
 pub const MAX_COMMENT: usize = 65_536;
@@ -69,8 +69,8 @@ pub fn fit(body: &str, limit: usize, summary_link: Option<&str>) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::github::User;
     use proptest::prelude::*;
+    use rnd_app::github::User;
 
     fn comment(id: u64, kind: &str, body: &str) -> Comment {
         Comment {

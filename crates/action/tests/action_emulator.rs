@@ -234,7 +234,8 @@ fn a_pull_request_naming_an_unpublished_image_tag_fails_and_says_which() {
     let error = run
         .stdout
         .lines()
-        .find(|l| l.starts_with("::error title=rnd plan::"))
+        // On the manifest's line, as validation problems are.
+        .find(|l| l.starts_with("::error file=deploy/manifests/model.json,line=1,"))
         .unwrap_or_else(|| panic!("no error annotation:\n{}", run.stdout));
     assert!(
         error.contains("never-released") && error.contains("v9.9.9"),

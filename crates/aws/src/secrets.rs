@@ -195,16 +195,7 @@ pub async fn list_under(
 pub async fn get_value(clients: &Clients, store: SecretsStore, path: &str) -> Result<SecretValue, AwsError> {
     let name = stored_name(store, path);
     let value = match store {
-        SecretsStore::Ssm => clients
-            .ssm
-            .get_parameter()
-            .name(&name)
-            .with_decryption(true)
-            .send()
-            .await
-            .map_err(|e| AwsError::call("GetParameter", &name, e))?
-            .parameter
-            .and_then(|p| p.value),
+        SecretsStore::Ssm => return get_parameter(clients, &name).await,
         SecretsStore::SecretsManager => {
             clients
                 .secretsmanager
@@ -219,6 +210,24 @@ pub async fn get_value(clients: &Clients, store: SecretsStore, path: &str) -> Re
     value
         .map(SecretValue::new)
         .ok_or_else(|| AwsError::missing(&name, "the secret has no text value"))
+}
+
+/// The decrypted value of the SSM parameter named exactly `name` (with or without a leading
+/// `/`, as its owner created it): the Lambda function's own settings (webhook secret, Slack
+/// credential, GitHub token) are named this way rather than under a platform's store.
+pub async fn get_parameter(clients: &Clients, name: &str) -> Result<SecretValue, AwsError> {
+    clients
+        .ssm
+        .get_parameter()
+        .name(name)
+        .with_decryption(true)
+        .send()
+        .await
+        .map_err(|e| AwsError::call("GetParameter", name, e))?
+        .parameter
+        .and_then(|p| p.value)
+        .map(SecretValue::new)
+        .ok_or_else(|| AwsError::missing(name, "the parameter has no value"))
 }
 
 fn ssm_tag(key: &str, value: &str) -> Result<aws_sdk_ssm::types::Tag, AwsError> {

@@ -67,3 +67,27 @@ pub async fn live_services(
     }
     Ok(live)
 }
+
+/// Whether ECS service `service` of `cluster` carries `rnd:platform=<platform>`: only then do
+/// rnd's notices speak of it (what rnd does not manage, it does not talk about).
+pub async fn is_managed(
+    clients: &Clients,
+    cluster: &str,
+    service: &str,
+    platform: &str,
+) -> Result<bool, AwsError> {
+    let described = clients
+        .ecs
+        .describe_services()
+        .cluster(cluster)
+        .services(service)
+        .include(aws_sdk_ecs::types::ServiceField::Tags)
+        .send()
+        .await
+        .map_err(|e| AwsError::call("DescribeServices", service, e))?;
+    Ok(described.services().iter().any(|s| {
+        s.tags()
+            .iter()
+            .any(|t| t.key() == Some(rnd_core::plan::observed::TAG_PLATFORM) && t.value() == Some(platform))
+    }))
+}

@@ -1,16 +1,9 @@
-//! The `rnd` command-line interface: one module per subcommand, a shared reader for the
-//! deployments directory, and renderers for what the core returns. `deploy` is the library
-//! API other frontends (`rnd-action`) build on: the same flows, returned as values.
+//! The `rnd` command-line interface: argument parsing (one module per subcommand) and terminal
+//! rendering of what the flows (`rnd-app`) and the core return.
 
-mod aws;
 pub mod commands;
-pub mod deploy;
-pub mod deployments;
-pub mod exit;
 mod lock;
-mod references;
 pub mod render;
-pub mod slack;
 
 use std::process::ExitCode;
 
@@ -23,7 +16,7 @@ pub fn main() -> ExitCode {
         Ok(code) => code.into(),
         Err(error) => {
             eprintln!("error: {error:#}");
-            exit::Code::UsageOrIo.into()
+            rnd_app::exit::Code::UsageOrIo.into()
         }
     }
 }

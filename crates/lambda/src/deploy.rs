@@ -1,5 +1,5 @@
 //! A push to the default branch, deployed: read the repository at the pushed commit, then the same
-//! locked apply `rnd apply --yes` runs (`rnd_cli::deploy::apply_locked`: lock, observe, check that
+//! locked apply `rnd apply --yes` runs (`rnd_app::apply_locked`: lock, observe, check that
 //! images and secrets exist, plan, apply with Slack reports, release). A lock held by another run
 //! is retryable (Lambda tries the event again later); an invalid or unplannable commit is not.
 
@@ -7,8 +7,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Result;
+use rnd_app::{apply_locked, ApplyFrontend, ApplyOutcome, ApplyRequest, Mode};
 use rnd_aws::ApplyOptions;
-use rnd_cli::deploy::{apply_locked, ApplyFrontend, ApplyOutcome, ApplyRequest, Mode};
 use rnd_core::plan::Plan;
 use serde_json::{json, Value};
 
@@ -34,7 +34,8 @@ impl ApplyFrontend for Unattended {
 }
 
 pub async fn deploy(app: &App, request: &DeployRequest) -> Result<Value, HandlerError> {
-    let repository = crate::repository::load(app, &request.repository, &request.commit).await?;
+    let valid = crate::repository::load(app, &request.repository, &request.commit).await?;
+    let repository = &valid.repository;
     let env = app.env.clone();
     let apply = ApplyRequest {
         mode: Mode::Apply { repack: false },
@@ -56,9 +57,9 @@ pub async fn deploy(app: &App, request: &DeployRequest) -> Result<Value, Handler
             author: request.author.clone(),
             destroy: false,
         },
-        slack_env: Arc::new(move |name| env(name)),
+        slack_env: env,
     };
-    let outcome = apply_locked(&app.clients, &repository, apply, &mut Unattended)
+    let outcome = apply_locked(&app.clients, &valid, apply, &mut Unattended)
         .await
         .map_err(|e| HandlerError::Retryable(format!("{e:#}")))?;
     let commit = &request.commit;
@@ -72,7 +73,7 @@ pub async fn deploy(app: &App, request: &DeployRequest) -> Result<Value, Handler
             "{commit} refers to what does not exist, so nothing was deployed:\n{}",
             problems
                 .iter()
-                .map(|d| format!("{}: {}", d.position(), d.message))
+                .map(rnd_app::references::describe)
                 .collect::<Vec<_>>()
                 .join("\n")
         ))),

@@ -10,7 +10,8 @@ use crate::error::HandlerError;
 
 pub async fn check(app: &App) -> Result<Value, HandlerError> {
     let repository_name = app.config.repository()?.to_string();
-    let repository = crate::repository::load(app, &repository_name, &app.config.branch).await?;
+    let valid = crate::repository::load(app, &repository_name, &app.config.branch).await?;
+    let repository = valid.repository;
     let observed = rnd_aws::observe(&app.clients, &repository.platform.name).await?;
     let plan = plan_with(&repository, &observed, PlanOptions::default())
         .map_err(|e| HandlerError::Permanent(format!("planning {}: {e}", app.config.branch)))?;

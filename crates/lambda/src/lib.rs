@@ -9,7 +9,6 @@ pub mod deploy;
 pub mod drift;
 pub mod ecs_events;
 pub mod error;
-pub mod github;
 pub mod handoff;
 pub mod incoming;
 pub mod notify;

@@ -3,9 +3,7 @@
 //! tagged `rnd:platform` for it: what rnd does not manage, it does not talk about).
 
 use aws_lambda_events::event::eventbridge::EventBridgeEvent;
-use aws_sdk_ecs::types::ServiceField;
 use rnd_core::plan::naming::Names;
-use rnd_core::plan::observed::TAG_PLATFORM;
 use serde_json::{json, Value};
 
 use crate::app::App;
@@ -44,27 +42,9 @@ pub async fn handle(app: &App, event: &EventBridgeEvent<Value>) -> Result<Value,
 
 /// Whether rnd tagged the service for `platform`.
 async fn managed(app: &App, platform: &str, notice: &Notice) -> Result<bool, HandlerError> {
-    let described = app
-        .clients
-        .ecs
-        .describe_services()
-        .cluster(notice.cluster())
-        .services(notice.service())
-        .include(ServiceField::Tags)
-        .send()
+    rnd_aws::status::is_managed(&app.clients, notice.cluster(), notice.service(), platform)
         .await
-        .map_err(|e| {
-            HandlerError::Retryable(format!(
-                "describing {}: {}",
-                notice.service(),
-                aws_sdk_ecs::error::DisplayErrorContext(&e)
-            ))
-        })?;
-    Ok(described.services().iter().any(|s| {
-        s.tags()
-            .iter()
-            .any(|t| t.key() == Some(TAG_PLATFORM) && t.value() == Some(platform))
-    }))
+        .map_err(|e| HandlerError::Retryable(format!("describing {}: {e}", notice.service())))
 }
 
 /// The notice's words, with the task's (or the service's newest) last log lines.

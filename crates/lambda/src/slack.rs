@@ -11,9 +11,7 @@ use crate::app::App;
 /// Where the platform's messages go (as `rnd apply` finds it, the function's configuration standing
 /// in for the environment), or `None`.
 pub async fn for_platform(app: &App, platform: &Platform) -> Option<Destination> {
-    let env = app.env.clone();
-    let env: rnd_cli::slack::EnvReader = std::sync::Arc::new(move |name| env(name));
-    rnd_cli::slack::destination(&app.clients, platform, &env).await
+    rnd_app::slack::destination(&app.clients, platform, &app.env).await
 }
 
 /// Where ECS event notices go.

@@ -59,6 +59,11 @@ async fn webhook_deploys_ecs_events_notify_and_the_schedule_reports_drift() {
             "deploy/manifests/worker.json".to_string(),
             r#"{ "image": "repo/worker", "version": "v1" }"#.to_string(),
         ),
+        // Read through the same reader as `rnd validate`: the push deploys these too.
+        (
+            "deploy/manifests/worker.env".to_string(),
+            "# plain variables beside the manifest\nGREETING=hello from worker.env\n".to_string(),
+        ),
     ]);
     let github = support::github("acme/deployments", files).await;
     let slack = Receiver::start(vec![]).await;
@@ -79,13 +84,7 @@ async fn webhook_deploys_ecs_events_notify_and_the_schedule_reports_drift() {
     ] {
         vars.insert(k.to_string(), v);
     }
-    let lookup = vars.clone();
-    let app = App {
-        config: Config::from_env(|n| lookup.get(n).cloned()),
-        clients: Clients::new(&config),
-        sdk_config: config.clone(),
-        env: std::sync::Arc::new(move |n| vars.get(n).cloned()),
-    };
+    let app = app(&config, vars);
     let resources = || async {
         rnd_aws::observe(&app.clients, &name)
             .await
@@ -138,6 +137,11 @@ async fn webhook_deploys_ecs_events_notify_and_the_schedule_reports_drift() {
         .requests()
         .iter()
         .all(|r| r.target.ends_with(&format!("?ref={commit}"))));
+    assert_eq!(
+        task_environment(&config, &name, "worker").await,
+        vec![("GREETING".to_string(), "hello from worker.env".to_string())],
+        "the worker's variables from manifests/worker.env are deployed"
+    );
     let messages = slack.delivered();
     assert_eq!(messages.len(), 2, "start and end: {messages:?}");
     assert!(messages[0].to_string().contains(&commit[..12]) && messages[0].to_string().contains("Ada"));
@@ -163,7 +167,8 @@ async fn webhook_deploys_ecs_events_notify_and_the_schedule_reports_drift() {
         "{notice}"
     );
 
-    // The schedule: no drift, no message; then a desired count changed behind rnd's back.
+    // The schedule: no drift, no message (it reads `worker.env` too, or the deployed variable
+    // would be drift); then a desired count changed behind rnd's back.
     let quiet = rnd_lambda::handle(&app, ecs_event("scheduled", "", ""))
         .await
         .unwrap();
@@ -189,4 +194,91 @@ async fn webhook_deploys_ecs_events_notify_and_the_schedule_reports_drift() {
         "{report}"
     );
     assert!(!report.contains(SECRET));
+}
+
+/// The function as a cold start builds it, with `vars` as its environment.
+fn app(config: &aws_config::SdkConfig, vars: BTreeMap<String, String>) -> App {
+    let lookup = vars.clone();
+    App {
+        config: Config::from_env(|n| lookup.get(n).cloned()),
+        clients: Clients::new(config),
+        sdk_config: config.clone(),
+        env: std::sync::Arc::new(move |n| vars.get(n).cloned()),
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_push_with_a_symlinked_env_file_is_refused_and_deploys_nothing() {
+    let env = emulator_env();
+    let config = sdk_config(&env).await;
+    let name = format!("lsym{}", std::process::id() % 100_000);
+    let files = BTreeMap::from([
+        (
+            "platform.json".to_string(),
+            support::platform_json(
+                &name,
+                "lambda.example.com",
+                "arn:aws:acm:us-east-1:123456789012:certificate/x",
+            ),
+        ),
+        (
+            "manifests/api.json".to_string(),
+            r#"{ "image": "repo/api", "version": "v1" }"#.to_string(),
+        ),
+        (
+            "ci/runner.env".to_string(),
+            "AWS_SECRET_ACCESS_KEY=from-the-runner".to_string(),
+        ),
+    ]);
+    // GitHub answers a link to a file of the repository with that file's text.
+    let links = BTreeMap::from([("manifests/api.env".to_string(), "ci/runner.env".to_string())]);
+    let github = support::github_with_links("acme/linked", files, links).await;
+    let mut vars = env.clone();
+    vars.insert("RND_REPOSITORY".into(), "acme/linked".into());
+    vars.insert("GITHUB_API_URL".into(), github.url());
+    let app = app(&config, vars);
+    let deploy = json!({ "rnd_deploy": { "repository": "acme/linked", "commit": "0123456789abcdef", "author": null } });
+    let result = rnd_lambda::handle(&app, deploy).await.unwrap();
+    let error = result["error"].as_str().unwrap_or_default();
+    assert!(error.contains("manifests/api.env is a symbolic link"), "{result}");
+    assert!(!result.to_string().contains("from-the-runner"), "{result}");
+    assert_eq!(result["retryable"], false);
+    assert!(
+        github.requests().iter().all(|r| !r.target.contains("api.env")),
+        "the link is never read through"
+    );
+    assert!(rnd_aws::observe(&app.clients, &name)
+        .await
+        .unwrap()
+        .resources
+        .is_empty());
+}
+
+/// The plain environment of `service`'s running task definition, as ECS has it.
+async fn task_environment(
+    config: &aws_config::SdkConfig,
+    platform: &str,
+    service: &str,
+) -> Vec<(String, String)> {
+    let ecs = aws_sdk_ecs::Client::new(config);
+    let names = rnd_core::plan::naming::Names::new(platform);
+    let described = ecs
+        .describe_services()
+        .cluster(names.cluster())
+        .services(names.ecs_service(service))
+        .send()
+        .await
+        .unwrap();
+    let definition = described.services()[0].task_definition().unwrap().to_string();
+    let definition = ecs
+        .describe_task_definition()
+        .task_definition(definition)
+        .send()
+        .await
+        .unwrap();
+    definition.task_definition().unwrap().container_definitions()[0]
+        .environment()
+        .iter()
+        .map(|kv| (kv.name().unwrap().to_string(), kv.value().unwrap().to_string()))
+        .collect()
 }

@@ -10,13 +10,13 @@ use rnd_aws::{ApplyOptions, Event};
 use rnd_core::plan::render::render_text;
 use rnd_core::plan::Plan;
 
-use super::load::valid_repository;
+use super::load::valid;
 use super::DirArg;
-use crate::deploy::{self, ApplyFrontend, ApplyOutcome, ApplyRequest, Mode};
-use crate::exit::Code;
 use crate::lock::LockArgs;
-use crate::render::events::line;
 use crate::render::progress::progress_bar;
+use rnd_app::exit::Code;
+use rnd_app::progress::line;
+use rnd_app::{ApplyFrontend, ApplyOutcome, ApplyRequest, Mode};
 
 #[derive(Debug, Args)]
 pub struct ApplyArgs {
@@ -75,7 +75,7 @@ pub fn destroy(args: &DestroyArgs) -> Result<Code> {
 }
 
 fn run(dir: &DirArg, yes: bool, lock: &LockArgs, options: ApplyOptions, mode: Mode) -> Result<Code> {
-    let Some(repository) = valid_repository(&dir.dir)? else {
+    let Some(valid) = valid(&dir.dir)? else {
         return Ok(Code::Failure);
     };
     // Blocking work (a file, git) before the runtime, so none of it runs on its threads.
@@ -83,23 +83,23 @@ fn run(dir: &DirArg, yes: bool, lock: &LockArgs, options: ApplyOptions, mode: Mo
         mode,
         options,
         lock_wait: lock.lock_wait,
-        holder: deploy::holder(),
-        context: deploy::run_context(&dir.dir, matches!(mode, Mode::Destroy)),
-        slack_env: crate::slack::process_env(),
+        holder: rnd_app::holder(),
+        context: rnd_app::run_context(&dir.dir, matches!(mode, Mode::Destroy)),
+        slack_env: rnd_app::process_env(),
     };
-    let runtime = deploy::runtime()?;
+    let runtime = rnd_app::runtime()?;
     runtime.block_on(async {
-        let clients = deploy::clients().await;
+        let clients = rnd_app::clients().await;
         let mut terminal = Terminal { yes, mode };
-        let outcome = deploy::apply_locked(&clients, &repository, request, &mut terminal).await?;
+        let outcome = rnd_app::apply_locked(&clients, &valid, request, &mut terminal).await?;
         Ok(match outcome {
             ApplyOutcome::LockHeld => Code::Failure,
             ApplyOutcome::Unplannable(e) => {
                 eprint!("error: {e}");
                 Code::Failure
             }
-            ApplyOutcome::MissingReferences(mut problems) => {
-                crate::references::report(&mut problems, &dir.dir);
+            ApplyOutcome::MissingReferences(problems) => {
+                crate::render::references::print_missing(&problems);
                 Code::Failure
             }
             ApplyOutcome::NoChanges(_) => Code::Success,

@@ -7,7 +7,7 @@ use rnd_core::plan::demand_of;
 
 use super::load::valid_repository;
 use super::DirArg;
-use crate::exit::Code;
+use rnd_app::exit::Code;
 
 #[derive(Debug, Args)]
 pub struct CapacityArgs {

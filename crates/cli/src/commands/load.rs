@@ -2,25 +2,37 @@
 
 use std::path::Path;
 
-use anyhow::Result;
+use anyhow::{Context, Result};
+use rnd_app::{Valid, Validated};
 use rnd_core::repository::Repository;
 
-use crate::deploy::Validated;
 use crate::render::diagnostics::{render_text, Style};
 
 /// The validated repository, or `None` after printing every problem (to stderr: stdout is
 /// reserved for the command's own output, which machines may be reading).
 pub fn valid_repository(dir: &Path) -> Result<Option<Repository>> {
-    let Validated { deployments, report } = crate::deploy::validate(dir)?;
-    for d in report.diagnostics().filter(|d| !d.is_error()) {
+    Ok(valid(dir)?.map(|valid| valid.repository))
+}
+
+/// The validated repository with the files it was read from (so later problems, such as a
+/// missing image tag, point at their line), or `None` after printing every problem.
+pub fn valid(dir: &Path) -> Result<Option<Valid>> {
+    let validated = read(dir)?;
+    for d in validated.report.diagnostics().filter(|d| !d.is_error()) {
         eprintln!("warning: {}: {}", d.position(), d.message);
     }
-    match report.repository {
-        Some(repository) => Ok(Some(repository)),
-        None => {
+    match validated.into_valid() {
+        Ok(valid) => Ok(Some(valid)),
+        Err(invalid) => {
+            let Validated { deployments, report } = *invalid;
             eprint!("{}", render_text(&report, &deployments, Style::detect_stderr()));
             eprintln!("fix the problems above (`rnd validate` shows them too); nothing was planned");
             Ok(None)
         }
     }
+}
+
+/// Read and validate `dir`; a directory that is not a deployments repository is an error.
+pub fn read(dir: &Path) -> Result<Validated> {
+    rnd_app::validate_directory(dir).context("reading the deployments repository (see --dir)")
 }

@@ -14,8 +14,8 @@ use rnd_core::validate::suggest::did_you_mean;
 
 use super::load::valid_repository;
 use super::DirArg;
-use crate::aws;
-use crate::exit::Code;
+use rnd_app::aws;
+use rnd_app::exit::Code;
 
 #[derive(Debug, Args)]
 pub struct LogsArgs {

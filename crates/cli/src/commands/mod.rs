@@ -16,7 +16,7 @@ use std::path::PathBuf;
 use anyhow::Result;
 use clap::{Args, Parser, Subcommand};
 
-use crate::exit::Code;
+use rnd_app::exit::Code;
 
 /// rnd: deploy containers to AWS from one small JSON manifest each.
 #[derive(Debug, Parser)]

@@ -8,9 +8,9 @@ use clap::{Args, ValueEnum};
 use rnd_core::plan::observed::ObservedState;
 use rnd_core::plan::render::{plan_json, render_markdown, render_mermaid, render_text};
 
-use super::load::valid_repository;
+use super::load::valid;
 use super::DirArg;
-use crate::exit::Code;
+use rnd_app::exit::Code;
 
 #[derive(Debug, Args)]
 pub struct PlanArgs {
@@ -40,23 +40,27 @@ pub enum PlanFormat {
 }
 
 pub fn run(args: &PlanArgs) -> Result<Code> {
-    let Some(repository) = valid_repository(&args.dir.dir)? else {
+    let Some(valid) = valid(&args.dir.dir)? else {
         return Ok(Code::Failure);
     };
+    let repository = &valid.repository;
     let observed: ObservedState = match &args.observed {
         Some(path) => {
             let text = std::fs::read_to_string(path)
                 .with_context(|| format!("reading the observed snapshot {}", path.display()))?;
-            eprintln!("{}", crate::references::NOT_CHECKED);
+            eprintln!("{}", rnd_app::references::NOT_CHECKED);
             serde_json::from_str(&text)
                 .with_context(|| format!("{} is not an observed snapshot", path.display()))?
         }
         None => {
-            let observed = crate::aws::runtime()?.block_on(async {
-                let clients = crate::aws::clients().await;
-                let observed = crate::aws::observe(&clients, &repository.platform.name).await?;
-                let present = crate::references::all_present(&clients, &repository, &args.dir.dir).await?;
-                anyhow::Ok(present.then_some(observed))
+            let observed = rnd_app::runtime()?.block_on(async {
+                let clients = rnd_app::clients().await;
+                let observed = rnd_app::observe(&clients, &repository.platform.name).await?;
+                let missing = rnd_app::references::missing(&clients, &valid).await?;
+                if !missing.is_empty() {
+                    crate::render::references::print_missing(&missing);
+                }
+                anyhow::Ok(missing.is_empty().then_some(observed))
             })?;
             let Some(observed) = observed else {
                 return Ok(Code::Failure);
@@ -65,7 +69,7 @@ pub fn run(args: &PlanArgs) -> Result<Code> {
         }
     };
     let options = rnd_core::plan::PlanOptions { repack: args.repack };
-    let plan = match rnd_core::plan::plan_with(&repository, &observed, options) {
+    let plan = match rnd_core::plan::plan_with(repository, &observed, options) {
         Ok(plan) => plan,
         Err(e) => {
             eprint!("error: {e}");

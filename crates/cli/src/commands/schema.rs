@@ -4,7 +4,7 @@ use anyhow::Result;
 use clap::{Args, ValueEnum};
 use rnd_core::schema::{manifest_schema, platform_schema, to_pretty};
 
-use crate::exit::Code;
+use rnd_app::exit::Code;
 
 #[derive(Debug, Args)]
 pub struct SchemaArgs {

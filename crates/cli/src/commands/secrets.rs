@@ -16,8 +16,8 @@ use serde_json::json;
 
 use super::load::valid_repository;
 use super::DirArg;
-use crate::aws;
-use crate::exit::Code;
+use rnd_app::aws;
+use rnd_app::exit::Code;
 
 #[derive(Debug, Args)]
 pub struct SecretsArgs {

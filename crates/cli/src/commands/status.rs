@@ -11,9 +11,9 @@ use rnd_core::plan::{plan_with, PlanOptions};
 
 use super::load::valid_repository;
 use super::DirArg;
-use crate::aws;
-use crate::exit::Code;
 use crate::render::status::{render_text, PlatformStatus, ServiceRow, ServiceState};
+use rnd_app::aws;
+use rnd_app::exit::Code;
 
 #[derive(Debug, Args)]
 pub struct StatusArgs {

@@ -2,12 +2,10 @@
 
 use anyhow::Result;
 use clap::{Args, ValueEnum};
-use rnd_core::repository::validate_repository;
 
 use super::DirArg;
-use crate::deployments::Deployments;
-use crate::exit::Code;
 use crate::render::diagnostics::{render_json, render_text, Style};
+use rnd_app::exit::Code;
 
 #[derive(Debug, Args)]
 pub struct ValidateArgs {
@@ -25,8 +23,7 @@ pub enum Format {
 }
 
 pub fn run(args: &ValidateArgs) -> Result<Code> {
-    let deployments = Deployments::read(&args.dir.dir)?;
-    let report = validate_repository(&deployments.platform, &deployments.manifests);
+    let rnd_app::Validated { deployments, report } = super::load::read(&args.dir.dir)?;
     let output = match args.format {
         Format::Text => render_text(&report, &deployments, Style::detect()),
         Format::Json => render_json(&report),

@@ -8,7 +8,7 @@ use rnd_core::diagnostic::{Diagnostic, Severity};
 use rnd_core::repository::RepositoryReport;
 use serde_json::json;
 
-use crate::deployments::Deployments;
+use rnd_app::Deployments;
 
 /// Colour or not: colour only on a terminal, and never when `NO_COLOR` is set.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

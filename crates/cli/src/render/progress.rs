@@ -9,7 +9,7 @@ use std::time::Duration;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use rnd_aws::{Event, EventSink};
 
-use super::events::line;
+use rnd_app::progress::line;
 
 /// An event sink drawing a progress bar on standard output.
 pub fn progress_bar() -> EventSink {

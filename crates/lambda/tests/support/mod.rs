@@ -44,22 +44,36 @@ pub async fn sdk_config(env: &BTreeMap<String, String>) -> aws_config::SdkConfig
 }
 
 /// A stand-in for GitHub's contents API serving `files` (path → text) of `repository` at any ref:
-/// a directory as a JSON listing, a file raw (as `Accept: application/vnd.github.raw+json` asks).
+/// a directory as a JSON listing (files, and `dir` entries for folders below it), a file raw (as
+/// `Accept: application/vnd.github.raw+json` asks).
 pub async fn github(repository: &'static str, files: BTreeMap<String, String>) -> http::Server {
+    github_with_links(repository, files, BTreeMap::new()).await
+}
+
+/// [`github`], with symbolic links (path → target path): listed as `symlink`, and read as the
+/// target's text, which is what GitHub answers when a link points at a file of the repository.
+pub async fn github_with_links(
+    repository: &'static str,
+    files: BTreeMap<String, String>,
+    links: BTreeMap<String, String>,
+) -> http::Server {
     http::Server::start(move |request| {
-        let prefix = format!("/repos/{repository}/contents/");
+        let prefix = format!("/repos/{repository}/contents");
         let Some(rest) = request.target.strip_prefix(&prefix) else {
             return (404, "application/json", br#"{"message":"Not Found"}"#.to_vec());
         };
-        let path = rest.split('?').next().unwrap_or_default();
-        if let Some(text) = files.get(path) {
+        let path = rest.split('?').next().unwrap_or_default().trim_start_matches('/');
+        let followed = links.get(path).map(String::as_str).unwrap_or(path);
+        if let Some(text) = files.get(followed) {
             return (200, "application/vnd.github.raw", text.clone().into_bytes());
         }
-        let listing: Vec<serde_json::Value> = files
-            .keys()
-            .filter(|p| p.rsplit_once('/').map(|(dir, _)| dir) == Some(path))
-            .map(|p| serde_json::json!({ "name": p.rsplit('/').next(), "path": p, "type": "file" }))
-            .collect();
+        let listing = list(
+            path,
+            files
+                .keys()
+                .map(|p| (p, "file"))
+                .chain(links.keys().map(|p| (p, "symlink"))),
+        );
         if listing.is_empty() {
             (404, "application/json", br#"{"message":"Not Found"}"#.to_vec())
         } else {
@@ -67,6 +81,30 @@ pub async fn github(repository: &'static str, files: BTreeMap<String, String>) -
         }
     })
     .await
+}
+
+/// The entries directly in `dir` among `paths` (with their types), folders once each as `dir`.
+fn list<'a>(dir: &str, paths: impl Iterator<Item = (&'a String, &'static str)>) -> Vec<Value> {
+    let mut entries: BTreeMap<String, Value> = BTreeMap::new();
+    for (path, kind) in paths {
+        let within = if dir.is_empty() {
+            String::new()
+        } else {
+            format!("{dir}/")
+        };
+        let Some(rest) = path.strip_prefix(&within) else {
+            continue;
+        };
+        let (name, kind) = match rest.split_once('/') {
+            Some((folder, _)) => (folder, "dir"),
+            None => (rest, kind),
+        };
+        entries.insert(
+            name.to_string(),
+            json!({ "name": name, "path": format!("{within}{name}"), "type": kind }),
+        );
+    }
+    entries.into_values().collect()
 }
 
 /// A Function URL request (payload format 2.0) as AWS documents it.

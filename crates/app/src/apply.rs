@@ -1,67 +1,18 @@
-//! The deployment flows every frontend shares, as values: read and validate a deployments
-//! directory, observe and plan, and the locked apply (lock → observe → plan → apply with Slack →
-//! release). Frontends decide how to show what comes back: the `rnd` CLI prints it, `rnd-action`
-//! writes annotations, a pull-request comment and a job summary.
+//! The locked apply every frontend runs: lock → observe → check references → plan → show and
+//! confirm → apply with Slack reports → release. Frontends decide how to show what comes back:
+//! the `rnd` CLI prints it, `rnd-action` writes annotations and a job summary, `rnd-lambda` logs.
 
-use std::path::Path;
 use std::time::Duration;
 
 use anyhow::Result;
 use rnd_aws::{ApplyOptions, ApplyReport, Clients, EventSink};
 use rnd_core::plan::observed::ObservedState;
 use rnd_core::plan::{plan_destroy, plan_with, Plan, PlanError, PlanOptions};
-use rnd_core::repository::{validate_repository, Repository, RepositoryReport};
 
-use crate::deployments::Deployments;
-
-pub use crate::aws::{clients, observe, runtime};
-pub use rnd_slack::RunContext;
-
-/// A deployments directory as read, and what validation said about every file.
-pub struct Validated {
-    pub deployments: Deployments,
-    pub report: RepositoryReport,
-}
-
-/// Read `dir` and validate it. An unreadable directory is an error; invalid files are not (they
-/// are in `report`, and `report.repository` is `None`).
-pub fn validate(dir: &Path) -> Result<Validated> {
-    let deployments = Deployments::read(dir)?;
-    let report = validate_repository(&deployments.platform, &deployments.manifests);
-    Ok(Validated { deployments, report })
-}
-
-/// Observe the platform in AWS and plan against what is there. The outer error is AWS
-/// failing; the inner one is the core refusing to plan (e.g. a service that fits nowhere).
-pub async fn observe_and_plan(
-    clients: &Clients,
-    repository: &Repository,
-    options: PlanOptions,
-) -> Result<Result<Plan, PlanError>> {
-    let observed = observe(clients, &repository.platform.name).await?;
-    Ok(plan_with(repository, &observed, options))
-}
-
-/// The image tags and secrets the manifests name that AWS does not have, one problem each (at
-/// 1:1 in their files until placed with `rnd_core::prerequisites::locate`).
-pub async fn missing_references(
-    clients: &Clients,
-    repository: &Repository,
-) -> Result<Vec<rnd_core::diagnostic::Diagnostic>> {
-    crate::references::missing(clients, repository).await
-}
-
-/// Who this run is, for whoever finds the lock taken (the GitHub Actions run when there is
-/// one). It may read a file: call it before entering the async runtime.
-pub fn holder() -> String {
-    crate::lock::holder()
-}
-
-/// Which commit and author a run deploys, for Slack. It may run git: call it before entering
-/// the async runtime.
-pub fn run_context(dir: &Path, destroy: bool) -> RunContext {
-    crate::slack::run_context(dir, destroy)
-}
+use crate::aws::observe;
+use crate::slack::EnvReader;
+use crate::validate::Valid;
+use rnd_slack::RunContext;
 
 /// What to make AWS look like.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -78,12 +29,12 @@ pub struct ApplyRequest {
     pub options: ApplyOptions,
     /// How long to wait for another run's lock (zero: refuse at once).
     pub lock_wait: Duration,
-    /// From [`holder`].
+    /// From [`crate::holder`]: who this run is, for whoever finds the lock taken.
     pub holder: String,
-    /// From [`run_context`]; Slack reports name this commit and author.
+    /// From [`crate::run_context`]; Slack reports name this commit and author.
     pub context: RunContext,
-    /// Where Slack's settings are read ([`crate::slack::process_env`] but in the Lambda function).
-    pub slack_env: crate::slack::EnvReader,
+    /// Where Slack's settings are read ([`crate::process_env`] but in the Lambda function).
+    pub slack_env: EnvReader,
 }
 
 /// How a frontend takes part in an apply: it sees the plan, decides, and receives progress.
@@ -103,8 +54,8 @@ pub enum ApplyOutcome {
     LockHeld,
     /// The core refused to plan.
     Unplannable(PlanError),
-    /// Image tags or secrets the manifests name do not exist in AWS (one problem each, at 1:1:
-    /// `references::report` or `rnd_core::prerequisites::locate` place them in the files).
+    /// Image tags or secrets the manifests name do not exist in AWS (one problem each, at its
+    /// line and column; `crate::references::describe` writes one).
     MissingReferences(Vec<rnd_core::diagnostic::Diagnostic>),
     /// AWS already matches.
     NoChanges(Plan),
@@ -118,11 +69,11 @@ pub enum ApplyOutcome {
 /// reports (when a webhook is configured), and give the lock back whatever happened.
 pub async fn apply_locked(
     clients: &Clients,
-    repository: &Repository,
+    valid: &Valid,
     request: ApplyRequest,
     frontend: &mut dyn ApplyFrontend,
 ) -> Result<ApplyOutcome> {
-    let platform = &repository.platform.name;
+    let platform = &valid.repository.platform.name;
     // The lock comes first: what is observed must not change under this run's feet.
     let Some(lease) = crate::lock::take(clients, platform, &request.holder, request.lock_wait).await? else {
         return Ok(ApplyOutcome::LockHeld);
@@ -131,7 +82,7 @@ pub async fn apply_locked(
         lock_lost: Some(lease.lost()),
         ..request.options.clone()
     };
-    let outcome = locked(clients, repository, request, options, frontend).await;
+    let outcome = locked(clients, valid, request, options, frontend).await;
     crate::lock::release(lease).await;
     outcome
 }
@@ -139,15 +90,16 @@ pub async fn apply_locked(
 /// Observe, plan, show, confirm and apply, with the platform's lock held.
 async fn locked(
     clients: &Clients,
-    repository: &Repository,
+    valid: &Valid,
     request: ApplyRequest,
     options: ApplyOptions,
     frontend: &mut dyn ApplyFrontend,
 ) -> Result<ApplyOutcome> {
+    let repository = &valid.repository;
     let observed: ObservedState = observe(clients, &repository.platform.name).await?;
     // Destroying needs no image or secret; anything else stops here when one is missing.
     if matches!(request.mode, Mode::Apply { .. }) {
-        let problems = crate::references::missing(clients, repository).await?;
+        let problems = crate::references::missing(clients, valid).await?;
         if !problems.is_empty() {
             return Ok(ApplyOutcome::MissingReferences(problems));
         }

@@ -1,8 +1,8 @@
-//! The one place that says which exit code means what.
+//! The one place that says which exit code means what, for the `rnd` CLI and `rnd-action` alike.
 
 use std::process::ExitCode;
 
-/// Outcomes shared by every subcommand, and their exit codes.
+/// Outcomes shared by every subcommand and the action, and their exit codes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Code {
     /// 0: everything valid / succeeded / nothing to change.

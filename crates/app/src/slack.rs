@@ -1,5 +1,5 @@
-//! Slack reports for `rnd apply` and `rnd destroy`, when a webhook URL or a bot token is
-//! configured (see `rnd-slack`); otherwise nothing. Slack problems are warnings: they never change the exit code.
+//! Slack reports for an apply or a destroy, when a webhook URL or a bot token is configured (see
+//! `rnd-slack`); otherwise nothing. Slack problems are warnings: they never change the exit code.
 
 use std::path::Path;
 use std::process::Command;

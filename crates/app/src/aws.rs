@@ -1,11 +1,13 @@
-//! The AWS side of the CLI: an async runtime, SDK clients configured the standard way, and a
-//! snapshot of what exists.
+//! The AWS side of every frontend: an async runtime, SDK clients configured the standard way, a
+//! snapshot of what exists, and a plan against it.
 
 use anyhow::{Context, Result};
 use rnd_aws::{ClientOptions, Clients};
 use rnd_core::plan::observed::ObservedState;
+use rnd_core::plan::{plan_with, Plan, PlanError, PlanOptions};
+use rnd_core::repository::Repository;
 
-/// A runtime for the commands that talk to AWS (the core itself never needs one).
+/// A runtime for the flows that talk to AWS (the core itself never needs one).
 pub fn runtime() -> Result<tokio::runtime::Runtime> {
     tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -23,4 +25,15 @@ pub async fn observe(clients: &Clients, platform: &str) -> Result<ObservedState>
     rnd_aws::observe(clients, platform)
         .await
         .with_context(|| format!("observing platform {platform} in AWS"))
+}
+
+/// Observe the platform in AWS and plan against what is there. The outer error is AWS
+/// failing; the inner one is the core refusing to plan (e.g. a service that fits nowhere).
+pub async fn observe_and_plan(
+    clients: &Clients,
+    repository: &Repository,
+    options: PlanOptions,
+) -> Result<Result<Plan, PlanError>> {
+    let observed = observe(clients, &repository.platform.name).await?;
+    Ok(plan_with(repository, &observed, options))
 }

@@ -1,0 +1,3 @@
+//! rnd-app's integration tests, one binary (each module is one subject).
+
+mod repository;
