@@ -1,0 +1,13 @@
+//! rnd-aws's integration tests, one binary with a module per subject: the AWS SDK and the
+//! crate are linked once for all of them rather than once per file.
+
+mod api_calls;
+mod apply_emulator;
+mod changes;
+mod destroy;
+mod faults;
+mod lock;
+mod references;
+mod scale;
+mod support;
+mod task_logs;

@@ -1,0 +1,10 @@
+//! rnd-cli's integration tests, one binary with a module per subject: the AWS SDK and the
+//! crate are linked once for all of them rather than once per file.
+
+mod apply_emulator;
+mod logs_emulator;
+mod plan_and_capacity;
+mod references_emulator;
+mod slack_emulator;
+mod support;
+mod validate_corpus;

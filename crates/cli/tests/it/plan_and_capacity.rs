@@ -1,0 +1,149 @@
+//! `rnd plan` and `rnd capacity` on the example repository, through the real binary.
+
+use crate::support::{repo_root, rnd};
+
+fn examples() -> String {
+    repo_root().join("examples").to_str().unwrap().to_string()
+}
+
+fn empty_snapshot() -> tempfile::NamedTempFile {
+    let file = tempfile::NamedTempFile::new().unwrap();
+    std::fs::write(file.path(), "{}").unwrap();
+    file
+}
+
+#[test]
+fn capacity_text_and_json() {
+    let text = rnd(&["capacity", "--dir", &examples()]);
+    assert_eq!(text.code, 0, "{}", text.stderr);
+    insta::assert_snapshot!("capacity_text", text.stdout);
+    let json = rnd(&["capacity", "--dir", &examples(), "--format", "json"]);
+    assert_eq!(json.code, 0, "{}", json.stderr);
+    let doc: serde_json::Value = serde_json::from_str(&json.stdout).unwrap();
+    for service in doc["services"].as_array().unwrap() {
+        assert!(
+            service["name"].is_string() && service["replicas"].is_u64() && service["hourly_cost"].is_number()
+        );
+        let placement = &service["placement"];
+        match placement["kind"].as_str().unwrap() {
+            "fargate" => assert!(placement["cpu"].is_u64() && placement["memory"].is_u64()),
+            "ec2" => assert!(placement["instance_type"].is_string()),
+            other => panic!("unknown placement {other}"),
+        }
+    }
+    for instance in doc["instances"].as_array().unwrap() {
+        assert!(instance["type"].is_string() && instance["hourly_cost"].is_number());
+        for task in instance["tasks"].as_array().unwrap() {
+            assert!(task["service"].is_string() && task["replica"].is_u64());
+        }
+    }
+    assert!(doc["total_hourly_cost"].is_number());
+    insta::assert_snapshot!("capacity_json", json.stdout);
+}
+
+#[test]
+fn plan_against_an_empty_account() {
+    let observed = empty_snapshot();
+    let run = rnd(&[
+        "plan",
+        "--dir",
+        &examples(),
+        "--observed",
+        observed.path().to_str().unwrap(),
+    ]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(run.stdout.contains("+ ecs_service.whisper"), "{}", run.stdout);
+    assert!(
+        run.stdout.contains("Plan: 5"),
+        "{}",
+        run.stdout.lines().rev().take(12).collect::<Vec<_>>().join("\n")
+    );
+}
+
+#[test]
+fn detailed_exitcode_says_whether_there_are_changes() {
+    let observed = empty_snapshot();
+    let path = observed.path().to_str().unwrap().to_string();
+    let changes = rnd(&[
+        "plan",
+        "--dir",
+        &examples(),
+        "--observed",
+        &path,
+        "--detailed-exitcode",
+    ]);
+    assert_eq!(changes.code, 2);
+    // What AWS holds after applying that plan (the core's in-memory model): nothing left to do.
+    let deployed = tempfile::NamedTempFile::new().unwrap();
+    std::fs::write(
+        deployed.path(),
+        serde_json::to_string(&deployed_examples()).unwrap(),
+    )
+    .unwrap();
+    let deployed_path = deployed.path().to_str().unwrap().to_string();
+    let none = rnd(&[
+        "plan",
+        "--dir",
+        &examples(),
+        "--observed",
+        &deployed_path,
+        "--detailed-exitcode",
+    ]);
+    assert_eq!(none.code, 0, "{}", none.stdout);
+    assert!(none.stdout.contains("No changes"), "{}", none.stdout);
+}
+
+fn deployed_examples() -> rnd_core::plan::observed::ObservedState {
+    use rnd_core::repository::{validate_repository, SourceFile};
+    let dir = repo_root().join("examples");
+    let read = |p: &str| SourceFile {
+        path: p.into(),
+        bytes: std::fs::read(dir.join(p)).unwrap(),
+    };
+    let mut names: Vec<String> = std::fs::read_dir(dir.join("manifests"))
+        .unwrap()
+        .map(|e| format!("manifests/{}", e.unwrap().file_name().to_string_lossy()))
+        .collect();
+    names.sort();
+    let manifests: Vec<SourceFile> = names.iter().map(|n| read(n)).collect();
+    let repository = validate_repository(&read("platform.json"), &manifests)
+        .repository
+        .unwrap();
+    let empty = rnd_core::plan::observed::ObservedState::default();
+    let plan = rnd_core::plan::plan(&repository, &empty).unwrap();
+    rnd_core::plan::simulate::simulate_apply(&plan, &empty)
+}
+
+#[test]
+fn plan_refuses_an_invalid_repository_without_planning() {
+    let dir = crate::support::deployments_dir(
+        &std::fs::read(repo_root().join("examples/platform.json")).unwrap(),
+        &[("broken.json", br#"{ "image": "repo/x" }"#)],
+    );
+    let observed = empty_snapshot();
+    let run = rnd(&[
+        "plan",
+        "--dir",
+        dir.path().to_str().unwrap(),
+        "--observed",
+        observed.path().to_str().unwrap(),
+    ]);
+    assert_eq!(run.code, 1);
+    assert!(run.stdout.is_empty(), "nothing planned: {}", run.stdout);
+    assert!(run.stderr.contains("version"), "{}", run.stderr);
+}
+
+#[test]
+fn a_bad_observed_snapshot_is_an_io_error() {
+    let bad = tempfile::NamedTempFile::new().unwrap();
+    std::fs::write(bad.path(), "{\"resources\": 3}").unwrap();
+    let run = rnd(&[
+        "plan",
+        "--dir",
+        &examples(),
+        "--observed",
+        bad.path().to_str().unwrap(),
+    ]);
+    assert_eq!(run.code, 2);
+    assert!(run.stderr.contains("not an observed snapshot"), "{}", run.stderr);
+}
