@@ -4,7 +4,7 @@
 
 use std::fmt;
 
-use hyper::Uri;
+use rnd_http::Uri;
 use serde_json::{json, Value};
 
 use crate::http::{DeliveryError, JsonPoster, RetryPolicy};

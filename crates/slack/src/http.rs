@@ -6,11 +6,7 @@
 use std::fmt;
 use std::time::Duration;
 
-use http_body_util::{BodyExt, Full};
-use hyper::body::Bytes;
-use hyper::{Request, StatusCode, Uri};
-use hyper_util::client::legacy::{connect::HttpConnector, Client};
-use hyper_util::rt::TokioExecutor;
+use rnd_http::{Bytes, Full, HttpClient, HttpError, Request, StatusCode, Uri};
 
 /// How hard to try. Slack asks clients to honour `Retry-After`; a bound keeps a long outage from
 /// holding up the end of a deployment.
@@ -50,7 +46,7 @@ impl fmt::Display for DeliveryError {
 /// An HTTPS (or, for local receivers, HTTP) client that posts JSON with retries.
 pub(crate) struct JsonPoster {
     policy: RetryPolicy,
-    client: Client<hyper_rustls::HttpsConnector<HttpConnector>, Full<Bytes>>,
+    client: HttpClient,
 }
 
 /// What one attempt came to.
@@ -63,14 +59,8 @@ enum Attempt {
 
 impl JsonPoster {
     pub(crate) fn new(policy: RetryPolicy) -> Result<Self, DeliveryError> {
-        let connector = hyper_rustls::HttpsConnectorBuilder::new()
-            .with_native_roots()
-            .map_err(|e| DeliveryError(format!("no TLS root certificates: {e}")))?
-            // http is allowed for local receivers (tests, a relay on the same host).
-            .https_or_http()
-            .enable_http1()
-            .build();
-        let client = Client::builder(TokioExecutor::new()).build(connector);
+        // Plain http is allowed for local receivers (tests, a relay on the same host).
+        let client = HttpClient::new(policy.timeout).map_err(|e| DeliveryError(e.to_string()))?;
         Ok(JsonPoster { policy, client })
     }
 
@@ -126,24 +116,19 @@ impl JsonPoster {
         let request = request
             .body(Full::new(body))
             .expect("a POST with a parsed URI is a valid request");
-        let response = match tokio::time::timeout(self.policy.timeout, self.client.request(request)).await {
-            Err(_) => return Attempt::Retry("no answer in time".into()),
-            Ok(Err(e)) => return Attempt::Retry(transport_error(&e)),
-            Ok(Ok(response)) => response,
+        let response = match self.client.send(request).await {
+            Err(HttpError::Timeout(_)) => return Attempt::Retry("no answer in time".into()),
+            Err(e) => return Attempt::Retry(e.to_string()),
+            Ok(response) => response,
         };
-        let status = response.status();
+        let status = response.status;
         let retry_after = response
-            .headers()
-            .get("retry-after")
-            .and_then(|v| v.to_str().ok())
+            .header("retry-after")
             .and_then(|v| v.trim().parse::<u64>().ok())
             .map(Duration::from_secs);
         // Slack answers errors with a short reason in the body (`invalid_blocks`, `no_service`),
         // and the Web API its results as JSON.
-        let text = match tokio::time::timeout(self.policy.timeout, response.into_body().collect()).await {
-            Ok(Ok(body)) => String::from_utf8_lossy(&body.to_bytes()).into_owned(),
-            _ => String::new(),
-        };
+        let text = String::from_utf8_lossy(&response.body).into_owned();
         match status {
             s if s.is_success() => Attempt::Done(text),
             StatusCode::TOO_MANY_REQUESTS => {
@@ -156,16 +141,4 @@ impl JsonPoster {
             )),
         }
     }
-}
-
-/// The transport error and its causes, which name the failure (refused, DNS, TLS), not the URL.
-fn transport_error(error: &dyn std::error::Error) -> String {
-    let mut text = error.to_string();
-    let mut source = error.source();
-    while let Some(cause) = source {
-        text.push_str(": ");
-        text.push_str(&cause.to_string());
-        source = cause.source();
-    }
-    text
 }

@@ -2,7 +2,7 @@
 
 use std::fmt;
 
-use hyper::Uri;
+use rnd_http::Uri;
 
 use crate::http::{DeliveryError, JsonPoster, RetryPolicy};
 

@@ -1,7 +1,7 @@
 //! Issue and pull-request comments: list every page, create one, edit one (the action keeps one
 //! plan comment per pull request up to date with these).
 
-use hyper::Method;
+use rnd_http::Method;
 use serde::Deserialize;
 
 use super::{GitHub, GitHubError};

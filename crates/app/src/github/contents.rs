@@ -2,7 +2,7 @@
 //! reads the deployments repository this way (no clone, no git on the function), through the same
 //! [`crate::repository::read`] the CLI uses on a directory.
 
-use hyper::Method;
+use rnd_http::Method;
 use serde::Deserialize;
 
 use super::{GitHub, GitHubError};

@@ -1,7 +1,7 @@
 //! How GitHub's answers point elsewhere: the `Link` header's next page, and whether a URL stays
 //! on the API's origin (the only place the token may go).
 
-use hyper::Uri;
+use rnd_http::Uri;
 
 /// The `rel="next"` URL of a `Link` header, as GitHub paginates.
 pub fn next_link(header: &str) -> Option<String> {

@@ -1,7 +1,8 @@
 //! rnd's one GitHub REST client: a pull request's comments (the action's plan comment) and a
 //! repository's contents at a commit (the Lambda function reads the deployments repository
 //! with it). hyper and rustls, the HTTP stack the AWS SDK already builds. The token goes only to
-//! the API's own origin and is never printed.
+//! the API's own origin and is never printed. Requests go through rnd's one HTTP client
+//! (`rnd-http`).
 
 mod comments;
 mod contents;
@@ -10,11 +11,7 @@ mod links;
 use std::fmt;
 use std::time::Duration;
 
-use http_body_util::{BodyExt, Full};
-use hyper::body::Bytes;
-use hyper::{Method, Request, StatusCode, Uri};
-use hyper_util::client::legacy::{connect::HttpConnector, Client};
-use hyper_util::rt::TokioExecutor;
+use rnd_http::{Bytes, Full, HttpClient, HttpError, Method, Request, StatusCode, Uri};
 
 pub use comments::{Comment, User};
 pub use contents::{ContentsTree, EntryType};
@@ -83,7 +80,7 @@ pub struct GitHub {
     base: String,
     token: Option<Token>,
     user_agent: &'static str,
-    client: Client<hyper_rustls::HttpsConnector<HttpConnector>, Full<Bytes>>,
+    client: HttpClient,
 }
 
 /// One answer: its body and the `next` page, if any.
@@ -95,18 +92,13 @@ struct Answer {
 impl GitHub {
     /// `base` is the API's root URL; `user_agent` names the frontend (GitHub asks for one).
     pub fn new(base: &str, token: Option<Token>, user_agent: &'static str) -> Result<GitHub, GitHubError> {
-        let connector = hyper_rustls::HttpsConnectorBuilder::new()
-            .with_native_roots()
-            .map_err(|e| GitHubError::permanent(format!("no TLS root certificates: {e}")))?
-            // GitHub Enterprise Server and tests may serve plain HTTP on a private address.
-            .https_or_http()
-            .enable_http1()
-            .build();
+        // GitHub Enterprise Server and tests may serve plain HTTP on a private address.
+        let client = HttpClient::new(TIMEOUT).map_err(|e| GitHubError::permanent(e.to_string()))?;
         Ok(GitHub {
             base: base.trim_end_matches('/').to_string(),
             token,
             user_agent,
-            client: Client::builder(TokioExecutor::new()).build(connector),
+            client,
         })
     }
 
@@ -150,31 +142,14 @@ impl GitHub {
         let request = request
             .body(Full::new(Bytes::from(json_body.unwrap_or_default())))
             .map_err(|e| GitHubError::permanent(format!("{what}: building the request: {e}")))?;
-        let response = tokio::time::timeout(TIMEOUT, self.client.request(request))
-            .await
-            .map_err(|_| {
-                GitHubError::retryable(format!(
-                    "{what}: GitHub did not answer within {} s",
-                    TIMEOUT.as_secs()
-                ))
-            })?
-            .map_err(|e| GitHubError::retryable(format!("{what}: {}", transport_error(&e))))?;
-        let status = response.status();
-        let next = response
-            .headers()
-            .get("link")
-            .and_then(|v| v.to_str().ok())
-            .and_then(next_link);
-        let body = tokio::time::timeout(TIMEOUT, response.into_body().collect())
-            .await
-            .map_err(|_| {
-                GitHubError::retryable(format!(
-                    "{what}: GitHub's answer did not arrive within {} s",
-                    TIMEOUT.as_secs()
-                ))
-            })?
-            .map_err(|e| GitHubError::retryable(format!("{what}: reading GitHub's answer: {e}")))?
-            .to_bytes();
+        let response = self.client.send(request).await.map_err(|e| match e {
+            // Unreachable, slow or cut off: another attempt later may get through.
+            HttpError::Timeout(_) | HttpError::Transport(_) => GitHubError::retryable(format!("{what}: {e}")),
+            HttpError::NoRootCertificates(_) => GitHubError::permanent(format!("{what}: {e}")),
+        })?;
+        let status = response.status;
+        let next = response.header("link").and_then(next_link);
+        let body = response.body;
         if status.is_success() {
             return Ok(Answer { body, next });
         }
@@ -198,16 +173,4 @@ fn refusal(what: &str, status: StatusCode, body: &[u8]) -> GitHubError {
         status: Some(status.as_u16()),
         retryable: rate_limited || status.is_server_error(),
     }
-}
-
-/// The transport error and its causes (refused, DNS, TLS); they never hold the token.
-fn transport_error(error: &dyn std::error::Error) -> String {
-    let mut text = error.to_string();
-    let mut source = error.source();
-    while let Some(cause) = source {
-        text.push_str(": ");
-        text.push_str(&cause.to_string());
-        source = cause.source();
-    }
-    text
 }

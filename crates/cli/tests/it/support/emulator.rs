@@ -64,7 +64,12 @@ pub fn rnd_with_stdin(env: &[(String, String)], args: &[&str], input: &[u8]) -> 
         .stderr(std::process::Stdio::piped())
         .spawn()
         .expect("the rnd binary runs");
-    child.stdin.take().unwrap().write_all(input).unwrap();
+    // rnd may refuse before reading its input (a bad argument, a missing store): the pipe is
+    // then closed, and what counts is its answer below, not this write.
+    match child.stdin.take().unwrap().write_all(input) {
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => {}
+        written => written.unwrap(),
+    }
     let output = child.wait_with_output().expect("rnd finishes");
     Run {
         code: output.status.code().expect("exit code"),
