@@ -43,6 +43,7 @@ pub(super) async fn ensure(
         )
         .security_group_ids(ctx.require(ResourceKind::SecurityGroup, &spec.security_group)?)
         .user_data(aws_smithy_types::base64::encode(&spec.user_data))
+        .metadata_options(metadata_options(spec))
         .build();
     let existing = match ctx.known(ResourceKind::LaunchTemplate, name) {
         Some(id) => Some(id),
@@ -119,4 +120,21 @@ pub(super) async fn delete(ctx: &Context, have: &ObservedResource) -> Result<(),
         Ok(_) => Ok(()),
         Err(e) => super::gone(AwsError::call("DeleteLaunchTemplate", &have.name, e)),
     }
+}
+
+/// The instance metadata service as the spec allows it: IMDSv2 only, and answers that do not
+/// travel past the instance (containers sit a network hop away).
+fn metadata_options(
+    spec: &LaunchTemplateSpec,
+) -> aws_sdk_ec2::types::LaunchTemplateInstanceMetadataOptionsRequest {
+    use aws_sdk_ec2::types::{LaunchTemplateHttpTokensState, LaunchTemplateInstanceMetadataEndpointState};
+    aws_sdk_ec2::types::LaunchTemplateInstanceMetadataOptionsRequest::builder()
+        .http_endpoint(LaunchTemplateInstanceMetadataEndpointState::Enabled)
+        .http_tokens(if spec.metadata_tokens_required {
+            LaunchTemplateHttpTokensState::Required
+        } else {
+            LaunchTemplateHttpTokensState::Optional
+        })
+        .http_put_response_hop_limit(spec.metadata_hop_limit as i32)
+        .build()
 }

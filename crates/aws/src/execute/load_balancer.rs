@@ -84,6 +84,12 @@ pub(super) async fn ensure(
                 .value(spec.idle_timeout_seconds.to_string())
                 .build(),
         )
+        .attributes(
+            LoadBalancerAttribute::builder()
+                .key("routing.http.drop_invalid_header_fields.enabled")
+                .value(spec.drop_invalid_header_fields.to_string())
+                .build(),
+        )
         .send()
         .await
         .map_err(|e| AwsError::call("ModifyLoadBalancerAttributes", name, e))?;
@@ -206,6 +212,7 @@ pub(super) async fn ensure_listener(
                 .port(i32::from(spec.port))
                 .protocol(ProtocolEnum::from(spec.protocol.as_str()))
                 .set_certificates(certificates)
+                .set_ssl_policy(spec.ssl_policy.clone())
                 .default_actions(action)
                 .send()
                 .await
@@ -220,6 +227,7 @@ pub(super) async fn ensure_listener(
                 .port(i32::from(spec.port))
                 .protocol(ProtocolEnum::from(spec.protocol.as_str()))
                 .set_certificates(certificates)
+                .set_ssl_policy(spec.ssl_policy.clone())
                 .default_actions(action)
                 .set_tags(Some(tags::elb(&tags)))
                 .send()

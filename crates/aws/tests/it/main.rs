@@ -6,6 +6,7 @@ mod apply_emulator;
 mod changes;
 mod destroy;
 mod faults;
+mod hardening;
 mod lock;
 mod references;
 mod scale;

@@ -70,6 +70,9 @@ pub struct IngressRule {
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct LoadBalancerSpec {
+    /// Requests with header names that are not valid HTTP are dropped at the balancer
+    /// (`routing.http.drop_invalid_header_fields.enabled`), so no service sees smuggled headers.
+    pub drop_invalid_header_fields: bool,
     /// Long enough for WebSocket routes when the balancer carries any.
     pub idle_timeout_seconds: u32,
     pub scheme: String,
@@ -87,6 +90,9 @@ pub struct ListenerSpec {
     pub load_balancer: String,
     pub port: u16,
     pub protocol: String,
+    /// The TLS policy of an HTTPS listener (protocol versions and ciphers it accepts).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ssl_policy: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -111,6 +117,11 @@ pub struct LaunchTemplateSpec {
     pub image_id_parameter: String,
     pub instance_profile: String,
     pub instance_type: String,
+    /// How far an instance metadata answer travels: 1 keeps it on the instance itself, out of
+    /// reach of containers behind a network hop (with `metadata_tokens_required`, IMDSv2 only).
+    pub metadata_hop_limit: u32,
+    /// IMDSv2 only: a session token is needed, which a forwarded request cannot get.
+    pub metadata_tokens_required: bool,
     pub security_group: String,
     /// Joins the instance to the cluster (ECS agent configuration).
     pub user_data: String,

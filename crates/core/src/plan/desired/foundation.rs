@@ -7,6 +7,10 @@ use crate::plan::naming::Names;
 use crate::plan::resource::{ResourceId, ResourceKind};
 use crate::plan::spec::*;
 
+/// TLS 1.3 with TLS 1.2 for older clients, nothing older: the policy Elastic Load Balancing
+/// recommends for HTTPS listeners (and the console's default).
+pub const TLS_POLICY: &str = "ELBSecurityPolicy-TLS13-1-2-2021-06";
+
 /// Idle timeout for balancers carrying WebSocket routes: connections stay open between messages.
 pub const WEBSOCKET_IDLE_TIMEOUT_SECONDS: u32 = 3600;
 /// AWS's managed policy for ECS's agent: pull images from ECR, write logs.
@@ -96,6 +100,7 @@ pub(super) fn add_foundations(
             ResourceId::new(ResourceKind::LoadBalancer, &lb),
             Spec::LoadBalancer(LoadBalancerSpec {
                 scheme: "internet-facing".into(),
+                drop_invalid_header_fields: true,
                 subnets: network.subnets.clone(),
                 security_group: lb_sg.clone(),
                 idle_timeout_seconds: if websocket {
@@ -115,6 +120,7 @@ pub(super) fn add_foundations(
                 protocol: "HTTPS".into(),
                 certificate_arn: Some(platform.certificate_arn.clone()),
                 default_action: "fixed-response:404".into(),
+                ssl_policy: Some(TLS_POLICY.into()),
             }),
         );
         state.add(
@@ -127,6 +133,7 @@ pub(super) fn add_foundations(
                 protocol: "HTTP".into(),
                 certificate_arn: None,
                 default_action: "redirect:HTTPS:443".into(),
+                ssl_policy: None,
             }),
         );
     }

@@ -99,11 +99,12 @@ pub(super) fn add_gpu_groups(
                 instance_type: instance_type.clone(),
                 image_id_parameter: GPU_AMI_PARAMETER.into(),
                 instance_profile: role.clone(),
+                // The instance's role is for the ECS agent, never for the tasks: tasks get their
+                // own roles, and reaching the metadata service would hand them the instance's.
+                metadata_hop_limit: 1,
+                metadata_tokens_required: true,
                 security_group: instance_sg.clone(),
-                user_data: format!(
-                    "#!/bin/bash\ncat >> /etc/ecs/ecs.config <<'EOF'\nECS_CLUSTER={}\nECS_ENABLE_GPU_SUPPORT=true\nECS_ENABLE_TASK_ENI=true\nEOF\n",
-                    names.cluster()
-                ),
+                user_data: agent_configuration(&names.cluster()),
             }),
         );
         let desired = counts.get(instance_type).copied().unwrap_or(0);
@@ -134,4 +135,14 @@ pub(super) fn add_gpu_groups(
             }),
         );
     }
+}
+
+/// The ECS agent's configuration on a GPU instance: join the cluster, expose the GPUs, give each
+/// `awsvpc` task its own network interface, and keep those tasks away from the instance metadata
+/// service (`ECS_AWSVPC_BLOCK_IMDS`: their containers cannot read the instance role's
+/// credentials, whatever the hop limit).
+fn agent_configuration(cluster: &str) -> String {
+    format!(
+        "#!/bin/bash\ncat >> /etc/ecs/ecs.config <<'EOF'\nECS_CLUSTER={cluster}\nECS_ENABLE_GPU_SUPPORT=true\nECS_ENABLE_TASK_ENI=true\nECS_AWSVPC_BLOCK_IMDS=true\nEOF\n"
+    )
 }

@@ -1,6 +1,7 @@
 //! The desired state: every AWS resource the manifests and the platform call for, as typed values.
 
 mod foundation;
+pub use foundation::TLS_POLICY;
 mod gpu;
 mod service;
 
