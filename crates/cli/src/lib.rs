@@ -7,6 +7,7 @@ pub mod commands;
 pub mod deploy;
 pub mod deployments;
 pub mod exit;
+pub mod fanout;
 mod lock;
 mod references;
 pub mod render;

@@ -9,7 +9,7 @@ use rnd_core::plan::observed::ObservedState;
 use rnd_core::plan::render::{plan_json, render_markdown, render_mermaid, render_text};
 use rnd_core::plan::resource::ResourceKind;
 use rnd_core::plan::simulate::simulate_apply;
-use rnd_core::plan::{plan, Plan, PlanError};
+use rnd_core::plan::{plan, plan_with_fanout, Fanout, Plan, PlanError, PlanOptions};
 use rnd_core::platform::{Limits, Notifications, Platform, Routing, RoutingMode, SecretsStore, SlackTarget};
 use rnd_core::repository::Repository;
 
@@ -156,6 +156,26 @@ fn plannable(result: Result<Plan, PlanError>) -> Option<Plan> {
     }
 }
 
+/// A fanout as unlike the sequential one as the contract allows: small chunks of `size` items
+/// (the last one shorter), each on a thread of its own, finishing in whatever order.
+struct ThreadPerChunk {
+    size: usize,
+}
+
+impl Fanout for ThreadPerChunk {
+    // A test may start threads; the core may not (clippy.toml), which is why this lives here.
+    #[allow(clippy::disallowed_methods, clippy::disallowed_types)]
+    fn map_chunks<T: Sync, R: Send>(&self, items: &[T], f: impl Fn(&[T]) -> R + Sync) -> Vec<R> {
+        std::thread::scope(|scope| {
+            let handles: Vec<_> = items
+                .chunks(self.size)
+                .map(|chunk| scope.spawn(|| f(chunk)))
+                .collect();
+            handles.into_iter().map(|h| h.join().unwrap()).collect()
+        })
+    }
+}
+
 fn rendered(plan: &Plan) -> [String; 4] {
     [
         render_text(plan, false),
@@ -173,6 +193,14 @@ proptest! {
         let Some(a) = plannable(plan(&repository, &observed)) else { return Ok(()) };
         let b = plan(&repository, &observed).unwrap();
         prop_assert_eq!(plan_json(&a).to_string(), plan_json(&b).to_string());
+    }
+
+    #[test]
+    fn threads_and_chunks_do_not_change_the_plan((repository, observed) in scenario(), size in 1usize..4) {
+        let Some(sequential) = plannable(plan(&repository, &observed)) else { return Ok(()) };
+        let threaded =
+            plan_with_fanout(&repository, &observed, PlanOptions::default(), &ThreadPerChunk { size }).unwrap();
+        prop_assert_eq!(rendered(&sequential), rendered(&threaded));
     }
 
     #[test]
