@@ -245,7 +245,12 @@ pub fn changes(
 }
 
 /// For each GPU service with zero replicas, the type a single replica would be placed on.
-fn idle_gpu_types(demands: &[ServiceDemand], allowed: &AllowList, region: &str) -> BTreeMap<String, String> {
+/// Public, like [`changes`], so tests can build the planner's [`DesiredInputs`] themselves.
+pub fn idle_gpu_types(
+    demands: &[ServiceDemand],
+    allowed: &AllowList,
+    region: &str,
+) -> BTreeMap<String, String> {
     demands
         .iter()
         .filter(|d| d.gpus > 0 && d.replicas == 0)
