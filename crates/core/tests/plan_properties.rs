@@ -339,6 +339,23 @@ proptest! {
     }
 
     #[test]
+    fn resources_not_tagged_for_the_platform_change_nothing((repository, observed) in scenario()) {
+        let p = plannable(plan(&repository, &observed))?;
+        // The same resources again, with the same kinds and names: once tagged for another
+        // platform, once without rnd's platform tag (made by hand, or by another tool).
+        let mut crowded = observed.clone();
+        for r in &observed.resources {
+            let mut elsewhere = r.clone();
+            elsewhere.tags.insert("rnd:platform".into(), "elsewhere".into());
+            let mut untagged = r.clone();
+            untagged.tags.remove("rnd:platform");
+            crowded.resources.extend([elsewhere, untagged]);
+        }
+        let q = plannable(plan(&repository, &crowded))?;
+        prop_assert_eq!(rendered(&p), rendered(&q));
+    }
+
+    #[test]
     fn the_planner_compares_exactly_the_desired_state((repository, observed) in scenario(), size in 1usize..4) {
         // `plan` never builds the whole desired state: it compares one service at a time, on the
         // fanout's chunks, and the shared resources apart. That must find exactly the changes of
