@@ -11,6 +11,9 @@
 //! fewer rounds, `RND_BENCH_STAGES=1` for per-stage times on stderr, `RND_BENCH_KEEP=1` to keep
 //! the generated repositories).
 //!
+//! Planning spreads the per-service work over the cores as `rnd` does, with the CLI's
+//! `fanout::Threads` (`rnd_benches::fanout`, the same source file).
+//!
 //! Measured figures, before and after the work on the planner's scaling: `benches/PLAN_SCALE.md`.
 
 use std::path::Path;
@@ -21,9 +24,11 @@ static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 use std::process::Command;
 use std::time::Instant;
 
+use rnd_benches::fanout::Threads;
 use rnd_core::plan::observed::ObservedState;
 use rnd_core::plan::render::plan_json;
 use rnd_core::plan::simulate::simulate_apply;
+use rnd_core::plan::{plan_with_fanout, PlanOptions};
 use rnd_core::repository::{validate_repository, SourceFile};
 
 const SIZES: [usize; 2] = [1_000, 10_000];
@@ -151,7 +156,13 @@ fn prepare(n: usize) -> std::path::PathBuf {
         .repository
         .expect("valid");
     let deployed = simulate_apply(
-        &rnd_core::plan::plan(&repository, &ObservedState::default()).unwrap(),
+        &plan_with_fanout(
+            &repository,
+            &ObservedState::default(),
+            PlanOptions::default(),
+            &Threads::per_core(),
+        )
+        .unwrap(),
         &ObservedState::default(),
     );
     std::fs::write(
@@ -184,7 +195,13 @@ fn measure(dir: &Path, n: usize) {
             .repository
             .expect("valid");
         let t_valid = start.elapsed();
-        let plan = rnd_core::plan::plan(&repository, &observed).unwrap();
+        let plan = plan_with_fanout(
+            &repository,
+            &observed,
+            PlanOptions::default(),
+            &Threads::per_core(),
+        )
+        .unwrap();
         let t_plan = start.elapsed();
         let json = plan_json(&plan).to_string();
         if std::env::var_os("RND_BENCH_STAGES").is_some() {

@@ -7,7 +7,7 @@ use std::time::Duration;
 use anyhow::Result;
 use rnd_aws::{ApplyOptions, ApplyReport, Clients, EventSink};
 use rnd_core::plan::observed::ObservedState;
-use rnd_core::plan::{plan_destroy, plan_with, Plan, PlanError, PlanOptions};
+use rnd_core::plan::{plan_destroy, plan_with_fanout, Plan, PlanError, PlanOptions};
 
 use crate::aws::observe;
 use crate::slack::EnvReader;
@@ -105,7 +105,12 @@ async fn locked(
         }
     }
     let planned = match request.mode {
-        Mode::Apply { repack } => plan_with(repository, &observed, PlanOptions { repack }),
+        Mode::Apply { repack } => plan_with_fanout(
+            repository,
+            &observed,
+            PlanOptions { repack },
+            &crate::fanout::Threads::per_core(),
+        ),
         Mode::Destroy => plan_destroy(repository, &observed),
     };
     let plan = match planned {

@@ -4,7 +4,7 @@
 use anyhow::{Context, Result};
 use rnd_aws::{ClientOptions, Clients};
 use rnd_core::plan::observed::ObservedState;
-use rnd_core::plan::{plan_with, Plan, PlanError, PlanOptions};
+use rnd_core::plan::{plan_with_fanout, Plan, PlanError, PlanOptions};
 use rnd_core::repository::Repository;
 
 /// A runtime for the flows that talk to AWS (the core itself never needs one).
@@ -35,5 +35,10 @@ pub async fn observe_and_plan(
     options: PlanOptions,
 ) -> Result<Result<Plan, PlanError>> {
     let observed = observe(clients, &repository.platform.name).await?;
-    Ok(plan_with(repository, &observed, options))
+    Ok(plan_with_fanout(
+        repository,
+        &observed,
+        options,
+        &crate::fanout::Threads::per_core(),
+    ))
 }

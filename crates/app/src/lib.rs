@@ -7,6 +7,7 @@
 pub mod apply;
 pub mod aws;
 pub mod exit;
+pub mod fanout;
 pub mod github;
 pub mod lock;
 pub mod progress;

@@ -1,6 +1,10 @@
 //! Planning the example repository: the four renderings as snapshots, against an empty account,
 //! a fully deployed one, and one with a version bump, a removed service and a resized GPU service.
 
+// Tests stand where a frontend would: they read the repository's fixtures and examples from
+// disk and hand the core their bytes (clippy.toml forbids files in the core itself).
+#![allow(clippy::disallowed_methods)]
+
 use std::path::Path;
 
 use rnd_core::plan::observed::ObservedState;

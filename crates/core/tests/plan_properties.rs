@@ -3,13 +3,20 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use proptest::prelude::*;
+use proptest::test_runner::TestCaseError;
 use rnd_core::manifest::{Manifest, Route};
-use rnd_core::plan::diff::Action;
-use rnd_core::plan::observed::ObservedState;
+use rnd_core::placement::AllowList;
+use rnd_core::plan::current::existing_gpu_types;
+use rnd_core::plan::desired::{desired_state, DesiredInputs};
+use rnd_core::plan::diff::{diff, Action};
+use rnd_core::plan::naming::Names;
+use rnd_core::plan::observed::{ObservedResource, ObservedState};
+use rnd_core::plan::planner::{changes, idle_gpu_types};
 use rnd_core::plan::render::{plan_json, render_markdown, render_mermaid, render_text};
 use rnd_core::plan::resource::ResourceKind;
 use rnd_core::plan::simulate::simulate_apply;
-use rnd_core::plan::{plan, Plan, PlanError};
+use rnd_core::plan::{demand_of, plan, plan_with_fanout, Fanout, Plan, PlanError, PlanOptions};
+use rnd_core::platform::SecretsStore as Store;
 use rnd_core::platform::{Limits, Notifications, Platform, Routing, RoutingMode, SecretsStore, SlackTarget};
 use rnd_core::repository::Repository;
 
@@ -147,12 +154,34 @@ fn scenario() -> impl Strategy<Value = (Repository, ObservedState)> {
         })
 }
 
-/// Plans whose services fit some allowed instance type; any other error fails the property.
-fn plannable(result: Result<Plan, PlanError>) -> Option<Plan> {
-    match result {
-        Ok(plan) => Some(plan),
-        Err(PlanError::Placement(_)) => None,
-        Err(other) => panic!("planning failed: {other}"),
+/// Plans whose services fit some allowed instance type. A case whose services fit nowhere is
+/// rejected (`prop_assume!`), so proptest generates another and counts it: too many rejections
+/// fail the run instead of passing it untested. Any other error fails the property.
+fn plannable(result: Result<Plan, PlanError>) -> Result<Plan, TestCaseError> {
+    prop_assume!(
+        !matches!(result, Err(PlanError::Placement(_))),
+        "some service fits no allowed capacity"
+    );
+    result.map_err(|other| TestCaseError::fail(format!("planning failed: {other}")))
+}
+
+/// A fanout as unlike the sequential one as the contract allows: small chunks of `size` items
+/// (the last one shorter), each on a thread of its own, finishing in whatever order.
+struct ThreadPerChunk {
+    size: usize,
+}
+
+impl Fanout for ThreadPerChunk {
+    // A test may start threads; the core may not (clippy.toml), which is why this lives here.
+    #[allow(clippy::disallowed_methods, clippy::disallowed_types)]
+    fn map_chunks<T: Sync, R: Send>(&self, items: &[T], f: impl Fn(&[T]) -> R + Sync) -> Vec<R> {
+        std::thread::scope(|scope| {
+            let handles: Vec<_> = items
+                .chunks(self.size)
+                .map(|chunk| scope.spawn(|| f(chunk)))
+                .collect();
+            handles.into_iter().map(|h| h.join().unwrap()).collect()
+        })
     }
 }
 
@@ -170,14 +199,22 @@ proptest! {
 
     #[test]
     fn the_same_input_gives_byte_identical_json((repository, observed) in scenario()) {
-        let Some(a) = plannable(plan(&repository, &observed)) else { return Ok(()) };
+        let a = plannable(plan(&repository, &observed))?;
         let b = plan(&repository, &observed).unwrap();
         prop_assert_eq!(plan_json(&a).to_string(), plan_json(&b).to_string());
     }
 
     #[test]
+    fn threads_and_chunks_do_not_change_the_plan((repository, observed) in scenario(), size in 1usize..4) {
+        let sequential = plannable(plan(&repository, &observed))?;
+        let threaded =
+            plan_with_fanout(&repository, &observed, PlanOptions::default(), &ThreadPerChunk { size }).unwrap();
+        prop_assert_eq!(rendered(&sequential), rendered(&threaded));
+    }
+
+    #[test]
     fn every_dependency_comes_before_its_dependents((repository, observed) in scenario()) {
-        let Some(p) = plannable(plan(&repository, &observed)) else { return Ok(()) };
+        let p = plannable(plan(&repository, &observed))?;
         let json = plan_json(&p);
         let mut seen = BTreeSet::new();
         for op in json["operations"].as_array().unwrap() {
@@ -190,7 +227,7 @@ proptest! {
 
     #[test]
     fn applying_a_plan_then_planning_again_changes_nothing((repository, observed) in scenario()) {
-        let Some(first) = plannable(plan(&repository, &observed)) else { return Ok(()) };
+        let first = plannable(plan(&repository, &observed))?;
         let after = simulate_apply(&first, &observed);
         let second = plan(&repository, &after).unwrap();
         prop_assert!(!second.has_changes(), "{}", render_text(&second, false));
@@ -199,7 +236,7 @@ proptest! {
     #[test]
     fn removing_one_manifest_only_deletes_that_service((repository, _) in scenario(), pick in any::<prop::sample::Index>()) {
         prop_assume!(!repository.manifests.is_empty());
-        let Some(first) = plannable(plan(&repository, &ObservedState::default())) else { return Ok(()) };
+        let first = plannable(plan(&repository, &ObservedState::default()))?;
         let deployed = simulate_apply(&first, &ObservedState::default());
         let mut smaller = repository.clone();
         let removed = smaller.manifests.remove(pick.index(smaller.manifests.len())).name;
@@ -215,11 +252,11 @@ proptest! {
 
     #[test]
     fn adding_one_manifest_touches_no_other_service((repository, _) in scenario(), extra in manifest("newcomer")) {
-        let Some(first) = plannable(plan(&repository, &ObservedState::default())) else { return Ok(()) };
+        let first = plannable(plan(&repository, &ObservedState::default()))?;
         let deployed = simulate_apply(&first, &ObservedState::default());
         let mut bigger = repository.clone();
         bigger.manifests.push(extra);
-        let Some(p) = plannable(plan(&bigger, &deployed)) else { return Ok(()) };
+        let p = plannable(plan(&bigger, &deployed))?;
         for op in p.graph.operations() {
             if let Some(s) = &op.service {
                 prop_assert_eq!(s.as_str(), "newcomer", "{}", op.address);
@@ -229,19 +266,122 @@ proptest! {
 
     #[test]
     fn secrets_appear_only_as_references((repository, observed) in scenario()) {
-        let Some(p) = plannable(plan(&repository, &observed)) else { return Ok(()) };
+        let p = plannable(plan(&repository, &observed))?;
+        let platform = &repository.platform.name;
+        let reference = |path: &str| match repository.platform.secrets_store {
+            Store::Ssm => format!("ssm:/{path}"),
+            Store::SecretsManager => format!("secretsmanager:{path}"),
+        };
         let renderings = rendered(&p);
         for m in &repository.manifests {
-            for (env, secret) in &m.secrets {
-                let path = format!("{}/{}/{}", repository.platform.name, m.name, secret);
+            let expected: BTreeMap<&str, String> = m
+                .secrets
+                .iter()
+                .map(|(env, secret)| (env.as_str(), reference(&format!("{platform}/{}/{secret}", m.name))))
+                .collect();
+            for op in p.graph.operations().filter(|op| op.service.as_deref() == Some(m.name.as_str())) {
+                let Some(desired) = &op.desired else { continue };
+                let attributes = desired.attributes();
+                match op.id.kind {
+                    // The container gets each secret as a reference to this service's own path,
+                    // exactly the manifest's, and never as a plain environment variable.
+                    ResourceKind::TaskDefinition => {
+                        let secrets: BTreeMap<&str, String> = attributes["secrets"]
+                            .as_object()
+                            .unwrap()
+                            .iter()
+                            .map(|(env, r)| (env.as_str(), r.as_str().unwrap().to_string()))
+                            .collect();
+                        prop_assert_eq!(&secrets, &expected, "{}", op.address);
+                        let environment = attributes["environment"].as_object().unwrap();
+                        for env in expected.keys() {
+                            prop_assert!(!environment.contains_key(*env), "{} in environment of {}", env, op.address);
+                        }
+                        // A new definition shows every attribute: its references are rendered.
+                        if op.action != Action::Delete && op.observed.is_none() {
+                            for text in &renderings[..2] {
+                                for r in expected.values() {
+                                    prop_assert!(text.contains(r.as_str()), "{} not rendered for {}", r, op.address);
+                                }
+                            }
+                        }
+                    }
+                    // Everything else (the ECS service included: it names the task definition by
+                    // family and hash) carries no secret, not even a reference.
+                    _ => {
+                        let json = serde_json::to_string(attributes).unwrap();
+                        for (env, r) in &expected {
+                            prop_assert!(!json.contains(r.as_str()), "{} in {}", r, op.address);
+                            prop_assert!(!json.contains(&format!("\"{env}\"")), "{} in {}", env, op.address);
+                        }
+                    }
+                }
+            }
+            // Wherever a secret's variable is rendered (this plan's definitions, old revisions
+            // being deleted, updates showing before and after), its value is a reference into the
+            // platform's store, never anything else.
+            for env in expected.keys() {
+                let key = format!("\"{env}\":\"");
                 for text in &renderings {
-                    // Wherever the variable is rendered, it is with its reference path.
-                    if text.contains(&format!("\"{env}\":")) && !text.contains("ecs_service") {
-                        prop_assert!(text.contains(&path));
+                    for (at, _) in text.match_indices(&key) {
+                        let value = &text[at + key.len()..];
+                        prop_assert!(
+                            value.starts_with(&format!("ssm:/{platform}/"))
+                                || value.starts_with(&format!("secretsmanager:{platform}/")),
+                            "{} rendered with a value that is no reference: {}",
+                            env,
+                            &value[..value.len().min(60)]
+                        );
                     }
                 }
             }
         }
+    }
+
+    #[test]
+    fn resources_not_tagged_for_the_platform_change_nothing((repository, observed) in scenario()) {
+        let p = plannable(plan(&repository, &observed))?;
+        // The same resources again, with the same kinds and names: once tagged for another
+        // platform, once without rnd's platform tag (made by hand, or by another tool).
+        let mut crowded = observed.clone();
+        for r in &observed.resources {
+            let mut elsewhere = r.clone();
+            elsewhere.tags.insert("rnd:platform".into(), "elsewhere".into());
+            let mut untagged = r.clone();
+            untagged.tags.remove("rnd:platform");
+            crowded.resources.extend([elsewhere, untagged]);
+        }
+        let q = plannable(plan(&repository, &crowded))?;
+        prop_assert_eq!(rendered(&p), rendered(&q));
+    }
+
+    #[test]
+    fn the_planner_compares_exactly_the_desired_state((repository, observed) in scenario(), size in 1usize..4) {
+        // `plan` never builds the whole desired state: it compares one service at a time, on the
+        // fanout's chunks, and the shared resources apart. That must find exactly the changes of
+        // the plain statement, the whole desired state diffed against what exists.
+        let p = plannable(plan(&repository, &observed))?;
+        let platform = &repository.platform;
+        let names = Names::new(&platform.name);
+        let existing: Vec<&ObservedResource> = observed.of_platform(&platform.name).collect();
+        let demands: Vec<_> = repository.manifests.iter().map(demand_of).collect();
+        let kept_gpu_types = existing_gpu_types(&existing, &names);
+        let idle_gpu_services =
+            idle_gpu_types(&demands, &AllowList(platform.gpu_instance_types.clone()), &platform.region);
+        let inputs = DesiredInputs {
+            repository: &repository,
+            capacity: &p.capacity,
+            routes: &p.routes,
+            kept_gpu_types: &kept_gpu_types,
+            idle_gpu_services: &idle_gpu_services,
+        };
+        let streamed = changes(&inputs, &existing, &ThreadPerChunk { size });
+        let whole = diff(&desired_state(&inputs), &existing);
+        prop_assert_eq!(&streamed, &whole);
+        // And these are the planner's own inputs: its graph holds the same operations.
+        let planned: BTreeSet<&str> = p.graph.operations().map(|op| op.address.as_str()).collect();
+        let compared: BTreeSet<&str> = whole.iter().map(|c| c.address.as_str()).collect();
+        prop_assert_eq!(planned, compared);
     }
 }
 

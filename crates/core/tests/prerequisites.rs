@@ -1,6 +1,10 @@
 //! Checking the example repository's references (ECR image tags, secrets) against what exists:
 //! what is asked of AWS, and the messages when something is missing (snapshots).
 
+// Tests stand where a frontend would: they read the repository's fixtures and examples from
+// disk and hand the core their bytes (clippy.toml forbids files in the core itself).
+#![allow(clippy::disallowed_methods)]
+
 use std::path::Path;
 
 use rnd_core::diagnostic::Diagnostic;

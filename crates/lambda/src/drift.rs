@@ -2,7 +2,7 @@
 //! matches git (someone changed it by hand), one Slack message says what differs. No drift, no
 //! message. It reads only: nothing is changed and no lock is taken.
 
-use rnd_core::plan::{plan_with, PlanOptions};
+use rnd_core::plan::PlanOptions;
 use serde_json::{json, Value};
 
 use crate::app::App;
@@ -12,8 +12,9 @@ pub async fn check(app: &App) -> Result<Value, HandlerError> {
     let repository_name = app.config.repository()?.to_string();
     let valid = crate::repository::load(app, &repository_name, &app.config.branch).await?;
     let repository = valid.repository;
-    let observed = rnd_aws::observe(&app.clients, &repository.platform.name).await?;
-    let plan = plan_with(&repository, &observed, PlanOptions::default())
+    let plan = rnd_app::observe_and_plan(&app.clients, &repository, PlanOptions::default())
+        .await
+        .map_err(|e| HandlerError::Retryable(format!("{e:#}")))?
         .map_err(|e| HandlerError::Permanent(format!("planning {}: {e}", app.config.branch)))?;
     let differences = differences(&plan);
     if differences.is_empty() {

@@ -69,7 +69,12 @@ pub fn run(args: &PlanArgs) -> Result<Code> {
         }
     };
     let options = rnd_core::plan::PlanOptions { repack: args.repack };
-    let plan = match rnd_core::plan::plan_with(repository, &observed, options) {
+    let plan = match rnd_core::plan::plan_with_fanout(
+        repository,
+        &observed,
+        options,
+        &rnd_app::fanout::Threads::per_core(),
+    ) {
         Ok(plan) => plan,
         Err(e) => {
             eprint!("error: {e}");

@@ -7,13 +7,14 @@ use clap::{Args, ValueEnum};
 use rnd_aws::status::live_services;
 use rnd_core::plan::observed::ObservedState;
 use rnd_core::plan::resource::ResourceKind;
-use rnd_core::plan::{plan_with, PlanOptions};
+use rnd_core::plan::{plan_with_fanout, PlanOptions};
 
 use super::load::valid_repository;
 use super::DirArg;
 use crate::render::status::{render_text, PlatformStatus, ServiceRow, ServiceState};
 use rnd_app::aws;
 use rnd_app::exit::Code;
+use rnd_app::fanout::Threads;
 
 #[derive(Debug, Args)]
 pub struct StatusArgs {
@@ -40,8 +41,13 @@ pub fn run(args: &StatusArgs) -> Result<Code> {
         let clients = aws::clients().await;
         let observed = aws::observe(&clients, &platform).await?;
         // What a plan would do now tells whether AWS matches the manifests.
-        let plan = plan_with(&repository, &observed, PlanOptions::default())
-            .map_err(|e| anyhow::anyhow!("planning against what is deployed: {e}"))?;
+        let plan = plan_with_fanout(
+            &repository,
+            &observed,
+            PlanOptions::default(),
+            &Threads::per_core(),
+        )
+        .map_err(|e| anyhow::anyhow!("planning against what is deployed: {e}"))?;
         let deployed = deployed_services(&observed);
         let mut live = BTreeMap::new();
         for (cluster, names) in clusters_of(&observed) {

@@ -12,8 +12,8 @@
 //! leaves it little to do. Instances are visited most idle first (ties by content) and
 //! tasks in class order, so the result is deterministic.
 
+use super::dominance::undominated;
 use super::model::{Bin, Class, Load, TypeCap};
-use super::pack::dominated;
 
 /// Most move or swap evaluations per call for plans of up to 32 instances (a few ms); larger
 /// plans get less in proportion to their number of instance pairs, since their greedy passes
@@ -21,153 +21,315 @@ use super::pack::dominated;
 const WORK_BUDGET: u64 = 30_000;
 /// Most passes over all pairs: later passes only shuffle free room at equal cost.
 const MAX_PASSES: usize = 8;
+/// Gains in unevenness smaller than this are rounding, not progress.
+const EPSILON: f64 = 1e-12;
 
 /// Improves `bins` in place (see the module docs).
 pub(crate) fn exchange(classes: &[Class], types: &[TypeCap], bins: &mut Vec<Bin>) {
-    let useful: Vec<usize> = (0..types.len()).filter(|&t| !dominated(types, t)).collect();
-    let cheapest = |load: &Load| -> Option<(usize, u64)> {
-        if load.tasks == 0 {
-            return Some((usize::MAX, 0));
-        }
-        useful
-            .iter()
-            .find(|&&t| types[t].holds(load))
-            .map(|&t| (t, types[t].price))
-    };
-    let most = [
-        types.iter().map(|t| f64::from(t.gpus)).fold(1.0, f64::max),
-        types.iter().map(|t| f64::from(t.cpu)).fold(1.0, f64::max),
-        types.iter().map(|t| f64::from(t.mem)).fold(1.0, f64::max),
-    ];
-    let phi = |l: &Load| {
-        let g = f64::from(l.gpus) / most[0];
-        let c = l.cpu as f64 / most[1];
-        let m = l.mem as f64 / most[2];
-        g * g + c * c + m * m
-    };
-    let most_gpus = types.iter().map(|t| t.gpus).max().unwrap_or(0);
-    let mut work = 0u64;
-    let pairs = (bins.len() as u64).max(32).pow(2);
-    let budget = WORK_BUDGET * 32 * 32 / pairs;
+    let search = Search::new(classes, types);
+    let mut work = Work::budget_for(bins.len());
     let mut improved = true;
     let mut passes = 0;
-    while improved && work < budget && passes < MAX_PASSES {
-        improved = false;
+    while improved && !work.exhausted() && passes < MAX_PASSES {
         passes += 1;
-        // Instances with the most idle capacity (in dollars) first: they are where moves pay.
-        let idle = |b: &Bin| {
-            let (t, l) = (&types[b.ty], Load::of(classes, &b.items));
-            let used = f64::from(l.gpus) / f64::from(t.gpus.max(1))
-                + l.cpu as f64 / f64::from(t.cpu.max(1))
-                + l.mem as f64 / f64::from(t.mem.max(1));
-            t.price as f64 * (3.0 - used)
-        };
-        bins.sort_by(|x, y| idle(y).total_cmp(&idle(x)).then_with(|| x.cmp(y)));
-        let n = bins.len();
-        let mut parts: Vec<Vec<Part>> = bins.iter().map(|b| parts_of(classes, &b.items)).collect();
-        let mut loads: Vec<Load> = bins.iter().map(|b| Load::of(classes, &b.items)).collect();
-        for a in 0..n {
-            for b in a + 1..n {
-                if bins[a].items.is_empty() || bins[b].items.is_empty() || work >= budget {
-                    continue;
-                }
-                let before = types[bins[a].ty].price + types[bins[b].ty].price;
-                let (la, lb) = (loads[a], loads[b]);
-                let phi_before = phi(&la) + phi(&lb);
-                let mut best: Option<(u64, f64, usize, usize, usize, usize)> = None;
-                for (pa_n, pa) in parts[a].iter().enumerate() {
-                    for (pb_n, pb) in parts[b].iter().enumerate() {
-                        if pa.len == 0 && pb.len == 0 || pa.items == pb.items && pa.len == pb.len {
-                            continue;
-                        }
-                        work += 1;
-                        let Some(na) = swapped(&la, pa, pb, most_gpus) else {
-                            continue;
-                        };
-                        let Some(nb) = swapped(&lb, pb, pa, most_gpus) else {
-                            continue;
-                        };
-                        let (Some((ta, pra)), Some((tb, prb))) = (cheapest(&na), cheapest(&nb)) else {
-                            continue;
-                        };
-                        let after = pra + prb;
-                        if after > before {
-                            continue;
-                        }
-                        let gain = phi(&na) + phi(&nb) - phi_before;
-                        if after == before && gain <= 1e-12 {
-                            continue;
-                        }
-                        let better =
-                            best.is_none_or(|(c, g, ..)| after < c || (after == c && gain > g + 1e-12));
-                        if better {
-                            best = Some((after, gain, pa_n, pb_n, ta, tb));
-                        }
-                    }
-                }
-                let Some((_, _, pa_n, pb_n, ta, tb)) = best else {
-                    continue;
-                };
-                let (pa, pb) = (parts[a][pa_n], parts[b][pb_n]);
-                swap_items(&mut bins[a].items, &pa.items[..pa.len], &pb.items[..pb.len]);
-                swap_items(&mut bins[b].items, &pb.items[..pb.len], &pa.items[..pa.len]);
-                for x in [a, b] {
-                    parts[x] = parts_of(classes, &bins[x].items);
-                    loads[x] = Load::of(classes, &bins[x].items);
-                }
-                bins[a].ty = if ta == usize::MAX { bins[a].ty } else { ta };
-                bins[b].ty = if tb == usize::MAX { bins[b].ty } else { tb };
-                improved = true;
-            }
-        }
-        bins.retain(|b| !b.items.is_empty());
+        improved = search.pass(bins, &mut work);
     }
     bins.sort();
 }
 
-/// Up to two tasks of one instance that may leave it together: their classes, their summed
-/// needs, and the largest GPU memory need of the tasks that would stay.
+/// Move and swap evaluations: how many were made, and how many may be.
+struct Work {
+    done: u64,
+    budget: u64,
+}
+
+impl Work {
+    fn budget_for(instances: usize) -> Work {
+        let pairs = (instances as u64).max(32).pow(2);
+        Work {
+            done: 0,
+            budget: WORK_BUDGET * 32 * 32 / pairs,
+        }
+    }
+
+    fn exhausted(&self) -> bool {
+        self.done >= self.budget
+    }
+}
+
+/// What every evaluation needs, computed once per call.
+struct Search<'a> {
+    classes: &'a [Class],
+    types: &'a [TypeCap],
+    /// The types an instance may be resized to: those no other type dominates, cheapest first.
+    useful: Vec<usize>,
+    /// The most GPUs, CPU and memory of any type (at least 1), so that loads of different
+    /// resources weigh alike in the unevenness.
+    largest: [f64; 3],
+    /// The most GPUs any type has: a trade that puts more on one instance is impossible.
+    most_gpus: u32,
+}
+
+/// One instance's side of a trade: what it holds and the groups of tasks that may leave it.
+struct Side<'p> {
+    load: Load,
+    groups: &'p [Group],
+}
+
+/// A trade between two instances: a group of tasks leaves each for the other (an empty group
+/// makes it a move), and each instance is resized to hold what it then has.
 #[derive(Debug, Clone, Copy)]
-struct Part {
-    items: [usize; 2],
-    len: usize,
+struct Trade {
+    /// The two instances' price afterwards.
+    cost: u64,
+    /// How much the sum of squared loads grows.
+    gain: f64,
+    first_gives: Group,
+    second_gives: Group,
+    first_becomes: Resized,
+    second_becomes: Resized,
+}
+
+impl Trade {
+    /// Cheaper wins; at equal cost, the one that makes the loads more uneven.
+    fn beats(&self, other: &Trade) -> bool {
+        self.cost < other.cost || (self.cost == other.cost && self.gain > other.gain + EPSILON)
+    }
+}
+
+/// What an instance becomes after a trade.
+#[derive(Debug, Clone, Copy)]
+enum Resized {
+    /// Every task left: it costs nothing and is dropped at the end of the pass.
+    Emptied,
+    /// The cheapest useful type that holds what it keeps and receives.
+    To { ty: usize, price: u64 },
+}
+
+impl Resized {
+    fn price(self) -> u64 {
+        match self {
+            Resized::Emptied => 0,
+            Resized::To { price, .. } => price,
+        }
+    }
+
+    fn apply_to(self, bin: &mut Bin) {
+        if let Resized::To { ty, .. } = self {
+            bin.ty = ty;
+        }
+    }
+}
+
+impl<'a> Search<'a> {
+    fn new(classes: &'a [Class], types: &'a [TypeCap]) -> Self {
+        Search {
+            classes,
+            types,
+            useful: undominated(types),
+            largest: [
+                types.iter().map(|t| f64::from(t.gpus)).fold(1.0, f64::max),
+                types.iter().map(|t| f64::from(t.cpu)).fold(1.0, f64::max),
+                types.iter().map(|t| f64::from(t.mem)).fold(1.0, f64::max),
+            ],
+            most_gpus: types.iter().map(|t| t.gpus).max().unwrap_or(0),
+        }
+    }
+
+    /// One pass over every pair of instances, most idle first, each pair making its best
+    /// trade; instances emptied on the way are dropped. Whether any trade was made.
+    fn pass(&self, bins: &mut Vec<Bin>, work: &mut Work) -> bool {
+        // Instances with the most idle capacity (in dollars) first: they are where moves pay.
+        bins.sort_by(|x, y| {
+            self.idle_dollars(y)
+                .total_cmp(&self.idle_dollars(x))
+                .then_with(|| x.cmp(y))
+        });
+        let mut groups: Vec<Vec<Group>> = bins.iter().map(|b| groups_of(self.classes, &b.items)).collect();
+        let mut loads: Vec<Load> = bins.iter().map(|b| Load::of(self.classes, &b.items)).collect();
+        let mut improved = false;
+        for a in 0..bins.len() {
+            for b in a + 1..bins.len() {
+                if bins[a].items.is_empty() || bins[b].items.is_empty() || work.exhausted() {
+                    continue;
+                }
+                let price_now = self.types[bins[a].ty].price + self.types[bins[b].ty].price;
+                let first = Side {
+                    load: loads[a],
+                    groups: &groups[a],
+                };
+                let second = Side {
+                    load: loads[b],
+                    groups: &groups[b],
+                };
+                let Some(trade) = self.best_trade(&first, &second, price_now, work) else {
+                    continue;
+                };
+                move_tasks(
+                    &mut bins[a].items,
+                    trade.first_gives.leaving,
+                    trade.second_gives.leaving,
+                );
+                move_tasks(
+                    &mut bins[b].items,
+                    trade.second_gives.leaving,
+                    trade.first_gives.leaving,
+                );
+                for x in [a, b] {
+                    groups[x] = groups_of(self.classes, &bins[x].items);
+                    loads[x] = Load::of(self.classes, &bins[x].items);
+                }
+                trade.first_becomes.apply_to(&mut bins[a]);
+                trade.second_becomes.apply_to(&mut bins[b]);
+                improved = true;
+            }
+        }
+        bins.retain(|b| !b.items.is_empty());
+        improved
+    }
+
+    /// The best trade between two instances that together cost `price_now`: one that lowers
+    /// their cost, or keeps it and makes their loads more uneven. `None` if there is none.
+    fn best_trade(&self, first: &Side, second: &Side, price_now: u64, work: &mut Work) -> Option<Trade> {
+        let unevenness_now = self.unevenness(&first.load) + self.unevenness(&second.load);
+        let mut best: Option<Trade> = None;
+        for first_gives in first.groups {
+            for second_gives in second.groups {
+                // The same tasks both ways (nothing for nothing included) change nothing.
+                if first_gives.leaving == second_gives.leaving {
+                    continue;
+                }
+                work.done += 1;
+                let Some(first_after) = swapped(&first.load, first_gives, second_gives, self.most_gpus)
+                else {
+                    continue;
+                };
+                let Some(second_after) = swapped(&second.load, second_gives, first_gives, self.most_gpus)
+                else {
+                    continue;
+                };
+                let (Some(first_becomes), Some(second_becomes)) =
+                    (self.resized(&first_after), self.resized(&second_after))
+                else {
+                    continue;
+                };
+                let cost = first_becomes.price() + second_becomes.price();
+                if cost > price_now {
+                    continue;
+                }
+                let gain = self.unevenness(&first_after) + self.unevenness(&second_after) - unevenness_now;
+                if cost == price_now && gain <= EPSILON {
+                    continue;
+                }
+                let trade = Trade {
+                    cost,
+                    gain,
+                    first_gives: *first_gives,
+                    second_gives: *second_gives,
+                    first_becomes,
+                    second_becomes,
+                };
+                if best.as_ref().is_none_or(|b| trade.beats(b)) {
+                    best = Some(trade);
+                }
+            }
+        }
+        best
+    }
+
+    /// What an instance holding `load` becomes: emptied, or the cheapest useful type that
+    /// holds it; `None` if no type does.
+    fn resized(&self, load: &Load) -> Option<Resized> {
+        if load.tasks == 0 {
+            return Some(Resized::Emptied);
+        }
+        self.useful
+            .iter()
+            .find(|&&t| self.types[t].holds(load))
+            .map(|&t| Resized::To {
+                ty: t,
+                price: self.types[t].price,
+            })
+    }
+
+    /// How full an instance is, as the sum of its squared loads relative to the largest type:
+    /// the sum over instances grows as free room gathers in fewer of them.
+    fn unevenness(&self, l: &Load) -> f64 {
+        let g = f64::from(l.gpus) / self.largest[0];
+        let c = l.cpu as f64 / self.largest[1];
+        let m = l.mem as f64 / self.largest[2];
+        g * g + c * c + m * m
+    }
+
+    /// The dollars of an instance's price that pay for capacity its tasks leave idle.
+    fn idle_dollars(&self, bin: &Bin) -> f64 {
+        let (t, l) = (&self.types[bin.ty], Load::of(self.classes, &bin.items));
+        let used = f64::from(l.gpus) / f64::from(t.gpus.max(1))
+            + l.cpu as f64 / f64::from(t.cpu.max(1))
+            + l.mem as f64 / f64::from(t.mem.max(1));
+        t.price as f64 * (3.0 - used)
+    }
+}
+
+/// The tasks (by class) of a group that leave an instance together: none, one or two.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Leaving {
+    Nobody,
+    One(usize),
+    Two(usize, usize),
+}
+
+impl Leaving {
+    fn classes(self) -> impl Iterator<Item = usize> {
+        let (first, second) = match self {
+            Leaving::Nobody => (None, None),
+            Leaving::One(a) => (Some(a), None),
+            Leaving::Two(a, b) => (Some(a), Some(b)),
+        };
+        first.into_iter().chain(second)
+    }
+}
+
+/// Up to two tasks of one instance that may leave it together: which, their summed needs,
+/// and the largest GPU memory need of the tasks that would stay.
+#[derive(Debug, Clone, Copy)]
+struct Group {
+    leaving: Leaving,
     sum: Load,
     rest_gpu_mem: u32,
 }
 
-/// Every part of `items` (sorted): none, each class once, each pair of tasks once.
-fn parts_of(classes: &[Class], items: &[usize]) -> Vec<Part> {
-    let make = |picked: &[usize]| {
+/// Every group of `items` (sorted): nobody, each class once, each pair of tasks once.
+fn groups_of(classes: &[Class], items: &[usize]) -> Vec<Group> {
+    // `positions` are the leaving tasks' places in `items`, to tell who stays.
+    let group = |leaving: Leaving, positions: &[usize]| {
         let mut sum = Load::default();
-        let mut chosen = [usize::MAX; 2];
-        for (k, &p) in picked.iter().enumerate() {
-            sum.add(&classes[items[p]], 1);
-            chosen[k] = items[p];
+        for class in leaving.classes() {
+            sum.add(&classes[class], 1);
         }
         let rest_gpu_mem = (0..items.len())
-            .filter(|q| !picked.contains(q))
+            .filter(|q| !positions.contains(q))
             .map(|q| classes[items[q]].gpu_mem)
             .max()
             .unwrap_or(0);
-        Part {
-            items: chosen,
-            len: picked.len(),
+        Group {
+            leaving,
             sum,
             rest_gpu_mem,
         }
     };
-    let mut out = vec![make(&[])];
+    let mut out = vec![group(Leaving::Nobody, &[])];
     for p in 0..items.len() {
         if p > 0 && items[p - 1] == items[p] {
             continue;
         }
-        out.push(make(&[p]));
+        out.push(group(Leaving::One(items[p]), &[p]));
     }
     for p in 0..items.len() {
         for q in p + 1..items.len() {
-            let dup = out.iter().any(|o| o.len == 2 && o.items == [items[p], items[q]]);
-            if !dup {
-                out.push(make(&[p, q]));
+            let pair = Leaving::Two(items[p], items[q]);
+            if !out.iter().any(|o| o.leaving == pair) {
+                out.push(group(pair, &[p, q]));
             }
         }
     }
@@ -175,7 +337,7 @@ fn parts_of(classes: &[Class], items: &[usize]) -> Vec<Part> {
 }
 
 /// `load` without `out` and with `add`, or `None` when no instance has that many GPUs.
-fn swapped(load: &Load, out: &Part, add: &Part, most_gpus: u32) -> Option<Load> {
+fn swapped(load: &Load, out: &Group, add: &Group, most_gpus: u32) -> Option<Load> {
     let gpus = load.gpus - out.sum.gpus + add.sum.gpus;
     if gpus > most_gpus {
         return None;
@@ -189,13 +351,14 @@ fn swapped(load: &Load, out: &Part, add: &Part, most_gpus: u32) -> Option<Load> 
     })
 }
 
-fn swap_items(items: &mut Vec<usize>, out: &[usize], add: &[usize]) {
-    for &x in out {
+/// An instance's tasks after `out` left and `add` arrived, kept sorted.
+fn move_tasks(items: &mut Vec<usize>, out: Leaving, add: Leaving) {
+    for x in out.classes() {
         if let Some(p) = items.iter().position(|&i| i == x) {
             items.remove(p);
         }
     }
-    items.extend_from_slice(add);
+    items.extend(add.classes());
     items.sort_unstable();
 }
 

@@ -25,6 +25,7 @@
 
 mod cost;
 mod demand;
+mod dominance;
 mod exchange;
 mod fargate;
 mod fit;

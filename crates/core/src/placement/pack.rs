@@ -23,6 +23,7 @@
 //! the same input always gives the same packing.
 
 use super::cost::split_price;
+use super::dominance::dominated;
 use super::exchange::exchange;
 use super::improve::improve;
 use super::knapsack::{best_fill, dominators, Fill, NODE_LIMIT};
@@ -279,21 +280,6 @@ pub(crate) fn greedy(
             *r -= 1;
         }
     }
-}
-
-/// Whether some other type is at most as expensive and at least as big in every respect
-/// (ties go to the earlier, i.e. cheaper-then-alphabetical, type).
-pub(crate) fn dominated(types: &[TypeCap], t: usize) -> bool {
-    let b = &types[t];
-    types.iter().enumerate().any(|(u, a)| {
-        u != t
-            && (a.price < b.price || (a.price == b.price && u < t))
-            && a.gpus >= b.gpus
-            && a.gpu_mem >= b.gpu_mem
-            && a.cpu >= b.cpu
-            && a.mem >= b.mem
-            && a.slots >= b.slots
-    })
 }
 
 fn take(fill: &Fill, remaining: &mut [u32], items: &mut Vec<usize>) {

@@ -5,6 +5,7 @@ pub mod cost;
 pub mod current;
 pub mod desired;
 pub mod diff;
+mod fanout;
 pub mod graph;
 mod hash;
 pub mod naming;
@@ -15,7 +16,7 @@ pub mod resource;
 pub mod routing;
 pub mod spec;
 
-pub use planner::{demand_of, plan, plan_destroy, plan_with, Plan, PlanError, PlanOptions};
-mod parallel;
+pub use fanout::{Fanout, Sequential};
+pub use planner::{demand_of, plan, plan_destroy, plan_with, plan_with_fanout, Plan, PlanError, PlanOptions};
 pub mod render;
 pub mod simulate;

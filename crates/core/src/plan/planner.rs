@@ -8,6 +8,7 @@ use super::cost::UsdDelta;
 use super::current::{deployed_demands, deployed_placement, existing_gpu_types, existing_routes};
 use super::desired::{service_resources, shared_resources, DesiredInputs};
 use super::diff::{diff, DiffPart, ObservedIndex, ResourceChange};
+use super::fanout::{Fanout, Sequential};
 use super::graph::{CycleError, OperationGraph};
 use super::naming::Names;
 use super::observed::{ObservedResource, ObservedState};
@@ -106,6 +107,17 @@ pub fn plan_with(
     observed: &ObservedState,
     options: PlanOptions,
 ) -> Result<Plan, PlanError> {
+    plan_with_fanout(repository, observed, options, &Sequential)
+}
+
+/// [`plan_with`], the per-service work spread by the caller's `fanout` (e.g. over threads).
+/// The plan is the same whatever the fanout (see [`Fanout`] for the contract).
+pub fn plan_with_fanout(
+    repository: &Repository,
+    observed: &ObservedState,
+    options: PlanOptions,
+    fanout: &impl Fanout,
+) -> Result<Plan, PlanError> {
     let platform = &repository.platform;
     let names = Names::new(&platform.name);
     let allowed = AllowList(platform.gpu_instance_types.clone());
@@ -150,7 +162,7 @@ pub fn plan_with(
         kept_gpu_types: &kept_gpu_types,
         idle_gpu_services: &idle_gpu_services,
     };
-    let graph = OperationGraph::build(changes(&inputs, &existing)).map_err(PlanError::Cycle)?;
+    let graph = OperationGraph::build(changes(&inputs, &existing, fanout)).map_err(PlanError::Cycle)?;
     let urls = repository
         .manifests
         .iter()
@@ -198,12 +210,18 @@ pub fn plan_destroy(repository: &Repository, observed: &ObservedState) -> Result
 
 /// The desired state against `existing`, one service at a time: each service's desired
 /// resources are compared on the thread that built them and dropped, so only the differences
-/// outlive it (the same changes as `diff(&desired_state(inputs), existing)`).
-fn changes(inputs: &DesiredInputs, existing: &[&ObservedResource]) -> Vec<ResourceChange> {
+/// outlive it. The same changes as `diff(&desired_state(inputs), existing)`, whatever the
+/// fanout; public so `tests/plan_properties.rs` can check exactly that.
+pub fn changes(
+    inputs: &DesiredInputs,
+    existing: &[&ObservedResource],
+    fanout: &impl Fanout,
+) -> Vec<ResourceChange> {
     let index = ObservedIndex::new(existing);
     let shared = shared_resources(inputs);
     let mut parts = service_resources(
         inputs,
+        fanout,
         || (DiffPart::default(), Vec::new()),
         |(part, replaced), service| {
             for want in service.resources.values() {
@@ -227,7 +245,12 @@ fn changes(inputs: &DesiredInputs, existing: &[&ObservedResource]) -> Vec<Resour
 }
 
 /// For each GPU service with zero replicas, the type a single replica would be placed on.
-fn idle_gpu_types(demands: &[ServiceDemand], allowed: &AllowList, region: &str) -> BTreeMap<String, String> {
+/// Public, like [`changes`], so tests can build the planner's [`DesiredInputs`] themselves.
+pub fn idle_gpu_types(
+    demands: &[ServiceDemand],
+    allowed: &AllowList,
+    region: &str,
+) -> BTreeMap<String, String> {
     demands
         .iter()
         .filter(|d| d.gpus > 0 && d.replicas == 0)

@@ -53,64 +53,124 @@ pub fn validate_platform(file: &str, text: &str) -> Validated<Platform> {
 
 fn check_platform(c: &mut Checker, root: &Value) -> Option<Platform> {
     let map = c.object("", root, "platform.json", FIELDS, ALIASES)?;
-
-    let name = required_string(c, map, "name", "a lowercase name such as \"research\"").and_then(|name| {
-        let problem = names::dns_label(name).err().or_else(|| {
-            (name.len() > MAX_PLATFORM_NAME_LEN).then(|| {
-                format!("it is {} characters long; the limit is {MAX_PLATFORM_NAME_LEN} because it prefixes every AWS name rnd creates", name.len())
-            })
-        });
-        match problem {
-            Some(why) => {
-                let suggestion: String = names::to_dns_label(name).chars().take(MAX_PLATFORM_NAME_LEN).collect();
-                c.error("platform/name", "/name", format!("`name` \"{name}\" is not usable: {why}"), format!("use a lowercase DNS label of at most {MAX_PLATFORM_NAME_LEN} characters, e.g. \"{}\"", suggestion.trim_end_matches('-')));
-                None
-            }
-            None => Some(name.to_string()),
-        }
-    });
-
-    let region =
-        required_string(c, map, "region", "an AWS region code such as \"us-east-1\"").and_then(|r| {
-            match names::region(r) {
-                Ok(()) => Some(r.to_string()),
-                Err(why) => {
-                    c.error(
-                        "platform/region",
-                        "/region",
-                        why,
-                        "use an AWS region code such as \"us-east-1\" or \"eu-west-1\"".to_string(),
-                    );
-                    None
-                }
-            }
-        });
-
+    // Every field is checked, even after a problem, so one run reports them all.
+    let name = check_name(c, map);
+    let region = check_region(c, map);
     let network = check_network(c, map);
     let routing = check_routing(c, map);
+    let certificate_arn = check_certificate_arn(c, map, region.as_deref());
+    let log_retention_days = check_log_retention_days(c, map);
+    let gpu_instance_types = check_gpu_instance_types(c, map);
+    let limits = check_limits(c, map);
+    let notifications = check_notifications(c, map);
+    let secrets_store = check_secrets_store(c, map);
+    let tags = check_tags(c, map);
 
-    let certificate_arn = required_string(c, map, "certificate_arn", "the ARN of the hand-made ACM certificate").and_then(|arn| match names::certificate_arn(arn) {
-        Ok(cert_region) => {
-            if let Some(region) = &region {
-                if cert_region != region {
-                    c.error(
-                        "platform/certificate-region",
-                        "/certificate_arn",
-                        format!("the certificate is in {cert_region} but the platform is in {region}"),
-                        format!("load balancers use certificates from their own region: request or import the certificate in {region}"),
-                    );
-                    return None;
-                }
+    Some(Platform {
+        name: name?,
+        region: region?,
+        network,
+        routing: routing?,
+        certificate_arn: certificate_arn?,
+        log_retention_days,
+        gpu_instance_types,
+        limits,
+        notifications,
+        secrets_store,
+        tags,
+    })
+}
+
+/// A DNS label short enough to prefix every AWS name rnd creates.
+fn check_name(c: &mut Checker, map: &Map<String, Value>) -> Option<String> {
+    let name = required_string(c, map, "name", "a lowercase name such as \"research\"")?;
+    let too_long = || {
+        (name.len() > MAX_PLATFORM_NAME_LEN).then(|| {
+            format!(
+                "it is {} characters long; the limit is {MAX_PLATFORM_NAME_LEN} because it prefixes \
+                 every AWS name rnd creates",
+                name.len()
+            )
+        })
+    };
+    let Some(why) = names::dns_label(name).err().or_else(too_long) else {
+        return Some(name.to_string());
+    };
+    let suggestion: String = names::to_dns_label(name)
+        .chars()
+        .take(MAX_PLATFORM_NAME_LEN)
+        .collect();
+    c.error(
+        "platform/name",
+        "/name",
+        format!("`name` \"{name}\" is not usable: {why}"),
+        format!(
+            "use a lowercase DNS label of at most {MAX_PLATFORM_NAME_LEN} characters, e.g. \"{}\"",
+            suggestion.trim_end_matches('-')
+        ),
+    );
+    None
+}
+
+fn check_region(c: &mut Checker, map: &Map<String, Value>) -> Option<String> {
+    required_string(c, map, "region", "an AWS region code such as \"us-east-1\"").and_then(|r| {
+        match names::region(r) {
+            Ok(()) => Some(r.to_string()),
+            Err(why) => {
+                c.error(
+                    "platform/region",
+                    "/region",
+                    why,
+                    "use an AWS region code such as \"us-east-1\" or \"eu-west-1\"".to_string(),
+                );
+                None
             }
-            Some(arn.to_string())
         }
+    })
+}
+
+/// An ACM certificate ARN in the platform's own region (`region`, when that one is valid):
+/// load balancers only use certificates from their region.
+fn check_certificate_arn(c: &mut Checker, map: &Map<String, Value>, region: Option<&str>) -> Option<String> {
+    let arn = required_string(
+        c,
+        map,
+        "certificate_arn",
+        "the ARN of the hand-made ACM certificate",
+    )?;
+    let cert_region = match names::certificate_arn(arn) {
+        Ok(cert_region) => cert_region,
         Err(why) => {
-            c.error("platform/certificate-arn", "/certificate_arn", format!("`certificate_arn` is not usable: {why}"), "use an ARN like \"arn:aws:acm:us-east-1:123456789012:certificate/0a1b2c3d-...\"".to_string());
+            c.error(
+                "platform/certificate-arn",
+                "/certificate_arn",
+                format!("`certificate_arn` is not usable: {why}"),
+                "use an ARN like \"arn:aws:acm:us-east-1:123456789012:certificate/0a1b2c3d-...\"".to_string(),
+            );
+            return None;
+        }
+    };
+    match region {
+        Some(region) if cert_region != region => {
+            c.error(
+                "platform/certificate-region",
+                "/certificate_arn",
+                format!("the certificate is in {cert_region} but the platform is in {region}"),
+                format!(
+                    "load balancers use certificates from their own region: request or import the \
+                     certificate in {region}"
+                ),
+            );
             None
         }
-    });
+        _ => Some(arn.to_string()),
+    }
+}
 
-    let log_retention_days = match c.integer(map, "", "log_retention_days", "days", 1..=3653) {
+/// One of the retention periods CloudWatch Logs offers; 30 days when absent (or wrong, after
+/// the error).
+fn check_log_retention_days(c: &mut Checker, map: &Map<String, Value>) -> u32 {
+    match c.integer(map, "", "log_retention_days", "days", 1..=3653) {
         Some(days) if LOG_RETENTION_DAYS.contains(&(days as u32)) => days as u32,
         Some(days) => {
             let near = nearest_number(days as f64, LOG_RETENTION_DAYS).unwrap_or(30);
@@ -127,10 +187,12 @@ fn check_platform(c: &mut Checker, root: &Value) -> Option<Platform> {
             30
         }
         None => 30,
-    };
+    }
+}
 
-    let gpu_instance_types = c
-        .string_list(map, "", "gpu_instance_types")
+/// Families or types from the built-in catalog; unknown ones are errors with a suggestion.
+fn check_gpu_instance_types(c: &mut Checker, map: &Map<String, Value>) -> Vec<String> {
+    c.string_list(map, "", "gpu_instance_types")
         .unwrap_or_default()
         .into_iter()
         .filter_map(|(entry, pointer)| match gpu_type_syntax(&entry) {
@@ -161,11 +223,12 @@ fn check_platform(c: &mut Checker, root: &Value) -> Option<Platform> {
                 None
             }
         })
-        .collect();
+        .collect()
+}
 
-    let limits = check_limits(c, map);
-    let notifications = check_notifications(c, map);
-    let secrets_store = match c.string(map, "", "secrets_store") {
+/// Parameter Store unless the platform says Secrets Manager.
+fn check_secrets_store(c: &mut Checker, map: &Map<String, Value>) -> SecretsStore {
+    match c.string(map, "", "secrets_store") {
         None | Some("ssm") => SecretsStore::Ssm,
         Some("secrets_manager") => SecretsStore::SecretsManager,
         Some(other) => {
@@ -177,22 +240,7 @@ fn check_platform(c: &mut Checker, root: &Value) -> Option<Platform> {
             );
             SecretsStore::Ssm
         }
-    };
-    let tags = check_tags(c, map);
-
-    Some(Platform {
-        name: name?,
-        region: region?,
-        network,
-        routing: routing?,
-        certificate_arn: certificate_arn?,
-        log_retention_days,
-        gpu_instance_types,
-        limits,
-        notifications,
-        secrets_store,
-        tags,
-    })
+    }
 }
 
 fn required_string<'v>(

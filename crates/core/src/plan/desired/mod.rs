@@ -7,10 +7,10 @@ mod service;
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use super::fanout::{Fanout, Sequential};
 use super::hash::spec_hash;
 use super::naming::Names;
 use super::observed::{TAG_HASH, TAG_PLATFORM, TAG_SERVICE};
-use super::parallel;
 use super::resource::{DesiredResource, ResourceId};
 use super::routing::RouteSlot;
 use super::spec::{Spec, DEFAULT_NETWORK};
@@ -94,9 +94,13 @@ fn common<'a>(inputs: &DesiredInputs<'a>) -> Common<'a> {
 }
 
 /// Build the whole desired state. A service resource named like a shared one takes its place.
+///
+/// The planner never holds all of it at once (see [`service_resources`]); this is the plain
+/// statement of what it compares, and `tests/plan_properties.rs` checks that the planner's
+/// changes equal `diff(&desired_state(inputs), existing)`.
 pub fn desired_state(inputs: &DesiredInputs) -> DesiredState {
     let mut state = shared_resources(inputs);
-    for mut part in service_resources(inputs, DesiredState::default, |part, mut service| {
+    for mut part in service_resources(inputs, &Sequential, DesiredState::default, |part, mut service| {
         part.resources.append(&mut service.resources)
     }) {
         state.resources.append(&mut part.resources);
@@ -127,10 +131,11 @@ pub fn shared_resources(inputs: &DesiredInputs) -> DesiredState {
 /// Each manifest's resources, one service at a time: `visit` gets them on the thread that built
 /// them and may drop them, so a large fleet's desired state is never in memory all at once (the
 /// planner compares each service with what exists and keeps only the differences). Services
-/// are independent of each other, so chunks of them are built in parallel; one part per chunk
-/// comes back, in manifest order, so the result does not depend on the number of threads.
+/// are independent of each other, so `fanout` may build chunks of them on other threads; one
+/// part per chunk comes back, in manifest order, so the result does not depend on the chunking.
 pub fn service_resources<P: Send>(
     inputs: &DesiredInputs,
+    fanout: &impl Fanout,
     new_part: impl Fn() -> P + Sync,
     visit: impl Fn(&mut P, DesiredState) + Sync,
 ) -> Vec<P> {
@@ -145,7 +150,7 @@ pub fn service_resources<P: Send>(
         .iter()
         .map(|s| (s.name.as_str(), &s.placement))
         .collect();
-    parallel::map_chunks(&inputs.repository.manifests, |chunk| {
+    fanout.map_chunks(&inputs.repository.manifests, |chunk| {
         let mut part = new_part();
         for manifest in chunk {
             let mut service = DesiredState::default();
