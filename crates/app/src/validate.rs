@@ -2,7 +2,8 @@
 //! together with the files it came from (problems found later, such as a missing image tag, are
 //! placed at their line and column in those files).
 
-use rnd_core::repository::{validate_repository, Repository, RepositoryReport};
+use rnd_core::diagnostic::{Diagnostic, Location, Severity};
+use rnd_core::repository::{validate_repository, FileReport, Repository, RepositoryReport};
 
 use crate::repository::{read, Deployments, Directory, ReadError, Tree};
 
@@ -31,10 +32,40 @@ impl Validated {
     }
 }
 
-/// Validate files already read.
+/// Validate files already read. Files in `manifests/` that rnd does not read are warnings.
 pub fn validate(deployments: Deployments) -> Validated {
-    let report = validate_repository(&deployments.platform, &deployments.manifests);
+    let mut report = validate_repository(&deployments.platform, &deployments.manifests);
+    report
+        .files
+        .extend(deployments.unread.iter().map(|path| FileReport {
+            file: path.clone(),
+            diagnostics: vec![unread(path)],
+            concealed: Vec::new(),
+        }));
     Validated { deployments, report }
+}
+
+/// The warning for a file of `manifests/` that rnd does not read.
+fn unread(path: &str) -> Diagnostic {
+    Diagnostic {
+        severity: Severity::Warning,
+        code: "repository/unread-file",
+        file: path.to_string(),
+        pointer: String::new(),
+        location: Location {
+            offset: 0,
+            length: 0,
+            line: 1,
+            column: 1,
+        },
+        message: "rnd does not read this: only manifests/<service>.json and manifests/<service>.env \
+                  are read, so no service is deployed from it"
+            .to_string(),
+        help: Some(
+            "if it is a manifest, name it <service>.json (lower-case .json); otherwise move it out of manifests/"
+                .to_string(),
+        ),
+    }
 }
 
 /// Read `tree` and validate it. An unreadable repository is an error; invalid files are not

@@ -64,6 +64,9 @@ pub struct Deployments {
     /// `manifests/*.json` and `manifests/*.env`, sorted by path, so output is the same on every
     /// file system and from GitHub.
     pub manifests: Vec<SourceFile>,
+    /// Anything else in `manifests/` (`api.yaml`, `api.json.bak`, a folder): reported, because a
+    /// file that looks like a manifest but is not read would silently undeploy its service.
+    pub unread: Vec<String>,
 }
 
 impl Deployments {
@@ -74,8 +77,9 @@ impl Deployments {
 }
 
 /// Read `tree`'s platform file and the manifests and variable files beside it. A missing
-/// repository or `platform.json` is an error (the wrong directory, most likely); a missing
-/// `manifests/` means no services. A symbolic link where rnd reads a file is refused.
+/// repository, `platform.json` or `manifests/` is an error (the wrong directory, most likely: a
+/// platform without services keeps an empty `manifests/`, e.g. with a `.gitkeep`). A symbolic
+/// link where rnd reads a file is refused; anything else in `manifests/` is listed as unread.
 pub async fn read(tree: &impl Tree) -> Result<Deployments, ReadError> {
     let root = tree
         .list("")
@@ -101,31 +105,44 @@ pub async fn read(tree: &impl Tree) -> Result<Deployments, ReadError> {
         path: PLATFORM_FILE.to_string(),
         bytes: tree.read(PLATFORM_FILE).await?,
     };
-    let manifests = match kind_of(&root, MANIFESTS_DIR) {
+    let (manifests, unread) = match kind_of(&root, MANIFESTS_DIR) {
         Some(EntryKind::Directory) => read_manifests(tree).await?,
         Some(EntryKind::Symlink) => return Err(symlink_refused(MANIFESTS_DIR)),
-        _ => Vec::new(),
+        _ => {
+            return Err(ReadError::Refused(format!(
+                "{} has no {MANIFESTS_DIR}/ directory: rnd would read it as a platform without \
+                 services and plan to remove every one; keep {MANIFESTS_DIR}/ (with a .gitkeep \
+                 when it is empty)",
+                tree.describe()
+            )))
+        }
     };
-    Ok(Deployments { platform, manifests })
+    Ok(Deployments {
+        platform,
+        manifests,
+        unread,
+    })
 }
 
-/// Every manifest and variable file of `manifests/`, sorted by path.
-async fn read_manifests(tree: &impl Tree) -> Result<Vec<SourceFile>, ReadError> {
+/// Every manifest and variable file of `manifests/`, sorted by path, and the paths of what else
+/// is there (hidden files such as `.gitkeep` aside).
+async fn read_manifests(tree: &impl Tree) -> Result<(Vec<SourceFile>, Vec<String>), ReadError> {
     let mut entries = tree.list(MANIFESTS_DIR).await?.unwrap_or_default();
     entries.sort_by(|a, b| a.name.cmp(&b.name));
     let mut files = Vec::new();
-    for entry in entries.iter().filter(|e| is_read(&e.name)) {
+    let mut unread = Vec::new();
+    for entry in entries.iter().filter(|e| !e.name.starts_with('.')) {
         let path = format!("{MANIFESTS_DIR}/{}", entry.name);
         match entry.kind {
-            EntryKind::File => files.push(SourceFile {
+            EntryKind::File if is_read(&entry.name) => files.push(SourceFile {
                 bytes: tree.read(&path).await?,
                 path,
             }),
-            EntryKind::Symlink => return Err(symlink_refused(&path)),
-            EntryKind::Directory | EntryKind::Other => {}
+            EntryKind::Symlink if is_read(&entry.name) => return Err(symlink_refused(&path)),
+            _ => unread.push(path),
         }
     }
-    Ok(files)
+    Ok((files, unread))
 }
 
 /// Manifests, and the plain variables beside them (`<name>.env`).

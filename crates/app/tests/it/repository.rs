@@ -37,12 +37,40 @@ fn manifests_and_env_files_are_read_sorted_and_nothing_else() {
     assert_eq!(read.platform.path, "platform.json");
     let paths: Vec<&str> = read.manifests.iter().map(|f| f.path.as_str()).collect();
     assert_eq!(paths, ["manifests/a.env", "manifests/a.json", "manifests/b.json"]);
+    assert_eq!(read.unread, ["manifests/nested", "manifests/notes.txt"]);
+}
+
+#[test]
+fn files_rnd_does_not_read_are_warnings_naming_them() {
+    let dir = repository(&[
+        ("platform.json", r#"{ "name": "demo", "region": "us-east-1" }"#),
+        ("manifests/api.JSON", "{}"),
+        ("manifests/api.json.bak", "{}"),
+        ("manifests/.gitkeep", ""),
+    ]);
+    let validated = rnd_app::validate_directory(dir.path()).unwrap();
+    let warned: Vec<(&str, &str)> = validated
+        .report
+        .diagnostics()
+        .filter(|d| !d.is_error())
+        .map(|d| (d.file.as_str(), d.code))
+        .collect();
+    assert_eq!(
+        warned,
+        [
+            ("manifests/api.JSON", "repository/unread-file"),
+            ("manifests/api.json.bak", "repository/unread-file")
+        ]
+    );
 }
 
 #[test]
 fn a_missing_directory_or_platform_file_is_an_error_naming_it() {
     let dir = repository(&[("manifests/a.json", "{}")]);
     assert!(refused(dir.path()).contains("has no platform.json"));
+    // Without manifests/, every service would be planned away: that is never a default.
+    let dir = repository(&[("platform.json", "{}")]);
+    assert!(refused(dir.path()).contains("has no manifests/ directory"));
     assert!(refused(&dir.path().join("nowhere")).contains("is not a directory"));
 }
 
