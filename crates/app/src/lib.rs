@@ -22,4 +22,4 @@ pub use lock::holder;
 pub use repository::{Deployments, Directory};
 pub use rnd_slack::RunContext;
 pub use slack::{process_env, run_context, EnvReader};
-pub use validate::{validate, validate_directory, validate_tree, Valid, Validated};
+pub use validate::{validate, validate_directory, validate_platform_only, validate_tree, Valid, Validated};

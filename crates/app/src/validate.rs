@@ -74,6 +74,12 @@ pub async fn validate_tree(tree: &impl Tree) -> Result<Validated, ReadError> {
     Ok(validate(read(tree).await?))
 }
 
+/// Read and validate only the platform file of the directory `dir`: the repository it gives has no
+/// services, which is all `rnd destroy` needs.
+pub fn validate_platform_only(dir: &std::path::Path) -> Result<Validated, ReadError> {
+    Ok(validate(Directory::new(dir).read_platform()?))
+}
+
 /// Read the directory `dir` and validate it.
 pub fn validate_directory(dir: &std::path::Path) -> Result<Validated, ReadError> {
     Ok(validate(Directory::new(dir).read()?))

@@ -5,7 +5,7 @@ use std::fs;
 use std::io;
 use std::path::{Path, PathBuf};
 
-use super::{complete, read, Deployments, Entry, EntryKind, ReadError, Tree};
+use super::{complete, read, read_platform, Deployments, Entry, EntryKind, ReadError, Tree};
 
 /// A directory holding `platform.json` and `manifests/`.
 #[derive(Debug, Clone)]
@@ -21,6 +21,11 @@ impl Directory {
     /// Read the repository in this directory (synchronous: nothing here waits on a runtime).
     pub fn read(&self) -> Result<Deployments, ReadError> {
         complete(read(self))
+    }
+
+    /// Read only this directory's `platform.json` (see [`read_platform`]).
+    pub fn read_platform(&self) -> Result<Deployments, ReadError> {
+        complete(read_platform(self))
     }
 
     fn path(&self, relative: &str) -> PathBuf {

@@ -81,6 +81,39 @@ impl Deployments {
 /// platform without services keeps an empty `manifests/`, e.g. with a `.gitkeep`). A symbolic
 /// link where rnd reads a file is refused; anything else in `manifests/` is listed as unread.
 pub async fn read(tree: &impl Tree) -> Result<Deployments, ReadError> {
+    let (root, platform) = read_root(tree).await?;
+    let (manifests, unread) = match kind_of(&root, MANIFESTS_DIR) {
+        Some(EntryKind::Directory) => read_manifests(tree).await?,
+        Some(EntryKind::Symlink) => return Err(symlink_refused(MANIFESTS_DIR)),
+        _ => {
+            return Err(ReadError::Refused(format!(
+                "{} has no {MANIFESTS_DIR}/ directory: rnd would read it as a platform without \
+                 services and plan to remove every one; keep {MANIFESTS_DIR}/ (with a .gitkeep \
+                 when it is empty)",
+                tree.describe()
+            )))
+        }
+    };
+    Ok(Deployments {
+        platform,
+        manifests,
+        unread,
+    })
+}
+
+/// `tree`'s platform file alone, for what needs nothing else (`rnd destroy`: a broken or
+/// half-deleted manifest must never keep a platform from being removed).
+pub async fn read_platform(tree: &impl Tree) -> Result<Deployments, ReadError> {
+    let (_, platform) = read_root(tree).await?;
+    Ok(Deployments {
+        platform,
+        manifests: Vec::new(),
+        unread: Vec::new(),
+    })
+}
+
+/// The repository's top level and its `platform.json`.
+async fn read_root(tree: &impl Tree) -> Result<(Vec<Entry>, SourceFile), ReadError> {
     let root = tree
         .list("")
         .await?
@@ -105,23 +138,7 @@ pub async fn read(tree: &impl Tree) -> Result<Deployments, ReadError> {
         path: PLATFORM_FILE.to_string(),
         bytes: tree.read(PLATFORM_FILE).await?,
     };
-    let (manifests, unread) = match kind_of(&root, MANIFESTS_DIR) {
-        Some(EntryKind::Directory) => read_manifests(tree).await?,
-        Some(EntryKind::Symlink) => return Err(symlink_refused(MANIFESTS_DIR)),
-        _ => {
-            return Err(ReadError::Refused(format!(
-                "{} has no {MANIFESTS_DIR}/ directory: rnd would read it as a platform without \
-                 services and plan to remove every one; keep {MANIFESTS_DIR}/ (with a .gitkeep \
-                 when it is empty)",
-                tree.describe()
-            )))
-        }
-    };
-    Ok(Deployments {
-        platform,
-        manifests,
-        unread,
-    })
+    Ok((root, platform))
 }
 
 /// Every manifest and variable file of `manifests/`, sorted by path, and the paths of what else

@@ -10,7 +10,7 @@ use rnd_aws::{ApplyOptions, Event};
 use rnd_core::plan::render::render_text;
 use rnd_core::plan::Plan;
 
-use super::load::valid;
+use super::load::{valid, valid_platform};
 use super::DirArg;
 use crate::lock::LockArgs;
 use crate::render::progress::progress_bar;
@@ -75,7 +75,12 @@ pub fn destroy(args: &DestroyArgs) -> Result<Code> {
 }
 
 fn run(dir: &DirArg, yes: bool, lock: &LockArgs, options: ApplyOptions, mode: Mode) -> Result<Code> {
-    let Some(valid) = valid(&dir.dir)? else {
+    // Destroying needs only the platform: a broken manifest never keeps a platform alive.
+    let valid = match mode {
+        Mode::Destroy => valid_platform(&dir.dir)?,
+        Mode::Apply { .. } => valid(&dir.dir)?,
+    };
+    let Some(valid) = valid else {
         return Ok(Code::Failure);
     };
     // Blocking work (a file, git) before the runtime, so none of it runs on its threads.

@@ -17,7 +17,19 @@ pub fn valid_repository(dir: &Path) -> Result<Option<Repository>> {
 /// The validated repository with the files it was read from (so later problems, such as a
 /// missing image tag, point at their line), or `None` after printing every problem.
 pub fn valid(dir: &Path) -> Result<Option<Valid>> {
-    let validated = read(dir)?;
+    report(read(dir)?)
+}
+
+/// Only the platform file, validated: enough to destroy a platform, whatever state its
+/// manifests are in (they are not read).
+pub fn valid_platform(dir: &Path) -> Result<Option<Valid>> {
+    let validated =
+        rnd_app::validate_platform_only(dir).context("reading the deployments repository (see --dir)")?;
+    report(validated)
+}
+
+/// The valid repository, or `None` after printing every problem.
+fn report(validated: Validated) -> Result<Option<Valid>> {
     for d in validated.report.diagnostics().filter(|d| !d.is_error()) {
         eprintln!("warning: {}: {}", d.position(), d.message);
     }

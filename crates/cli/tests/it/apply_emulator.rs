@@ -116,8 +116,12 @@ fn apply_then_plan_then_remove_then_destroy() {
         removal.stdout
     );
 
+    // A half-edited manifest never keeps a platform alive: destroy reads only platform.json.
+    std::fs::write(dir.path().join("manifests/api.json"), b"{ \"image\": ").unwrap();
     let destroyed = rnd_with(&env, &["destroy", "--dir", d, "--yes"]);
     assert_eq!(destroyed.code, 0, "{}\n{}", destroyed.stdout, destroyed.stderr);
+    // What is observed now depends on the platform only; the manifest is fixed for `observe`.
+    std::fs::write(dir.path().join("manifests/api.json"), api).unwrap();
     let observed = rnd_with(&env, &["observe", "--dir", d]);
     assert_eq!(observed.code, 0, "{}", observed.stderr);
     let snapshot: serde_json::Value = serde_json::from_str(&observed.stdout).unwrap();
