@@ -13,6 +13,7 @@ pub mod planner;
 pub mod references;
 pub mod resource;
 pub mod routing;
+pub mod schedule;
 pub mod spec;
 
 pub use planner::{demand_of, plan, plan_destroy, plan_with, Plan, PlanError, PlanOptions};
