@@ -4,6 +4,11 @@
 //! an update converges whatever is there, a deletion of something already gone is done. A
 //! failed operation fails only the operations that depend on it, transitively; the rest of the
 //! plan goes on, and the report says what happened to each operation and each service.
+//!
+//! What starts when, and what is skipped and why, is decided by the core's
+//! `rnd_core::plan::schedule::Schedule`, a state machine tested without AWS; `apply` only
+//! drives it: it runs what the schedule starts and tells it how each operation ended and
+//! whether the lock was lost.
 
 mod auto_scaling_group;
 mod cluster;
@@ -19,13 +24,15 @@ mod stability;
 mod target_group;
 mod task_definition;
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, BTreeSet};
+use std::num::NonZeroUsize;
 use std::sync::Arc;
 use std::time::Duration;
 
 use rnd_core::plan::diff::{Action, ResourceChange};
 use rnd_core::plan::observed::ObservedState;
 use rnd_core::plan::resource::ResourceKind;
+use rnd_core::plan::schedule::{Schedule, SkipReason, Step};
 use rnd_core::plan::spec::Spec;
 use rnd_core::plan::Plan;
 use tokio::task::JoinSet;
@@ -78,10 +85,15 @@ pub async fn apply(
     events: EventSink,
 ) -> Result<ApplyReport, AwsError> {
     let graph = &plan.graph;
-    let order = graph.topological_order();
+    // The schedule names operations by their position in this order.
+    let changes: Vec<ResourceChange> = graph
+        .topological_order()
+        .iter()
+        .map(|n| graph.change(*n).clone())
+        .collect();
     events(Event::RunStarted {
         platform: plan.platform.clone(),
-        operations: order.len(),
+        operations: changes.len(),
     });
     let network = DefaultNetwork::load(clients).await?;
     let ctx = Arc::new(Context::new(
@@ -91,158 +103,14 @@ pub async fn apply(
         network,
         observed,
     ));
-
-    // Positions in topological order, and who waits for whom.
-    let changes: Vec<ResourceChange> = order.iter().map(|n| graph.change(*n).clone()).collect();
-    let position: HashMap<&str, usize> = changes
-        .iter()
-        .enumerate()
-        .map(|(i, c)| (c.address.as_str(), i))
-        .collect();
-    let mut waiting_on = vec![0usize; changes.len()];
-    let mut dependents: Vec<Vec<usize>> = vec![Vec::new(); changes.len()];
-    for (i, node) in order.iter().enumerate() {
-        for dep in graph.depends_on(*node) {
-            if let Some(&d) = position.get(dep) {
-                waiting_on[i] += 1;
-                dependents[d].push(i);
-            }
-        }
-    }
-
-    let mut results: Vec<Option<OperationResult>> = vec![None; changes.len()];
-    // Ready operations, started in topological order so runs are reproducible.
-    let mut ready: std::collections::BTreeSet<usize> =
-        (0..changes.len()).filter(|i| waiting_on[*i] == 0).collect();
-    let mut running = JoinSet::new();
-    let concurrency = options.concurrency.max(1);
-    let lock_lost = || options.lock_lost.as_ref().is_some_and(LockLost::is_lost);
-    loop {
-        while running.len() < concurrency && !lock_lost() {
-            let Some(i) = ready.pop_first() else { break };
-            let change = changes[i].clone();
-            let ctx = Arc::clone(&ctx);
-            let events = Arc::clone(&events);
-            let timeout = options.operation_timeout;
-            events(Event::OperationStarted {
-                address: change.address.clone(),
-                action: change.action,
-            });
-            running.spawn(async move {
-                let outcome = match tokio::time::timeout(timeout, run(&ctx, &change)).await {
-                    Ok(result) => result,
-                    Err(_) => Err(AwsError::Timeout {
-                        resource: change.address.clone(),
-                        seconds: timeout.as_secs(),
-                    }),
-                };
-                (i, outcome)
-            });
-        }
-        let Some(joined) = running.join_next().await else {
-            break;
-        };
-        let (i, outcome) = match joined {
-            Ok(done) => done,
-            // A panic in an operation is a bug; the run cannot tell which one, so it stops.
-            Err(e) => std::panic::resume_unwind(e.into_panic()),
-        };
-        let change = &changes[i];
-        match outcome {
-            Ok(()) => {
-                tracing::info!(address = %change.address, action = ?change.action, "done");
-                events(Event::OperationFinished {
-                    address: change.address.clone(),
-                    action: change.action,
-                });
-                results[i] = Some(OperationResult::Done);
-                for &d in &dependents[i] {
-                    waiting_on[d] -= 1;
-                    if waiting_on[d] == 0 && results[d].is_none() {
-                        ready.insert(d);
-                    }
-                }
-            }
-            Err(err) => {
-                tracing::warn!(address = %change.address, error = %err, "failed");
-                events(Event::OperationFailed {
-                    address: change.address.clone(),
-                    action: change.action,
-                    error: err.to_string(),
-                });
-                results[i] = Some(OperationResult::Failed(err.to_string()));
-                skip_dependents(i, &changes, &dependents, &mut results, &mut ready, &events);
-            }
-        }
-    }
-    if lock_lost() {
-        // Another run may own the platform now: whatever did not start is left to the next run.
-        for (i, result) in results.iter_mut().enumerate() {
-            if result.is_none() {
-                events(Event::OperationSkipped {
-                    address: changes[i].address.clone(),
-                    failed_dependency: LOCK_LOST.to_string(),
-                });
-                *result = Some(OperationResult::Skipped {
-                    failed_dependency: LOCK_LOST.to_string(),
-                });
-            }
-        }
-    }
+    let limit = NonZeroUsize::new(options.concurrency).unwrap_or(NonZeroUsize::MIN);
+    let schedule = Schedule::for_graph(graph, limit);
+    let results = run_operations(&ctx, &changes, schedule, &options, &events).await;
     let mut report = ApplyReport::new(&changes, results);
-    // Services whose outcome event already went out while waiting for stability.
-    let mut reported = std::collections::BTreeSet::new();
-    if let Some(timeout) = options.wait_for_stable {
-        let waiting: BTreeMap<String, String> = changes
-            .iter()
-            .zip(&report.operations)
-            .filter(|(c, o)| {
-                c.id.kind == ResourceKind::EcsService
-                    && c.action != Action::Delete
-                    && o.result == OperationResult::Done
-            })
-            .filter_map(|(c, _)| match c.desired.as_ref().map(|d| &d.spec) {
-                Some(Spec::EcsService(spec)) => Some((c.id.name.clone(), spec.cluster.clone())),
-                _ => None,
-            })
-            .collect();
-        let names: BTreeMap<String, Option<String>> = changes
-            .iter()
-            .filter(|c| c.id.kind == ResourceKind::EcsService)
-            .map(|c| (c.id.name.clone(), c.service.clone()))
-            .collect();
-        let service_of = |ecs_name: &str| {
-            names
-                .get(ecs_name)
-                .cloned()
-                .flatten()
-                .unwrap_or_else(|| ecs_name.to_string())
-        };
-        // Each service is told the moment it settles: a failed one gets its report while the
-        // others are still rolling out.
-        let settled = stability::wait(
-            &ctx,
-            waiting,
-            timeout,
-            options.poll_interval,
-            |ecs_name, state| {
-                let service = service_of(ecs_name);
-                if report.services.get(&service) == Some(&ServiceOutcome::Applied) {
-                    events(outcome_event(
-                        &service,
-                        &report::stability_outcome(&service, state),
-                    ));
-                }
-            },
-        )
-        .await;
-        for (ecs_name, state) in settled {
-            let service = service_of(&ecs_name);
-            if report.set_stability(&service, state) {
-                reported.insert(service);
-            }
-        }
-    }
+    let reported = match options.wait_for_stable {
+        Some(timeout) => wait_for_stability(&ctx, &changes, &mut report, timeout, &options, &events).await,
+        None => BTreeSet::new(),
+    };
     for (service, outcome) in report.services.iter().filter(|(s, _)| !reported.contains(*s)) {
         events(outcome_event(service, outcome));
     }
@@ -252,6 +120,183 @@ pub async fn apply(
         skipped: report.count(|r| matches!(r, OperationResult::Skipped { .. })),
     });
     Ok(report)
+}
+
+/// Drive `schedule` (the core decides what starts and what is skipped; this only runs
+/// operations and reports how they ended) until every operation has ended. The outcomes are in
+/// `changes`' order.
+async fn run_operations(
+    ctx: &Arc<Context>,
+    changes: &[ResourceChange],
+    mut schedule: Schedule,
+    options: &ApplyOptions,
+    events: &EventSink,
+) -> Vec<Option<OperationResult>> {
+    let mut results: Vec<Option<OperationResult>> = vec![None; changes.len()];
+    let mut running = JoinSet::new();
+    loop {
+        while let Some(step) = next_step(&mut schedule, options.lock_lost.as_ref()) {
+            match step {
+                Step::Start(i) => {
+                    events(Event::OperationStarted {
+                        address: changes[i].address.clone(),
+                        action: changes[i].action,
+                    });
+                    let (ctx, change) = (Arc::clone(ctx), changes[i].clone());
+                    let timeout = options.operation_timeout;
+                    running.spawn(async move { (i, run_with_timeout(&ctx, &change, timeout).await) });
+                }
+                Step::Skip { operation, reason } => {
+                    results[operation] = Some(skipped(changes, operation, reason, events));
+                }
+            }
+        }
+        let Some(joined) = running.join_next().await else {
+            break;
+        };
+        // A panic in an operation is a bug; the run cannot tell which one, so it stops.
+        let (i, outcome) = joined.unwrap_or_else(|e| std::panic::resume_unwind(e.into_panic()));
+        results[i] = Some(ended(i, &changes[i], outcome, &mut schedule, events));
+    }
+    debug_assert!(
+        schedule.is_finished(),
+        "nothing runs, so every operation has ended"
+    );
+    results
+}
+
+/// The schedule's next step, told first whether the lock is still held: checked before every
+/// step, so that nothing starts once the lease is gone.
+fn next_step(schedule: &mut Schedule, lock_lost: Option<&LockLost>) -> Option<Step> {
+    if lock_lost.is_some_and(LockLost::is_lost) {
+        schedule.lock_lost();
+    }
+    schedule.poll()
+}
+
+async fn run_with_timeout(ctx: &Context, change: &ResourceChange, timeout: Duration) -> Result<(), AwsError> {
+    match tokio::time::timeout(timeout, run(ctx, change)).await {
+        Ok(result) => result,
+        Err(_) => Err(AwsError::Timeout {
+            resource: change.address.clone(),
+            seconds: timeout.as_secs(),
+        }),
+    }
+}
+
+/// Tell the schedule and the frontends how a started operation ended.
+fn ended(
+    i: usize,
+    change: &ResourceChange,
+    outcome: Result<(), AwsError>,
+    schedule: &mut Schedule,
+    events: &EventSink,
+) -> OperationResult {
+    match outcome {
+        Ok(()) => {
+            tracing::info!(address = %change.address, action = ?change.action, "done");
+            events(Event::OperationFinished {
+                address: change.address.clone(),
+                action: change.action,
+            });
+            schedule.succeeded(i);
+            OperationResult::Done
+        }
+        Err(err) => {
+            tracing::warn!(address = %change.address, error = %err, "failed");
+            events(Event::OperationFailed {
+                address: change.address.clone(),
+                action: change.action,
+                error: err.to_string(),
+            });
+            schedule.failed(i);
+            OperationResult::Failed(err.to_string())
+        }
+    }
+}
+/// Tell the frontends that an operation will not run, and why.
+fn skipped(changes: &[ResourceChange], i: usize, reason: SkipReason, events: &EventSink) -> OperationResult {
+    // The direct dependency, so that a chain of skips can be followed back to the failure.
+    let failed_dependency = match reason {
+        SkipReason::Dependency { dependency, .. } => changes[dependency].address.clone(),
+        SkipReason::LockLost => LOCK_LOST.to_string(),
+    };
+    events(Event::OperationSkipped {
+        address: changes[i].address.clone(),
+        failed_dependency: failed_dependency.clone(),
+    });
+    OperationResult::Skipped { failed_dependency }
+}
+
+/// Wait for the ECS services created or updated to settle, telling each service's outcome the
+/// moment it does: a failed one gets its report while the others are still rolling out. Returns
+/// the services whose outcome event already went out.
+async fn wait_for_stability(
+    ctx: &Context,
+    changes: &[ResourceChange],
+    report: &mut ApplyReport,
+    timeout: Duration,
+    options: &ApplyOptions,
+    events: &EventSink,
+) -> BTreeSet<String> {
+    let names = service_names(changes);
+    let service_of = |ecs_name: &str| {
+        names
+            .get(ecs_name)
+            .cloned()
+            .flatten()
+            .unwrap_or_else(|| ecs_name.to_string())
+    };
+    let settled = stability::wait(
+        ctx,
+        services_to_wait_for(changes, report),
+        timeout,
+        options.poll_interval,
+        |ecs_name, state| {
+            let service = service_of(ecs_name);
+            if report.services.get(&service) == Some(&ServiceOutcome::Applied) {
+                events(outcome_event(
+                    &service,
+                    &report::stability_outcome(&service, state),
+                ));
+            }
+        },
+    )
+    .await;
+    let mut reported = BTreeSet::new();
+    for (ecs_name, state) in settled {
+        let service = service_of(&ecs_name);
+        if report.set_stability(&service, state) {
+            reported.insert(service);
+        }
+    }
+    reported
+}
+
+/// ECS services created or updated successfully, by ECS name, with their cluster.
+fn services_to_wait_for(changes: &[ResourceChange], report: &ApplyReport) -> BTreeMap<String, String> {
+    changes
+        .iter()
+        .zip(&report.operations)
+        .filter(|(c, o)| {
+            c.id.kind == ResourceKind::EcsService
+                && c.action != Action::Delete
+                && o.result == OperationResult::Done
+        })
+        .filter_map(|(c, _)| match c.desired.as_ref().map(|d| &d.spec) {
+            Some(Spec::EcsService(spec)) => Some((c.id.name.clone(), spec.cluster.clone())),
+            _ => None,
+        })
+        .collect()
+}
+
+/// The manifest service each ECS service belongs to, by ECS name.
+fn service_names(changes: &[ResourceChange]) -> BTreeMap<String, Option<String>> {
+    changes
+        .iter()
+        .filter(|c| c.id.kind == ResourceKind::EcsService)
+        .map(|c| (c.id.name.clone(), c.service.clone()))
+        .collect()
 }
 
 /// The event that tells how a service's part of the run ended.
@@ -264,33 +309,6 @@ fn outcome_event(service: &str, outcome: &ServiceOutcome) -> Event {
             service,
             errors: errors.clone(),
         },
-    }
-}
-
-/// Mark everything that (transitively) waits for `failed` as skipped.
-fn skip_dependents(
-    failed: usize,
-    changes: &[ResourceChange],
-    dependents: &[Vec<usize>],
-    results: &mut [Option<OperationResult>],
-    ready: &mut std::collections::BTreeSet<usize>,
-    events: &EventSink,
-) {
-    let mut stack: Vec<(usize, usize)> = dependents[failed].iter().map(|&d| (d, failed)).collect();
-    while let Some((i, because)) = stack.pop() {
-        if results[i].is_some() {
-            continue;
-        }
-        let dependency = changes[because].address.clone();
-        events(Event::OperationSkipped {
-            address: changes[i].address.clone(),
-            failed_dependency: dependency.clone(),
-        });
-        results[i] = Some(OperationResult::Skipped {
-            failed_dependency: dependency,
-        });
-        ready.remove(&i);
-        stack.extend(dependents[i].iter().map(|&d| (d, i)));
     }
 }
 

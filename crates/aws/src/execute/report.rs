@@ -62,7 +62,7 @@ impl ApplyReport {
                 address: c.address.clone(),
                 action: c.action,
                 service: c.service.clone(),
-                // Every operation ends done, failed or skipped; `None` cannot remain.
+                // The schedule ends every operation (done, failed or skipped): `None` cannot remain.
                 result: r.unwrap_or(OperationResult::Skipped {
                     failed_dependency: String::new(),
                 }),

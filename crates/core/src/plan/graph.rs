@@ -111,6 +111,11 @@ impl OperationGraph {
         deps
     }
 
+    /// The operations that must happen before `node`, as nodes.
+    pub fn dependencies(&self, node: NodeIndex) -> impl Iterator<Item = NodeIndex> + '_ {
+        self.graph.neighbors_directed(node, Direction::Incoming)
+    }
+
     pub fn change(&self, node: NodeIndex) -> &ResourceChange {
         &self.graph[node]
     }

@@ -14,6 +14,7 @@ pub mod planner;
 pub mod references;
 pub mod resource;
 pub mod routing;
+pub mod schedule;
 pub mod spec;
 
 pub use fanout::{Fanout, Sequential};
