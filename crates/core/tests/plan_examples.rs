@@ -140,3 +140,48 @@ fn destroy_removes_every_resource_of_the_platform() {
     );
     assert_eq!(destroy.cost.hourly_after, rnd_core::catalog::Usd::ZERO);
 }
+
+/// A plain variable whose name looks like a credential is a warning in validation; in a plan its
+/// value is never shown, in any rendering, whether it is new, unchanged or changed.
+#[test]
+fn a_credential_looking_value_appears_in_no_plan_format() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples");
+    let platform = SourceFile {
+        path: "platform.json".into(),
+        bytes: std::fs::read(dir.join("platform.json")).unwrap(),
+    };
+    let manifest = |password: &str| SourceFile {
+        path: "manifests/api.json".into(),
+        bytes: format!(
+            r#"{{ "image": "123456789012.dkr.ecr.us-east-1.amazonaws.com/api", "version": "v1",
+                 "env": {{ "DB_PASSWORD": "{password}", "LOG_LEVEL": "info" }} }}"#
+        )
+        .into_bytes(),
+    };
+    let repository = |password: &str| {
+        validate_repository(&platform, &[manifest(password)])
+            .repository
+            .expect("valid, with a warning")
+    };
+    let first = plan(&repository("canary-one-8f3a"), &ObservedState::default()).unwrap();
+    let observed = simulate_apply(&first, &ObservedState::default());
+    let changed = plan(&repository("canary-two-91bc"), &observed).unwrap();
+    assert!(changed.has_changes(), "a changed credential is still a change");
+    for (plan, canary) in [
+        (&first, "canary-one-8f3a"),
+        (&changed, "canary-one-8f3a"),
+        (&changed, "canary-two-91bc"),
+    ] {
+        let renderings = [
+            render_text(plan, false),
+            render_markdown(plan),
+            render_mermaid(plan),
+            plan_json(plan).to_string(),
+        ];
+        for rendered in renderings {
+            assert!(!rendered.contains(canary), "{canary} shown:\n{rendered}");
+        }
+    }
+    assert!(render_text(&changed, false).contains("(sensitive, changed)"));
+    assert!(render_text(&first, false).contains("LOG_LEVEL"));
+}

@@ -18,7 +18,7 @@ use crate::diagnostic::{pointer_segment, Diagnostic, Location, Severity};
 use crate::source::location_at;
 use crate::validate::names;
 
-use super::validate::SECRET_LOOKING;
+use crate::validate::names::looks_like_credential;
 
 /// One variable of an env file: its value and where its key stands.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -141,8 +141,7 @@ pub fn parse_env_file(file: &str, text: &str) -> EnvFile {
             );
             continue;
         }
-        let upper = key.to_ascii_uppercase();
-        if !value.is_empty() && SECRET_LOOKING.iter().any(|w| upper.contains(w)) {
+        if !value.is_empty() && looks_like_credential(key) {
             out.concealed.push(line_start + value_at..line_start + line.len());
             // Never repeat the value: it may be the very secret we are warning about.
             problem(

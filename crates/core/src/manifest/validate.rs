@@ -326,18 +326,6 @@ fn check_replicas(c: &mut Checker, map: &Map<String, Value>, limits: &Limits) ->
     replicas
 }
 
-/// Words that make a plain variable look like a credential that belongs in `secrets`.
-pub(crate) const SECRET_LOOKING: &[&str] = &[
-    "PASSWORD",
-    "PASSWD",
-    "SECRET",
-    "TOKEN",
-    "API_KEY",
-    "APIKEY",
-    "PRIVATE_KEY",
-    "ACCESS_KEY",
-];
-
 fn check_env_and_secrets(
     c: &mut Checker,
     map: &Map<String, Value>,
@@ -356,8 +344,7 @@ fn check_env_and_secrets(
             );
             continue;
         }
-        let upper = key.to_ascii_uppercase();
-        if !value.is_empty() && SECRET_LOOKING.iter().any(|w| upper.contains(w)) {
+        if !value.is_empty() && names::looks_like_credential(&key) {
             c.conceal(&pointer);
             // Never repeat the value: it may be the very secret we are warning about.
             c.warning(

@@ -214,11 +214,15 @@ fn creation(want: &DesiredResource) -> ResourceChange {
     let changes = want
         .attributes()
         .iter()
-        .map(|(attribute, after)| AttributeChange {
-            attribute: attribute.clone(),
-            before: None,
-            after: Some(after.clone()),
-            forces_replacement: false,
+        .map(|(attribute, after)| {
+            let mut change = AttributeChange {
+                attribute: attribute.clone(),
+                before: None,
+                after: Some(after.clone()),
+                forces_replacement: false,
+            };
+            super::sensitive::conceal(&mut change);
+            change
         })
         .collect();
     ResourceChange {
@@ -287,6 +291,8 @@ fn compare(want: &DesiredResource, have: &ObservedResource) -> Vec<AttributeChan
             forces_replacement: want.id.kind == ResourceKind::TaskDefinition,
         });
     }
+    // Compared on the real values above; shown without the credential-looking ones.
+    changes.iter_mut().for_each(super::sensitive::conceal);
     changes
 }
 

@@ -15,6 +15,7 @@ pub mod references;
 pub mod resource;
 pub mod routing;
 pub mod schedule;
+mod sensitive;
 pub mod spec;
 
 pub use fanout::{Fanout, Sequential};
