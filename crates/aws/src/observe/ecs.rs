@@ -8,27 +8,32 @@ use aws_sdk_ecs::types::{
     ServiceField,
 };
 use rnd_core::placement::PreviousInstance;
-use rnd_core::plan::observed::{ObservedResource, TAG_HASH};
+use rnd_core::plan::observed::{Expected, ObservedResource, TAG_HASH};
 use rnd_core::plan::resource::ResourceKind;
 use serde_json::{Map, Value};
 
-use super::{is_ours, resource, set, Lookup};
+use super::tagging::Tagged;
+use super::{completed, is_ours, resource, set, Lookup};
 use crate::tags::{self, CAPACITY_PROVIDERS_HASH};
 use crate::{AwsError, Clients};
 
-/// `DescribeClusters` takes up to 100 names, `DescribeServices` up to 10.
+/// `DescribeClusters` takes up to 100 names, `DescribeServices` up to 10; `ListServices`
+/// returns up to 100 per page.
 const CLUSTER_BATCH: usize = 100;
 const SERVICE_BATCH: usize = 10;
+const SERVICE_PAGE: i32 = 100;
 
 /// The platform's ECS resources, and the GPU instances with the tasks on each.
 pub(super) async fn observe(
     clients: &Clients,
     platform: &str,
     lookup: &Lookup,
+    expected: &Expected,
+    tagged: &Tagged,
 ) -> Result<(Vec<ObservedResource>, Vec<PreviousInstance>), AwsError> {
     let (clusters, definitions) = tokio::try_join!(
         clusters(clients, platform),
-        super::task_definitions::task_definitions(clients, platform)
+        super::task_definitions::task_definitions(clients, platform, expected, tagged)
     )?;
     // A service runs a revision; the snapshot names it by the hash rnd tagged that revision with.
     let hashes: BTreeMap<String, String> = definitions
@@ -46,7 +51,15 @@ pub(super) async fn observe(
             .unwrap_or_default();
         let (cps, services, gpus) = tokio::try_join!(
             capacity_providers(clients, platform, &providers),
-            services(clients, platform, &cluster.name, &hashes, lookup),
+            services(
+                clients,
+                platform,
+                &cluster.name,
+                &hashes,
+                lookup,
+                expected,
+                tagged
+            ),
             super::gpu_instances::gpu_instances(clients, &cluster.name)
         )?;
         found.extend(cps);
@@ -200,12 +213,17 @@ async fn services(
     cluster: &str,
     hashes: &BTreeMap<String, String>,
     lookup: &Lookup,
+    expected: &Expected,
+    tagged: &Tagged,
 ) -> Result<Vec<ObservedResource>, AwsError> {
+    // The listing, not the Tagging API, says which services exist: a service deleted a moment
+    // ago may linger there.
     let mut arns = Vec::new();
     let mut pages = clients
         .ecs
         .list_services()
         .cluster(cluster)
+        .max_results(SERVICE_PAGE)
         .into_paginator()
         .send();
     while let Some(page) = pages.next().await {
@@ -213,7 +231,25 @@ async fn services(
         arns.extend(page.service_arns().iter().cloned());
     }
     let mut found = Vec::new();
-    for batch in arns.chunks(SERVICE_BATCH) {
+    // `DescribeServices` is ten services a call, the most expensive read of a large platform:
+    // a service whose hash is the expected one is taken as rnd applied it. Its running state
+    // (a desired count changed by hand) is then not read; that is the price of the batch.
+    let mut unknown = Vec::new();
+    for arn in arns {
+        let name = super::arn_tail(&arn);
+        match tagged
+            .get(&arn)
+            .filter(|t| is_ours(t, platform))
+            .and_then(|t| Some((t, expected.unchanged(ResourceKind::EcsService, name, t)?)))
+        {
+            Some((tags, settings)) => found.push(completed(
+                resource(ResourceKind::EcsService, name, Some(arn.clone()), tags.clone()),
+                settings,
+            )),
+            None => unknown.push(arn),
+        }
+    }
+    for batch in unknown.chunks(SERVICE_BATCH) {
         let out = clients
             .ecs
             .describe_services()

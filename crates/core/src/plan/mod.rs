@@ -15,7 +15,7 @@ pub mod resource;
 pub mod routing;
 pub mod spec;
 
-pub use planner::{demand_of, plan, plan_destroy, plan_with, Plan, PlanError, PlanOptions};
+pub use planner::{demand_of, expected, plan, plan_destroy, plan_with, Plan, PlanError, PlanOptions};
 mod parallel;
 pub mod render;
 pub mod simulate;
