@@ -96,7 +96,11 @@ async fn locked(
     frontend: &mut dyn ApplyFrontend,
 ) -> Result<ApplyOutcome> {
     let repository = &valid.repository;
-    let observed: ObservedState = observe(clients, &repository.platform.name).await?;
+    // Destroying wants nothing, so there is nothing to expect: observe everything.
+    let observed: ObservedState = match request.mode {
+        Mode::Apply { .. } => crate::aws::observe_for_planning(clients, repository).await?,
+        Mode::Destroy => observe(clients, &repository.platform.name).await?,
+    };
     // Destroying needs no image or secret; anything else stops here when one is missing.
     if matches!(request.mode, Mode::Apply { .. }) {
         let problems = crate::references::missing(clients, valid).await?;

@@ -27,6 +27,19 @@ pub async fn observe(clients: &Clients, platform: &str) -> Result<ObservedState>
         .with_context(|| format!("observing platform {platform} in AWS"))
 }
 
+/// Everything tagged for the repository's platform, read for planning it: resources whose
+/// `rnd:hash` says they are as the manifests want are taken as planned instead of described one
+/// by one (`rnd_aws::observe_with`), which keeps a large platform's observe to a few calls per
+/// hundred resources. A repository the core cannot plan is observed in full (the plan then says
+/// why it cannot).
+pub async fn observe_for_planning(clients: &Clients, repository: &Repository) -> Result<ObservedState> {
+    let platform = &repository.platform.name;
+    let expected = rnd_core::plan::expected(repository, &ObservedState::default()).unwrap_or_default();
+    rnd_aws::observe_with(clients, platform, &expected)
+        .await
+        .with_context(|| format!("observing platform {platform} in AWS"))
+}
+
 /// Observe the platform in AWS and plan against what is there. The outer error is AWS
 /// failing; the inner one is the core refusing to plan (e.g. a service that fits nowhere).
 pub async fn observe_and_plan(
@@ -34,7 +47,7 @@ pub async fn observe_and_plan(
     repository: &Repository,
     options: PlanOptions,
 ) -> Result<Result<Plan, PlanError>> {
-    let observed = observe(clients, &repository.platform.name).await?;
+    let observed = observe_for_planning(clients, repository).await?;
     Ok(plan_with_fanout(
         repository,
         &observed,

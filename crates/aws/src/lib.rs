@@ -26,5 +26,5 @@ pub use error::AwsError;
 pub use events::{Event, EventSink};
 pub use execute::{apply, ApplyOptions, ApplyReport, OperationOutcome, OperationResult, ServiceOutcome};
 pub use lock::{acquire as acquire_lock, Lease, LockError, LockHolder, LockLost, LockOptions};
-pub use observe::observe;
+pub use observe::{observe, observe_with};
 pub use secrets::SecretValue;

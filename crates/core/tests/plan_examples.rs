@@ -7,7 +7,7 @@
 
 use std::path::Path;
 
-use rnd_core::plan::observed::ObservedState;
+use rnd_core::plan::observed::{ObservedState, TAG_HASH};
 use rnd_core::plan::render::{plan_json, render_markdown, render_mermaid, render_text};
 use rnd_core::plan::simulate::simulate_apply;
 use rnd_core::plan::{plan, Plan};
@@ -184,4 +184,25 @@ fn a_credential_looking_value_appears_in_no_plan_format() {
     }
     assert!(render_text(&changed, false).contains("(sensitive, changed)"));
     assert!(render_text(&first, false).contains("LOG_LEVEL"));
+}
+
+#[test]
+fn the_expectation_from_nothing_knows_every_deployed_resource_by_its_hash() {
+    let repository = examples();
+    let observed = deployed(&repository);
+    // Computed before observing anything, as a frontend asks for it: an unchanged platform's
+    // resources all carry the expected hash, with the expected settings.
+    let expected = rnd_core::plan::expected(&repository, &ObservedState::default()).unwrap();
+    assert!(expected.len() >= observed.resources.len());
+    for r in &observed.resources {
+        let settings = expected
+            .unchanged(r.kind, &r.name, &r.tags)
+            .unwrap_or_else(|| panic!("{} is not expected as deployed", r.address()));
+        assert_eq!(settings, &r.attributes, "{}", r.address());
+    }
+    // Another hash is not vouched for: the observer describes that resource.
+    let r = &observed.resources[0];
+    let mut tags = r.tags.clone();
+    tags.insert(TAG_HASH.to_string(), "0000000000000000".to_string());
+    assert!(expected.unchanged(r.kind, &r.name, &tags).is_none());
 }

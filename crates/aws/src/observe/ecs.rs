@@ -8,27 +8,32 @@ use aws_sdk_ecs::types::{
     ServiceField,
 };
 use rnd_core::placement::PreviousInstance;
-use rnd_core::plan::observed::{ObservedResource, TAG_HASH};
+use rnd_core::plan::observed::{Expected, ObservedResource, TAG_HASH};
 use rnd_core::plan::resource::ResourceKind;
 use serde_json::{Map, Value};
 
+use super::tagging::Tagged;
 use super::{is_ours, resource, set, Lookup};
 use crate::tags::{self, CAPACITY_PROVIDERS_HASH};
 use crate::{AwsError, Clients};
 
-/// `DescribeClusters` takes up to 100 names, `DescribeServices` up to 10.
+/// `DescribeClusters` takes up to 100 names, `DescribeServices` up to 10; `ListServices`
+/// returns up to 100 per page.
 const CLUSTER_BATCH: usize = 100;
 const SERVICE_BATCH: usize = 10;
+const SERVICE_PAGE: i32 = 100;
 
 /// The platform's ECS resources, and the GPU instances with the tasks on each.
 pub(super) async fn observe(
     clients: &Clients,
     platform: &str,
     lookup: &Lookup,
+    expected: &Expected,
+    tagged: &Tagged,
 ) -> Result<(Vec<ObservedResource>, Vec<PreviousInstance>), AwsError> {
     let (clusters, definitions) = tokio::try_join!(
         clusters(clients, platform),
-        super::task_definitions::task_definitions(clients, platform)
+        super::task_definitions::task_definitions(clients, platform, expected, tagged)
     )?;
     // A service runs a revision; the snapshot names it by the hash rnd tagged that revision with.
     let hashes: BTreeMap<String, String> = definitions
@@ -201,11 +206,14 @@ async fn services(
     hashes: &BTreeMap<String, String>,
     lookup: &Lookup,
 ) -> Result<Vec<ObservedResource>, AwsError> {
+    // The listing, not the Tagging API, says which services exist: a service deleted a moment
+    // ago may linger there.
     let mut arns = Vec::new();
     let mut pages = clients
         .ecs
         .list_services()
         .cluster(cluster)
+        .max_results(SERVICE_PAGE)
         .into_paginator()
         .send();
     while let Some(page) = pages.next().await {
@@ -213,7 +221,11 @@ async fn services(
         arns.extend(page.service_arns().iter().cloned());
     }
     let mut found = Vec::new();
-    for batch in arns.chunks(SERVICE_BATCH) {
+    // Every service is described, even one whose hash is the expected one: its running state (a
+    // desired count changed by hand, the task definition it runs) is not in the hash, and an
+    // apply must put it back. Ten services a call is the price of converging.
+    let unknown = arns;
+    for batch in unknown.chunks(SERVICE_BATCH) {
         let out = clients
             .ecs
             .describe_services()

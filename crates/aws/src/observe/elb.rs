@@ -1,30 +1,37 @@
 //! Load balancers, listeners, target groups and listener rules (ELBv2).
 //!
-//! ELBv2 lists without tags; tags come from `DescribeTags`, 20 ARNs per call. Listeners and
-//! rules have no name in AWS: rnd keeps its name in their `Name` tag.
+//! ELBv2 lists without tags; tags come from `DescribeTags`, 20 ARNs per call, or for target
+//! groups from the Tagging API when observing with an expectation (a hundred per call; one
+//! group per service makes them the bulk of the tags). Listeners and rules have no name in
+//! AWS: rnd keeps its name in their `Name` tag.
 
 use std::collections::BTreeMap;
 
 use aws_sdk_elasticloadbalancingv2::types::{Action, ActionTypeEnum};
-use rnd_core::plan::observed::ObservedResource;
+use rnd_core::plan::observed::{Expected, ObservedResource};
 use rnd_core::plan::resource::ResourceKind;
 use serde_json::Value;
 
-use super::{is_ours, resource, set, Lookup};
+use super::tagging::Tagged;
+use super::{completed, is_ours, resource, set, Lookup};
 use crate::tags::{self, Tags, NAME};
 use crate::{AwsError, Clients};
 
 /// `DescribeTags` accepts at most 20 resources per call.
 const TAG_BATCH: usize = 20;
+/// The largest page `DescribeTargetGroups` and `DescribeRules` return.
+const PAGE: i32 = 400;
 
 pub(super) async fn observe(
     clients: &Clients,
     platform: &str,
     lookup: &Lookup,
+    expected: &Expected,
+    tagged: &Tagged,
 ) -> Result<Vec<ObservedResource>, AwsError> {
     let (balancers, target_groups) = tokio::try_join!(
-        load_balancers(clients, platform, lookup),
-        target_groups(clients, platform, lookup)
+        load_balancers(clients, platform, lookup, expected),
+        target_groups(clients, platform, lookup, expected, tagged)
     )?;
     let mut listeners = Vec::new();
     for lb in &balancers {
@@ -67,6 +74,7 @@ async fn load_balancers(
     clients: &Clients,
     platform: &str,
     lookup: &Lookup,
+    expected: &Expected,
 ) -> Result<Vec<ObservedResource>, AwsError> {
     let mut found = Vec::new();
     let mut pages = clients.elb.describe_load_balancers().into_paginator().send();
@@ -103,6 +111,10 @@ async fn load_balancers(
             "security_group",
             lb.security_groups().first().map(|g| lookup.group_name(g)),
         );
+        // The idle timeout is the only setting its own call reports.
+        if let Some(settings) = expected.unchanged(ResourceKind::LoadBalancer, &name, &r.tags) {
+            return Ok(completed(r, settings));
+        }
         let attributes = clients
             .elb
             .describe_load_balancer_attributes()
@@ -194,18 +206,40 @@ async fn target_groups(
     clients: &Clients,
     platform: &str,
     lookup: &Lookup,
+    expected: &Expected,
+    tagged: &Tagged,
 ) -> Result<Vec<ObservedResource>, AwsError> {
     let mut found = Vec::new();
-    let mut pages = clients.elb.describe_target_groups().into_paginator().send();
+    let mut pages = clients
+        .elb
+        .describe_target_groups()
+        .page_size(PAGE)
+        .into_paginator()
+        .send();
     while let Some(page) = pages.next().await {
         let page = page.map_err(|e| AwsError::call("DescribeTargetGroups", platform, e))?;
         found.extend(page.target_groups().iter().cloned());
     }
-    let arns: Vec<String> = found
-        .iter()
-        .filter_map(|g| g.target_group_arn().map(str::to_string))
-        .collect();
-    let tags = tags_of(clients, &arns).await?;
+    let mut tags = BTreeMap::new();
+    let mut untagged = Vec::new();
+    for g in &found {
+        let (Some(arn), Some(name)) = (g.target_group_arn(), g.target_group_name()) else {
+            continue;
+        };
+        match tagged.get(arn) {
+            // Without an expectation the Tagging API was not asked for target groups.
+            Some(t) if !expected.is_empty() => {
+                tags.insert(arn.to_string(), t.clone());
+            }
+            // rnd names its groups `<platform>-<service>`: one the Tagging API does not list
+            // is another platform's, or one tagged a moment ago, which `DescribeTags` tells.
+            _ if expected.is_empty() || name.starts_with(&format!("{platform}-")) => {
+                untagged.push(arn.to_string())
+            }
+            _ => {}
+        }
+    }
+    tags.extend(tags_of(clients, &untagged).await?);
     let ours: Vec<_> = found
         .into_iter()
         .filter_map(|g| {
@@ -239,6 +273,11 @@ async fn target_groups(
             "health_check_matcher",
             g.matcher().and_then(|m| m.http_code()),
         );
+        // Stickiness and deregistration delay are read one group per call; the group's hash
+        // covers them.
+        if let Some(settings) = expected.unchanged(ResourceKind::TargetGroup, &name, &r.tags) {
+            return Ok(completed(r, settings));
+        }
         let attributes = clients
             .elb
             .describe_target_group_attributes()
@@ -283,6 +322,7 @@ async fn rules_of(
             .elb
             .describe_rules()
             .listener_arn(listener_arn)
+            .page_size(PAGE)
             .set_marker(marker.clone())
             .send()
             .await

@@ -1,21 +1,25 @@
 //! Log groups, under rnd's prefix `/rnd/<platform>/`.
 //!
 //! CloudWatch Logs reads tags one group at a time; the Resource Groups Tagging API returns the
-//! tags of a hundred groups per call, so it is asked first. It is eventually consistent (a group
-//! tagged a moment ago may not be listed yet), so a group it does not list still gets its own
-//! tag call: batched in the steady state, never wrong right after a change.
+//! tags of a hundred groups per call, so it is asked first (`tagging.rs`). It is eventually
+//! consistent (a group tagged a moment ago may not be listed yet), so a group it does not list
+//! still gets its own tag call: batched in the steady state, never wrong right after a change.
 
 use std::collections::BTreeMap;
 
-use aws_sdk_resourcegroupstagging::types::TagFilter;
-use rnd_core::plan::observed::{ObservedResource, TAG_PLATFORM};
+use rnd_core::plan::observed::ObservedResource;
 use rnd_core::plan::resource::ResourceKind;
 
+use super::tagging::{plain_arn, Tagged};
 use super::{resource, set};
 use crate::{AwsError, Clients};
 
-pub(super) async fn log_groups(clients: &Clients, platform: &str) -> Result<Vec<ObservedResource>, AwsError> {
-    let (groups, tagged) = tokio::try_join!(described(clients, platform), tagged(clients, platform))?;
+pub(super) async fn log_groups(
+    clients: &Clients,
+    platform: &str,
+    tagged: &Tagged,
+) -> Result<Vec<ObservedResource>, AwsError> {
+    let groups = described(clients, platform).await?;
     let groups: Vec<(Described, Option<BTreeMap<String, String>>)> = groups
         .into_iter()
         .map(|g| {
@@ -52,43 +56,11 @@ async fn described(clients: &Clients, platform: &str) -> Result<Vec<Described>, 
         let page = page.map_err(|e| AwsError::call("DescribeLogGroups", &prefix, e))?;
         for g in page.log_groups() {
             let Some(name) = g.log_group_name() else { continue };
-            let arn = g.log_group_arn().or(g.arn()).map(plain_arn);
+            let arn = g.log_group_arn().or(g.arn()).map(|a| plain_arn(a).to_string());
             groups.push((name.to_string(), arn, g.retention_in_days()));
         }
     }
     Ok(groups)
-}
-
-/// Tags of the platform's log groups the tagging API lists, by plain ARN.
-async fn tagged(
-    clients: &Clients,
-    platform: &str,
-) -> Result<BTreeMap<String, BTreeMap<String, String>>, AwsError> {
-    let mut found = BTreeMap::new();
-    let mut pages = clients
-        .tagging
-        .get_resources()
-        // The whole service, not `logs:log-group`: moto files groups under another type name,
-        // and mapping by ARN below ignores every other kind of logs resource anyway.
-        .resource_type_filters("logs")
-        .tag_filters(TagFilter::builder().key(TAG_PLATFORM).values(platform).build())
-        .into_paginator()
-        .send();
-    while let Some(page) = pages.next().await {
-        let page = page.map_err(|e| AwsError::call("GetResources", "log groups", e))?;
-        for mapping in page.resource_tag_mapping_list() {
-            let Some(arn) = mapping.resource_arn() else {
-                continue;
-            };
-            let tags = mapping
-                .tags()
-                .iter()
-                .map(|t| (t.key().to_string(), t.value().to_string()))
-                .collect();
-            found.insert(plain_arn(arn), tags);
-        }
-    }
-    Ok(found)
 }
 
 async fn own_tags(clients: &Clients, name: &str, arn: &str) -> Result<BTreeMap<String, String>, AwsError> {
@@ -104,10 +76,4 @@ async fn own_tags(clients: &Clients, name: &str, arn: &str) -> Result<BTreeMap<S
         .unwrap_or_default()
         .into_iter()
         .collect())
-}
-
-/// A log group's ARN without the `:*` that `arn` (as opposed to `logGroupArn`) ends with: the
-/// form the tagging calls use.
-fn plain_arn(arn: &str) -> String {
-    arn.trim_end_matches(":*").to_string()
 }

@@ -6,6 +6,15 @@
 //! IAM roles are missing from it), so every kind goes through its own service. Kinds are read
 //! concurrently. Attributes are named and shaped as in the core's specs; an attribute AWS does
 //! not report is left out, never guessed.
+//!
+//! `observe_with` takes an [`Expected`] (what a plan wants, with each resource's `rnd:hash`) and
+//! spares the reads AWS only offers one resource at a time, or ten: a resource whose hash tag is
+//! the expected one was last applied with exactly the expected settings, so describing it again
+//! would only repeat them (task definition revisions cannot even change). Its hash comes from
+//! the Tagging API, a hundred resources per call (`tagging.rs`), and its settings from the
+//! expectation, overlaid with whatever the kind's listing reports anyway, so hand-made drift
+//! in those stays visible. Everything else — a hash that differs, no hash, nothing expected —
+//! is described as `observe` does, so the plan of a change is the same either way.
 
 mod autoscaling;
 mod ec2;
@@ -18,13 +27,14 @@ pub(crate) mod iam_names {
     pub(crate) use super::iam::{path, INLINE_POLICY};
 }
 mod logs;
+mod tagging;
 mod task_definitions;
 
 pub(crate) use task_definitions::GPU_MEMORY_LABEL;
 
 use std::collections::BTreeMap;
 
-use rnd_core::plan::observed::{ObservedResource, ObservedState, TAG_PLATFORM};
+use rnd_core::plan::observed::{Expected, ObservedResource, ObservedState, TAG_PLATFORM};
 use rnd_core::plan::resource::ResourceKind;
 use serde_json::{Map, Value};
 
@@ -47,13 +57,33 @@ impl Lookup {
     }
 }
 
-/// Read every resource tagged `rnd:platform=<platform>`.
+/// Read every resource tagged `rnd:platform=<platform>`, describing each.
 pub async fn observe(clients: &Clients, platform: &str) -> Result<ObservedState, AwsError> {
+    observe_with(clients, platform, &Expected::default()).await
+}
+
+/// [`observe`], taking the settings of resources whose `rnd:hash` is the `expected` one from
+/// `expected` instead of describing them (see the module comment). For planning: the plan is
+/// the one `observe` would give, except that hand-made changes to settings only a describe
+/// reports (an ECS service's desired count, a target group's stickiness) go unseen on resources
+/// whose hash is as expected. `expected` comes from `rnd_core::plan::expected`.
+pub async fn observe_with(
+    clients: &Clients,
+    platform: &str,
+    expected: &Expected,
+) -> Result<ObservedState, AwsError> {
+    let types: Vec<&str> = if expected.is_empty() {
+        vec![tagging::LOGS]
+    } else {
+        [tagging::LOGS].into_iter().chain(tagging::EXPECTABLE).collect()
+    };
     // Security groups first: other kinds refer to them by id, the snapshot by name.
-    let (network, groups) = tokio::try_join!(
+    let (network, groups, tagged) = tokio::try_join!(
         DefaultNetwork::load(clients),
-        ec2::security_groups(clients, platform)
+        ec2::security_groups(clients, platform),
+        tagging::tagged(clients, platform, &types)
     )?;
+    let tagged = &tagged;
     let mut lookup = Lookup {
         network,
         group_names: BTreeMap::new(),
@@ -66,12 +96,12 @@ pub async fn observe(clients: &Clients, platform: &str) -> Result<ObservedState,
     let lookup = &lookup;
     let (groups, elb, iam, templates, scaling, logs, ecs) = tokio::try_join!(
         async { Ok::<_, AwsError>(ec2::with_ingress_names(groups, lookup)) },
-        elb::observe(clients, platform, lookup),
+        elb::observe(clients, platform, lookup, expected, tagged),
         iam::observe(clients, platform),
         ec2::launch_templates(clients, platform, lookup),
         autoscaling::groups(clients, platform, lookup),
-        logs::log_groups(clients, platform),
-        ecs::observe(clients, platform, lookup),
+        logs::log_groups(clients, platform, tagged),
+        ecs::observe(clients, platform, lookup, expected, tagged),
     )?;
     let (ecs, gpu_instances) = ecs;
     let mut resources: Vec<ObservedResource> = [groups, elb, iam, templates, scaling, logs, ecs]
@@ -101,6 +131,14 @@ pub(crate) fn resource(
         tags,
         attributes: Map::new(),
     }
+}
+
+/// `r` with the expected settings, as far as AWS did not report them itself.
+pub(crate) fn completed(mut r: ObservedResource, expected: &Map<String, Value>) -> ObservedResource {
+    for (name, value) in expected {
+        r.attributes.entry(name.clone()).or_insert_with(|| value.clone());
+    }
+    r
 }
 
 /// Set an attribute only when AWS reported it.

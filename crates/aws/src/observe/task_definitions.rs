@@ -3,11 +3,12 @@
 use std::collections::BTreeMap;
 
 use aws_sdk_ecs::types::{ResourceType, TaskDefinitionField, TaskDefinitionStatus};
-use rnd_core::plan::observed::ObservedResource;
+use rnd_core::plan::observed::{Expected, ObservedResource};
 use rnd_core::plan::resource::ResourceKind;
 use serde_json::Value;
 
-use super::{arn_tail, is_ours, resource, set};
+use super::tagging::Tagged;
+use super::{arn_tail, completed, is_ours, resource, set};
 use crate::{tags, AwsError, Clients};
 
 /// Docker label holding the manifest's `gpu_memory`, which ECS has no setting for.
@@ -16,6 +17,8 @@ pub(crate) const GPU_MEMORY_LABEL: &str = "rnd.gpu_memory";
 pub(super) async fn task_definitions(
     clients: &Clients,
     platform: &str,
+    expected: &Expected,
+    tagged: &Tagged,
 ) -> Result<Vec<ObservedResource>, AwsError> {
     // `familyPrefix` of ListTaskDefinitions is a whole family name, not a prefix: list every
     // active revision (100 per page) and keep rnd's families by name, then by tag.
@@ -36,8 +39,34 @@ pub(super) async fn task_definitions(
                 .cloned(),
         );
     }
-    // ECS describes one revision per call.
-    let described = super::bounded(arns, 8, |arn| async move {
+    // ECS describes one revision per call. A revision never changes once registered, so one
+    // tagged with the expected hash holds the expected settings, and is not described.
+    let mut found = Vec::new();
+    let mut unknown = Vec::new();
+    for arn in arns {
+        let Some((family, revision)) = arn_tail(&arn).split_once(':') else {
+            unknown.push(arn);
+            continue;
+        };
+        let known = tagged
+            .get(&arn)
+            .filter(|t| is_ours(t, platform))
+            .and_then(|t| Some((t, expected.unchanged(ResourceKind::TaskDefinition, family, t)?)));
+        match (known, revision.parse::<u32>()) {
+            (Some((tags, settings)), Ok(revision)) => {
+                let mut r = resource(
+                    ResourceKind::TaskDefinition,
+                    family,
+                    Some(arn.clone()),
+                    tags.clone(),
+                );
+                r.revision = Some(revision);
+                found.push(completed(r, settings));
+            }
+            _ => unknown.push(arn),
+        }
+    }
+    let described = super::bounded(unknown, 8, |arn| async move {
         clients
             .ecs
             .describe_task_definition()
@@ -48,7 +77,6 @@ pub(super) async fn task_definitions(
             .map_err(|e| AwsError::call("DescribeTaskDefinition", &arn, e))
     })
     .await?;
-    let mut found = Vec::new();
     for out in described {
         let tags = tags::from_ecs(out.tags());
         let Some(td) = out.task_definition() else { continue };

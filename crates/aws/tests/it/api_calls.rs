@@ -1,11 +1,16 @@
 //! The AWS API calls rnd makes, counted by the clients' interceptor against the emulator: a
-//! second apply changes nothing, and observing costs calls per resource kind, not per resource.
-//! Needs `scripts/emulator start` (fails otherwise).
+//! second apply changes nothing, observing costs calls per resource kind, not per resource, and
+//! observing with an expectation skips the per-resource reads of what is as planned without
+//! changing any plan. Needs `scripts/emulator start` (fails otherwise).
 
 use std::collections::BTreeMap;
 
 use crate::support::*;
-use rnd_aws::{observe, ApiOperation, Clients};
+use rnd_aws::{observe, observe_with, ApiOperation, Clients};
+use rnd_core::plan::observed::ObservedState;
+use rnd_core::plan::render::plan_json;
+use rnd_core::plan::{expected, plan};
+use rnd_core::repository::Repository;
 
 fn services(n: usize) -> Vec<(String, String)> {
     (0..n)
@@ -127,3 +132,104 @@ const PER_RESOURCE: [(&str, u64); 4] = [
     ("DescribeTargetGroupAttributes", 1),
     ("DescribeTags", 20),
 ];
+
+/// The plan `observe_with` leads to, as JSON, and the calls its observe made.
+async fn planned_with_expectation(
+    clients: &Clients,
+    repo: &Repository,
+) -> (serde_json::Value, BTreeMap<ApiOperation, u64>) {
+    let hint = expected(repo, &ObservedState::default()).expect("expected");
+    clients.calls.take();
+    let observed = observe_with(clients, &repo.platform.name, &hint).await.unwrap();
+    let calls = clients.calls.take();
+    (plan_json(&plan(repo, &observed).expect("plan")), calls)
+}
+
+async fn planned_in_full(
+    clients: &Clients,
+    repo: &Repository,
+) -> (serde_json::Value, BTreeMap<ApiOperation, u64>) {
+    clients.calls.take();
+    let observed = observe(clients, &repo.platform.name).await.unwrap();
+    let calls = clients.calls.take();
+    (plan_json(&plan(repo, &observed).expect("plan")), calls)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn observing_with_an_expectation_plans_the_same_with_fewer_calls() {
+    let config = tokio::task::spawn_blocking(emulator_config).await.unwrap();
+    let clients = Clients::new(&config);
+    let platform = &unique("expect");
+    let cert = certificate(&config, &format!("{platform}.example.com")).await;
+    let manifests = services(8);
+    let repo = repository(platform, &cert, &as_refs(&manifests));
+    round(&clients, &repo).await;
+
+    // Unchanged: nothing to do, and no per-resource read of anything as planned.
+    let (full, full_calls) = planned_in_full(&clients, &repo).await;
+    let (cheap, cheap_calls) = planned_with_expectation(&clients, &repo).await;
+    assert_eq!(cheap, full);
+    let plan = rnd_core::plan::plan(
+        &repo,
+        &observe_with(
+            &clients,
+            platform,
+            &expected(&repo, &ObservedState::default()).unwrap(),
+        )
+        .await
+        .unwrap(),
+    )
+    .unwrap();
+    assert_eq!(plan.graph.len(), 0, "an unchanged platform plans nothing");
+    for skipped in [
+        "DescribeTaskDefinition",
+        "DescribeTargetGroupAttributes",
+        "DescribeLoadBalancerAttributes",
+    ] {
+        let count: u64 = cheap_calls
+            .iter()
+            .filter(|(op, _)| op.operation == skipped)
+            .map(|(_, n)| n)
+            .sum();
+        assert_eq!(count, 0, "{skipped} for resources as planned: {cheap_calls:#?}");
+    }
+    let total = |m: &BTreeMap<ApiOperation, u64>| m.values().sum::<u64>();
+    assert!(
+        total(&cheap_calls) < total(&full_calls),
+        "{cheap_calls:#?} against {full_calls:#?}"
+    );
+
+    // Services are still described: a desired count changed by hand is not in the hash, and the
+    // next apply must put it back.
+    clients
+        .ecs
+        .update_service()
+        .cluster(platform)
+        .service("svc01")
+        .desired_count(7)
+        .send()
+        .await
+        .unwrap();
+    let (drifted, _) = planned_with_expectation(&clients, &repo).await;
+    let (drifted_full, _) = planned_in_full(&clients, &repo).await;
+    assert_eq!(drifted, drifted_full);
+    assert!(drifted.to_string().contains("ecs_service.svc01"), "{drifted:#}");
+
+    // Changed manifests plan exactly as with a full observe: what differs is described.
+    let mut changed = manifests.clone();
+    changed[1].1 = routed("svc01", "v2", 8001);
+    changed[0].1 = worker("svc00", "v2");
+    changed.remove(2);
+    changed.push(("svc99".into(), routed("svc99", "v1", 8099)));
+    let changed = repository(platform, &cert, &as_refs(&changed));
+    let (full, _) = planned_in_full(&clients, &changed).await;
+    let (cheap, _) = planned_with_expectation(&clients, &changed).await;
+    assert!(
+        full["operations"].as_array().is_some_and(|o| o.len() > 10),
+        "{full:#}"
+    );
+    assert_eq!(
+        cheap, full,
+        "the plan of a change depends on how AWS was observed"
+    );
+}

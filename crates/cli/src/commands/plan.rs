@@ -55,7 +55,7 @@ pub fn run(args: &PlanArgs) -> Result<Code> {
         None => {
             let observed = rnd_app::runtime()?.block_on(async {
                 let clients = rnd_app::clients().await;
-                let observed = rnd_app::observe(&clients, &repository.platform.name).await?;
+                let observed = rnd_app::observe_for_planning(&clients, repository).await?;
                 let missing = rnd_app::references::missing(&clients, &valid).await?;
                 if !missing.is_empty() {
                     crate::render::references::print_missing(&missing);

@@ -19,6 +19,8 @@ mod sensitive;
 pub mod spec;
 
 pub use fanout::{Fanout, Sequential};
-pub use planner::{demand_of, plan, plan_destroy, plan_with, plan_with_fanout, Plan, PlanError, PlanOptions};
+pub use planner::{
+    demand_of, expected, plan, plan_destroy, plan_with, plan_with_fanout, Plan, PlanError, PlanOptions,
+};
 pub mod render;
 pub mod simulate;

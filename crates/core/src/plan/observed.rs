@@ -6,6 +6,7 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
+use super::desired::DesiredState;
 use super::resource::{ResourceId, ResourceKind};
 use crate::placement::PreviousInstance;
 
@@ -73,5 +74,51 @@ impl ObservedState {
         self.resources
             .iter()
             .filter(move |r| r.tags.get(TAG_PLATFORM).is_some_and(|p| p == platform))
+    }
+}
+
+/// The settings a plan wants of each resource, with their `rnd:hash`, for observing cheaply: a
+/// resource tagged with the hash it is expected to have was last applied with exactly these
+/// settings (the hash covers the settings and the tags), so the observer may take them from
+/// here instead of describing the resource one call at a time. It is only a hint: a resource
+/// whose hash differs, or that nothing here expects, is read from AWS as before, so a wrong or
+/// stale expectation costs calls, never a wrong snapshot. Empty, every resource is read.
+#[derive(Debug, Clone, Default)]
+pub struct Expected {
+    resources: BTreeMap<ResourceId, (String, Map<String, Value>)>,
+}
+
+impl Expected {
+    /// Every resource of `desired` that carries a hash.
+    pub fn from_desired(desired: &DesiredState) -> Self {
+        let resources = desired
+            .resources
+            .values()
+            .filter_map(|r| {
+                let hash = r.tags.get(TAG_HASH)?;
+                Some((r.id.clone(), (hash.clone(), r.attributes().clone())))
+            })
+            .collect();
+        Expected { resources }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.resources.is_empty()
+    }
+
+    pub fn len(&self) -> usize {
+        self.resources.len()
+    }
+
+    /// The settings rnd applied to the resource `kind`/`name` tagged `tags`, when its
+    /// `rnd:hash` is the one expected; `None` when it must be read from AWS.
+    pub fn unchanged(
+        &self,
+        kind: ResourceKind,
+        name: &str,
+        tags: &BTreeMap<String, String>,
+    ) -> Option<&Map<String, Value>> {
+        let (hash, attributes) = self.resources.get(&ResourceId::new(kind, name))?;
+        (tags.get(TAG_HASH) == Some(hash)).then_some(attributes)
     }
 }

@@ -6,17 +6,19 @@ use std::fmt;
 use super::cost::CostSummary;
 use super::cost::UsdDelta;
 use super::current::{deployed_demands, deployed_placement, existing_gpu_types, existing_routes};
-use super::desired::{service_resources, shared_resources, DesiredInputs};
+use super::desired::{desired_state, service_resources, shared_resources, DesiredInputs};
 use super::diff::{diff, DiffPart, ObservedIndex, ResourceChange};
 use super::fanout::{Fanout, Sequential};
 use super::graph::{CycleError, OperationGraph};
 use super::naming::Names;
-use super::observed::{ObservedResource, ObservedState};
+use super::observed::{Expected, ObservedResource, ObservedState};
 use super::resource::ResourceId;
 use super::routing::{assign_routes, RouteSlot};
 use crate::catalog::Usd;
 use crate::manifest::Manifest;
-use crate::placement::{plan_capacity, plan_capacity_stable, AllowList, CapacityPlan, NoFit, ServiceDemand};
+use crate::placement::{
+    plan_capacity, plan_capacity_stable, AllowList, CapacityPlan, NoFit, PreviousPlacement, ServiceDemand,
+};
 use crate::repository::Repository;
 
 /// Everything a frontend or the executor needs: the operations, in a graph, with placement and
@@ -119,48 +121,34 @@ pub fn plan_with_fanout(
     fanout: &impl Fanout,
 ) -> Result<Plan, PlanError> {
     let platform = &repository.platform;
-    let names = Names::new(&platform.name);
     let allowed = AllowList(platform.gpu_instance_types.clone());
     let existing: Vec<&ObservedResource> = observed.of_platform(&platform.name).collect();
-
-    // What runs now: its demands, and where its GPU tasks are, so placement can keep them there.
-    let deployed = deployed_demands(&existing, &names);
-    let previous = deployed_placement(&existing, &observed.gpu_instances, &names, &deployed);
-    let demands: Vec<ServiceDemand> = repository.manifests.iter().map(demand_of).collect();
-    let fresh = plan_capacity(&demands, &allowed, &platform.region, None).map_err(PlanError::Placement)?;
-    // Running GPU tasks stay where they are unless asked to repack: moving one means a cold
-    // start (image pull, model load) for a service nobody changed.
-    let capacity = if options.repack {
-        plan_capacity(&demands, &allowed, &platform.region, Some(&previous)).map_err(PlanError::Placement)?
-    } else {
-        plan_capacity_stable(&demands, &allowed, &platform.region, &previous).map_err(PlanError::Placement)?
-    };
+    let prepared = prepare(repository, observed, &existing, options)?;
+    let Prepared {
+        deployed,
+        previous,
+        fresh,
+        capacity,
+        routes,
+        kept_gpu_types,
+        idle_gpu_services,
+    } = &prepared;
     let repack_savings = (fresh.total_hourly_cost < capacity.total_hourly_cost)
         .then(|| UsdDelta::between(fresh.total_hourly_cost, capacity.total_hourly_cost));
     // The cost before, priced the same way; if what runs no longer fits the platform's rules,
     // price it with every type allowed rather than stopping the plan that fixes it.
-    let before = plan_capacity(&deployed, &allowed, &platform.region, Some(&previous))
-        .or_else(|_| plan_capacity(&deployed, &AllowList::all(), &platform.region, Some(&previous)))
+    let before = plan_capacity(deployed, &allowed, &platform.region, Some(previous))
+        .or_else(|_| plan_capacity(deployed, &AllowList::all(), &platform.region, Some(previous)))
         .or_else(|_| plan_capacity(&[], &allowed, &platform.region, None))
         .map_err(PlanError::Placement)?;
-    let cost = CostSummary::compare(&before, &capacity);
-    check_budget(repository, &capacity)?;
-
-    let routed: Vec<&str> = repository
-        .manifests
-        .iter()
-        .filter(|m| m.route.is_some())
-        .map(|m| m.name.as_str())
-        .collect();
-    let routes = assign_routes(&routed, &existing_routes(&existing, &names));
-    let kept_gpu_types = existing_gpu_types(&existing, &names);
-    let idle_gpu_services = idle_gpu_types(&demands, &allowed, &platform.region);
+    let cost = CostSummary::compare(&before, capacity);
+    check_budget(repository, capacity)?;
     let inputs = DesiredInputs {
         repository,
-        capacity: &capacity,
-        routes: &routes,
-        kept_gpu_types: &kept_gpu_types,
-        idle_gpu_services: &idle_gpu_services,
+        capacity,
+        routes,
+        kept_gpu_types,
+        idle_gpu_services,
     };
     let graph = OperationGraph::build(changes(&inputs, &existing, fanout)).map_err(PlanError::Cycle)?;
     let urls = repository
@@ -173,12 +161,83 @@ pub fn plan_with_fanout(
         platform: platform.name.clone(),
         region: platform.region.clone(),
         graph,
-        capacity,
+        capacity: prepared.capacity,
         cost,
         urls,
-        routes,
+        routes: prepared.routes,
         repack_savings,
     })
+}
+
+/// What the desired state is built from besides the repository, and what the cost before is
+/// priced from.
+struct Prepared {
+    deployed: Vec<ServiceDemand>,
+    previous: PreviousPlacement,
+    fresh: CapacityPlan,
+    capacity: CapacityPlan,
+    routes: BTreeMap<String, RouteSlot>,
+    kept_gpu_types: BTreeSet<String>,
+    idle_gpu_services: BTreeMap<String, String>,
+}
+
+fn prepare(
+    repository: &Repository,
+    observed: &ObservedState,
+    existing: &[&ObservedResource],
+    options: PlanOptions,
+) -> Result<Prepared, PlanError> {
+    let platform = &repository.platform;
+    let names = Names::new(&platform.name);
+    let allowed = AllowList(platform.gpu_instance_types.clone());
+    // What runs now: its demands, and where its GPU tasks are, so placement can keep them there.
+    let deployed = deployed_demands(existing, &names);
+    let previous = deployed_placement(existing, &observed.gpu_instances, &names, &deployed);
+    let demands: Vec<ServiceDemand> = repository.manifests.iter().map(demand_of).collect();
+    let fresh = plan_capacity(&demands, &allowed, &platform.region, None).map_err(PlanError::Placement)?;
+    // Running GPU tasks stay where they are unless asked to repack: moving one means a cold
+    // start (image pull, model load) for a service nobody changed.
+    let capacity = if options.repack {
+        plan_capacity(&demands, &allowed, &platform.region, Some(&previous)).map_err(PlanError::Placement)?
+    } else {
+        plan_capacity_stable(&demands, &allowed, &platform.region, &previous).map_err(PlanError::Placement)?
+    };
+    let routed: Vec<&str> = repository
+        .manifests
+        .iter()
+        .filter(|m| m.route.is_some())
+        .map(|m| m.name.as_str())
+        .collect();
+    let routes = assign_routes(&routed, &existing_routes(existing, &names));
+    let kept_gpu_types = existing_gpu_types(existing, &names);
+    let idle_gpu_services = idle_gpu_types(&demands, &allowed, &platform.region);
+    Ok(Prepared {
+        deployed,
+        previous,
+        fresh,
+        capacity,
+        routes,
+        kept_gpu_types,
+        idle_gpu_services,
+    })
+}
+
+/// What [`plan`] would want of every resource against `observed`, with its hash: the hint
+/// `rnd_aws::observe_with` takes to skip describing resources that are as planned. Any snapshot
+/// will do, an empty one included: the desired state of an unchanged platform barely depends on
+/// it (route slots and GPU placement are assigned the same way from scratch), and whatever
+/// comes out different only costs the observer the calls it would have made anyway.
+pub fn expected(repository: &Repository, observed: &ObservedState) -> Result<Expected, PlanError> {
+    let existing: Vec<&ObservedResource> = observed.of_platform(&repository.platform.name).collect();
+    let prepared = prepare(repository, observed, &existing, PlanOptions::default())?;
+    let inputs = DesiredInputs {
+        repository,
+        capacity: &prepared.capacity,
+        routes: &prepared.routes,
+        kept_gpu_types: &prepared.kept_gpu_types,
+        idle_gpu_services: &prepared.idle_gpu_services,
+    };
+    Ok(Expected::from_desired(&desired_state(&inputs)))
 }
 
 /// Plan the removal of everything the platform has in AWS, foundations included (`rnd destroy`).

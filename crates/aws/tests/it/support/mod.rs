@@ -13,6 +13,7 @@ use aws_sdk_ecs::config::{ConfigBag, Intercept, RuntimeComponents};
 use aws_sdk_ecs::error::BoxError;
 use rnd_aws::{apply, events, observe, ApplyOptions, ApplyReport, Clients, Event};
 use rnd_core::plan::observed::ObservedState;
+use rnd_core::plan::render::plan_json;
 use rnd_core::plan::{plan, Plan};
 use rnd_core::repository::{validate_repository, Repository, SourceFile};
 
@@ -116,6 +117,7 @@ pub async fn round(clients: &Clients, repository: &Repository) -> (Plan, ApplyRe
         .await
         .expect("observe");
     let plan = plan(repository, &observed).expect("plan");
+    same_plan_with_expectation(clients, repository, &plan).await;
     let seen = Arc::new(Mutex::new(Vec::new()));
     let sink = {
         let seen = Arc::clone(&seen);
@@ -129,6 +131,22 @@ pub async fn round(clients: &Clients, repository: &Repository) -> (Plan, ApplyRe
     (plan, report, events)
 }
 
+/// Observing with the repository's expectation (`observe_with`, which skips describing what is
+/// as planned) plans exactly what a full observe planned: checked in every round of every test,
+/// whatever changes or partial applies the test left in AWS.
+pub async fn same_plan_with_expectation(clients: &Clients, repository: &Repository, planned: &Plan) {
+    let hint = rnd_core::plan::expected(repository, &ObservedState::default()).expect("expected");
+    let observed = rnd_aws::observe_with(clients, &repository.platform.name, &hint)
+        .await
+        .expect("observe_with");
+    let cheap = plan(repository, &observed).expect("plan");
+    assert_eq!(
+        plan_json(&cheap),
+        plan_json(planned),
+        "observe_with planned differently from observe"
+    );
+}
+
 /// Observe, and plan against what is there: the remaining changes, as addresses with their
 /// attribute differences, for readable assertion failures.
 pub async fn remaining_changes(clients: &Clients, repository: &Repository) -> (ObservedState, Vec<String>) {
@@ -136,6 +154,7 @@ pub async fn remaining_changes(clients: &Clients, repository: &Repository) -> (O
         .await
         .expect("observe");
     let plan = plan(repository, &observed).expect("plan");
+    same_plan_with_expectation(clients, repository, &plan).await;
     let changes = plan
         .graph
         .operations()
