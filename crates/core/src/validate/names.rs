@@ -376,6 +376,25 @@ fn tag_chars(s: &str) -> Result<(), String> {
     }
 }
 
+/// Words that make a variable name look like a credential (`DB_PASSWORD`, `HF_TOKEN`).
+const CREDENTIAL_WORDS: &[&str] = &[
+    "PASSWORD",
+    "PASSWD",
+    "SECRET",
+    "TOKEN",
+    "API_KEY",
+    "APIKEY",
+    "PRIVATE_KEY",
+    "ACCESS_KEY",
+];
+
+/// Whether a variable named `name` probably holds a credential: validation warns when one is a
+/// plain `env` value, and plans never show such a value.
+pub fn looks_like_credential(name: &str) -> bool {
+    let upper = name.to_ascii_uppercase();
+    CREDENTIAL_WORDS.iter().any(|w| upper.contains(w))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -438,23 +457,4 @@ mod tests {
         assert!(domain_name("research.example.com").is_ok());
         assert!(domain_name("https://x.com").is_err());
     }
-}
-
-/// Words that make a variable name look like a credential (`DB_PASSWORD`, `HF_TOKEN`).
-const CREDENTIAL_WORDS: &[&str] = &[
-    "PASSWORD",
-    "PASSWD",
-    "SECRET",
-    "TOKEN",
-    "API_KEY",
-    "APIKEY",
-    "PRIVATE_KEY",
-    "ACCESS_KEY",
-];
-
-/// Whether a variable named `name` probably holds a credential: validation warns when one is a
-/// plain `env` value, and plans never show such a value.
-pub fn looks_like_credential(name: &str) -> bool {
-    let upper = name.to_ascii_uppercase();
-    CREDENTIAL_WORDS.iter().any(|w| upper.contains(w))
 }
