@@ -8,7 +8,12 @@
 //! crashed run stops renewing, so its lease lapses within one lease time (a minute by default)
 //! and the next run takes over and repairs what was left. Expiry compares wall clocks of
 //! different machines: the lease is long against any plausible clock skew, and a holder that
-//! cannot renew (network, clock, a takeover) learns it and stops starting operations.
+//! cannot renew (network, clock, a takeover) learns it: nothing more starts, and what runs stops
+//! at its next step.
+//!
+//! Fencing: a renewal counts only if it finishes while the lease it extends still holds (its
+//! call is given the time left, less a tenth of the lease for clocks), so a holder never
+//! believes in a lease that another run may already have taken over.
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
@@ -80,17 +85,48 @@ pub enum LockError {
 }
 
 /// Set once the lease is lost (not renewed in time, or taken over): the run must stop starting
-/// operations. Cheap to clone and to check.
+/// operations, and stop those in flight at their next step. Cheap to clone and to check.
 #[derive(Debug, Clone, Default)]
-pub struct LockLost(Arc<AtomicBool>);
+pub struct LockLost(Arc<LostFlag>);
+
+#[derive(Debug, Default)]
+pub struct LostFlag {
+    lost: AtomicBool,
+    changed: tokio::sync::Notify,
+}
 
 impl LockLost {
     pub fn is_lost(&self) -> bool {
-        self.0.load(Ordering::SeqCst)
+        self.0.lost.load(Ordering::SeqCst)
     }
 
-    fn set(&self) {
-        self.0.store(true, Ordering::SeqCst);
+    /// Mark the lease lost (the renewer does; tests may too).
+    pub fn set(&self) {
+        self.0.lost.store(true, Ordering::SeqCst);
+        self.0.changed.notify_waiters();
+    }
+
+    /// Returns once the lease is lost (at once if it already is).
+    pub async fn wait(&self) {
+        loop {
+            // Registered before the check, so a `set` in between is not missed.
+            let changed = self.0.changed.notified();
+            if self.is_lost() {
+                return;
+            }
+            changed.await;
+        }
+    }
+
+    /// Run `work` unless the lease is lost first: `None` when it was stopped. Dropping the
+    /// future stops it at its next await, i.e. before its next AWS call; every operation is
+    /// idempotent, so the next run finishes what was stopped.
+    pub async fn unless_lost<F: std::future::Future>(&self, work: F) -> Option<F::Output> {
+        tokio::select! {
+            biased;
+            () = self.wait() => None,
+            output = work => Some(output),
+        }
     }
 }
 
@@ -160,9 +196,11 @@ pub async fn acquire(
     let run_id = format!("{:016x}-{}", fastrand::u64(..), std::process::id());
     let deadline = tokio::time::Instant::now() + options.wait;
     let mut last_seen: Option<LockHolder> = None;
-    loop {
+    // The lease holds from when the call that took it was sent (a safe underestimate).
+    let taken_at = loop {
+        let sent = tokio::time::Instant::now();
         match try_acquire(clients, platform, holder, &run_id, options.lease).await {
-            Ok(()) => break,
+            Ok(()) => break sent,
             Err(Attempt::Aws(e)) => return Err(aws(e)),
             Err(Attempt::Held) => {
                 // Read who holds it; a lease released in between means: try again at once.
@@ -183,13 +221,14 @@ pub async fn acquire(
                 tokio::time::sleep(options.poll.min(left).max(Duration::from_millis(50))).await;
             }
         }
-    }
+    };
     let lost = LockLost::default();
     let renewer = tokio::spawn(renew(
         clients.clone(),
         platform.to_string(),
         run_id.clone(),
         options.lease,
+        taken_at + options.lease,
         lost.clone(),
     ));
     Ok(Lease {
@@ -277,13 +316,22 @@ async fn read(clients: &Clients, platform: &str) -> Result<Option<LockHolder>, A
     }))
 }
 
-/// Keep the lease alive; on the first renewal that fails, mark it lost and stop.
-async fn renew(clients: Clients, platform: String, run_id: String, lease: Duration, lost: LockLost) {
+/// Keep the lease alive; on the first renewal that fails or cannot finish while the lease still
+/// holds (`valid_until`, measured from when the call that set it was sent), mark it lost and stop.
+async fn renew(
+    clients: Clients,
+    platform: String,
+    run_id: String,
+    lease: Duration,
+    mut valid_until: tokio::time::Instant,
+    lost: LockLost,
+) {
     let every = (lease / 3).max(Duration::from_millis(100));
     loop {
         tokio::time::sleep(every).await;
+        let sent = tokio::time::Instant::now();
         let now = now_secs();
-        let result = clients
+        let call = clients
             .dynamodb
             .update_item()
             .table_name(LOCK_TABLE)
@@ -292,15 +340,32 @@ async fn renew(clients: Clients, platform: String, run_id: String, lease: Durati
             .condition_expression("run_id = :me")
             .expression_attribute_values(":expires", number(now + lease.as_secs().max(1)))
             .expression_attribute_values(":me", AttributeValue::S(run_id.clone()))
-            .send()
-            .await;
-        if let Err(e) = result {
-            tracing::error!(platform = %platform, error = %AwsError::call("UpdateItem", &platform, e),
-                "the apply lock could not be renewed: no further operations start");
-            lost.set();
-            return;
-        }
+            .send();
+        let why = match tokio::time::timeout(renewal_budget(valid_until, sent, lease), call).await {
+            Ok(Ok(_)) => {
+                valid_until = sent + lease;
+                continue;
+            }
+            Ok(Err(e)) => AwsError::call("UpdateItem", &platform, e).to_string(),
+            Err(_) => "the renewal did not finish before the lease would lapse".to_string(),
+        };
+        tracing::error!(platform = %platform, error = %why,
+            "the apply lock could not be renewed: nothing more starts, and what runs stops");
+        lost.set();
+        return;
     }
+}
+
+/// How long a renewal sent at `sent` may take: until the lease it extends lapses, less a tenth of
+/// the lease for the clocks of this machine and DynamoDB's.
+fn renewal_budget(
+    valid_until: tokio::time::Instant,
+    sent: tokio::time::Instant,
+    lease: Duration,
+) -> Duration {
+    valid_until
+        .saturating_duration_since(sent)
+        .saturating_sub(lease / 10)
 }
 
 /// Create the lock table and wait until it takes writes. Two runs creating it at once is fine.
@@ -375,4 +440,40 @@ pub fn timestamp(secs: u64) -> String {
     DateTime::from_secs(secs as i64)
         .fmt(Format::DateTime)
         .unwrap_or_else(|_| secs.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_renewal_may_take_only_what_is_left_of_the_lease() {
+        let lease = Duration::from_secs(60);
+        let start = tokio::time::Instant::now();
+        // Sent a third of the way through: 40 s left, less 6 s for clocks.
+        assert_eq!(
+            renewal_budget(start + lease, start + lease / 3, lease),
+            Duration::from_secs(34)
+        );
+        // Sent after the lease lapsed (a stalled process): no time at all, so it counts as lost.
+        assert_eq!(
+            renewal_budget(start + lease, start + lease * 2, lease),
+            Duration::ZERO
+        );
+    }
+
+    #[tokio::test]
+    async fn work_in_flight_stops_when_the_lease_is_lost() {
+        let lost = LockLost::default();
+        let setter = lost.clone();
+        tokio::spawn(async move {
+            tokio::time::sleep(Duration::from_millis(20)).await;
+            setter.set();
+        });
+        let stopped = lost.unless_lost(std::future::pending::<()>()).await;
+        assert_eq!(stopped, None);
+        // Once lost, nothing more runs at all.
+        assert_eq!(lost.unless_lost(async { 1 }).await, None);
+        assert_eq!(LockLost::default().unless_lost(async { 1 }).await, Some(1));
+    }
 }

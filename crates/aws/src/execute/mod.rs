@@ -144,7 +144,20 @@ async fn run_operations(
                     });
                     let (ctx, change) = (Arc::clone(ctx), changes[i].clone());
                     let timeout = options.operation_timeout;
-                    running.spawn(async move { (i, run_with_timeout(&ctx, &change, timeout).await) });
+                    let lost = options.lock_lost.clone().unwrap_or_default();
+                    running.spawn(async move {
+                        // A lost lease stops the operation at its next step, not after its retries.
+                        let outcome = match lost.unless_lost(run_with_timeout(&ctx, &change, timeout)).await {
+                            Some(outcome) => outcome,
+                            None => Err(AwsError::Missing {
+                                resource: change.address.clone(),
+                                message: "stopped: the apply lock was lost, so another run may be changing \
+                                          the platform; the next apply finishes this operation"
+                                    .into(),
+                            }),
+                        };
+                        (i, outcome)
+                    });
                 }
                 Step::Skip { operation, reason } => {
                     results[operation] = Some(skipped(changes, operation, reason, events));
