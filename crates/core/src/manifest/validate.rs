@@ -373,6 +373,24 @@ fn check_env_and_secrets(
             );
             continue;
         }
+        if names::looks_like_pasted_credential(&secret) {
+            c.conceal(&pointer);
+            // Never repeat it: it may be a live token, and this message goes to CI logs.
+            c.error(
+                "manifest/secret-name-is-a-credential",
+                &pointer,
+                format!(
+                    "`secrets.{key}` looks like a credential pasted where the secret's name belongs; \
+                     its text is not repeated here"
+                ),
+                format!(
+                    "store the value with `rnd secrets set <service> {}` and write that name here; \
+                     if this token was ever committed, revoke it",
+                    key.to_ascii_lowercase().replace('_', "-")
+                ),
+            );
+            continue;
+        }
         if let Err(why) = names::secret_name(&secret) {
             c.error(
                 "manifest/secret-name",

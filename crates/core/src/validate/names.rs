@@ -395,9 +395,76 @@ pub fn looks_like_credential(name: &str) -> bool {
     CREDENTIAL_WORDS.iter().any(|w| upper.contains(w))
 }
 
+/// Prefixes of well-known token formats (Hugging Face, GitHub, OpenAI and Stripe, Slack, GitLab,
+/// AWS access keys, Google API keys, npm, PyPI).
+const TOKEN_PREFIXES: &[&str] = &[
+    "hf_",
+    "ghp_",
+    "gho_",
+    "ghs_",
+    "ghu_",
+    "github_pat_",
+    "sk-",
+    "sk_live_",
+    "sk_test_",
+    "xoxb-",
+    "xoxp-",
+    "xoxa-",
+    "glpat-",
+    "AKIA",
+    "ASIA",
+    "AIza",
+    "npm_",
+    "pypi-",
+];
+
+/// Whether a secret *name* looks like a pasted credential: a known token prefix, a long hex
+/// string, or a long run of letters and digits mixed the way random keys are (and names people
+/// choose, `db-password` or `OpenAiKeyProd2024`, are not).
+pub fn looks_like_pasted_credential(s: &str) -> bool {
+    if TOKEN_PREFIXES.iter().any(|p| s.starts_with(p)) {
+        return true;
+    }
+    if s.len() >= 32 && s.chars().all(|c| c.is_ascii_hexdigit()) {
+        return true;
+    }
+    let separated = s.contains(['-', '_', '.']);
+    let letter_digit_switches = s
+        .as_bytes()
+        .windows(2)
+        .filter(|w| w[0].is_ascii_digit() != w[1].is_ascii_digit())
+        .count();
+    s.len() >= 20 && !separated && letter_digit_switches >= 4
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn pasted_credentials_are_told_from_secret_names() {
+        for token in [
+            "hf_AbCdEfGhIjKlMnOpQrStUvWxYz012345",
+            "ghp_0123456789abcdefghijABCDEFGHIJ012345",
+            "sk-proj-abc123",
+            "AKIAIOSFODNN7EXAMPLE",
+            "6DEbwvvOtHzKIWUR0Aqep3hm",
+            "b8739ea432424b5899872094ddcc1913",
+        ] {
+            assert!(looks_like_pasted_credential(token), "{token}");
+        }
+        for name in [
+            "db-password",
+            "openai-api-key",
+            "HF_TOKEN",
+            "MyServiceDatabasePassword2024",
+            "OpenAiApiKeyForProduction01",
+            "slack-webhook",
+            "wandb.api.key",
+        ] {
+            assert!(!looks_like_pasted_credential(name), "{name}");
+        }
+    }
 
     #[test]
     fn image_references_follow_docker_grammar() {
