@@ -59,6 +59,10 @@ const BEYOND_A_SCHEMA: &[(&str, &str)] = &[
         "manifests/gpu-too-big.json",
         "needs the instance catalog and the platform's allowed types",
     ),
+    (
+        "manifests/secret-name-is-a-token.json",
+        "tells a pasted token from a name by its shape (prefixes, digits mixed into letters)",
+    ),
 ];
 
 /// Fixtures that are not JSON at all: a schema applies to JSON values only.
