@@ -12,9 +12,11 @@ pub async fn check(app: &App) -> Result<Value, HandlerError> {
     let repository_name = app.config.repository()?.to_string();
     let valid = crate::repository::load(app, &repository_name, &app.config.branch).await?;
     let repository = valid.repository;
-    let plan = rnd_app::observe_and_plan(&app.clients, &repository, PlanOptions::default())
-        .await
-        .map_err(|e| HandlerError::Retryable(format!("{e:#}")))?
+    // Everything is read, not only what differs from the plan: drift is what AWS shows when a
+    // person changed a setting by hand, hash or not.
+    let observed = rnd_aws::observe(&app.clients, &repository.platform.name).await?;
+    let threads = rnd_app::fanout::Threads::per_core();
+    let plan = rnd_core::plan::plan_with_fanout(&repository, &observed, PlanOptions::default(), &threads)
         .map_err(|e| HandlerError::Permanent(format!("planning {}: {e}", app.config.branch)))?;
     let differences = differences(&plan);
     if differences.is_empty() {
