@@ -30,6 +30,9 @@ pub fn run(context: &Context, valid: &Valid) -> Result<Code> {
         holder: rnd_app::holder(),
         context: rnd_app::run_context(&context.github.workspace.join(&context.inputs.directory), false),
         slack_env: rnd_app::process_env(),
+        // A merge that empties most of the platform is refused here: that takes a person
+        // running `rnd apply --allow-mass-removal`, not a push.
+        allow_mass_removal: false,
     };
     let runtime = rnd_app::runtime()?;
     let outcome = runtime.block_on(async {
@@ -46,6 +49,14 @@ pub fn run(context: &Context, valid: &Valid) -> Result<Code> {
                  released within the `lock-wait` input's time. Nothing was applied.",
                 repository.platform.name
             ))?;
+            Code::Failure
+        }
+        ApplyOutcome::MassRemoval(_, removal) => {
+            let text = mass_removal_text(&removal);
+            error(&text);
+            context
+                .files
+                .summary(&format!("### rnd apply: refused\n\n{text}"))?;
             Code::Failure
         }
         ApplyOutcome::Unplannable(e) => {
@@ -91,6 +102,14 @@ pub fn run(context: &Context, valid: &Valid) -> Result<Code> {
             }
         }
     })
+}
+
+/// Why a mass removal was refused, and how to do it on purpose.
+fn mass_removal_text(removal: &rnd_core::plan::removal::MassRemoval) -> String {
+    format!(
+        "{removal}; nothing was applied. If this is intended, run `rnd apply --allow-mass-removal` \
+         from a machine with the platform's permissions; if not, restore the manifests."
+    )
 }
 
 /// The action's part in an apply: the plan and progress as plain lines in the job's log.

@@ -7,6 +7,7 @@ use std::time::Duration;
 use anyhow::Result;
 use rnd_aws::{ApplyOptions, ApplyReport, Clients, EventSink};
 use rnd_core::plan::observed::ObservedState;
+use rnd_core::plan::removal::{mass_removal, MassRemoval};
 use rnd_core::plan::{plan_destroy, plan_with_fanout, Plan, PlanError, PlanOptions};
 
 use crate::aws::observe;
@@ -35,6 +36,9 @@ pub struct ApplyRequest {
     pub context: RunContext,
     /// Where Slack's settings are read ([`crate::process_env`] but in the Lambda function).
     pub slack_env: EnvReader,
+    /// Go ahead with a plan that removes most of the platform's services at once (refused
+    /// otherwise: see `rnd_core::plan::removal`).
+    pub allow_mass_removal: bool,
 }
 
 /// How a frontend takes part in an apply: it sees the plan, decides, and receives progress.
@@ -54,6 +58,9 @@ pub enum ApplyOutcome {
     LockHeld,
     /// The core refused to plan.
     Unplannable(PlanError),
+    /// The plan removes most of the platform's services and the run did not allow it; the plan
+    /// was shown, nothing changed.
+    MassRemoval(Plan, MassRemoval),
     /// Image tags or secrets the manifests name do not exist in AWS (one problem each, at its
     /// line and column; `crate::references::describe` writes one).
     MissingReferences(Vec<rnd_core::diagnostic::Diagnostic>),
@@ -122,6 +129,11 @@ async fn locked(
         Err(e) => return Ok(ApplyOutcome::Unplannable(e)),
     };
     frontend.planned(&plan);
+    if matches!(request.mode, Mode::Apply { .. }) && !request.allow_mass_removal {
+        if let Some(removal) = mass_removal(&plan, &observed) {
+            return Ok(ApplyOutcome::MassRemoval(plan, removal));
+        }
+    }
     if !plan.has_changes() {
         return Ok(ApplyOutcome::NoChanges(plan));
     }

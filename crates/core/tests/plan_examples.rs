@@ -206,3 +206,29 @@ fn the_expectation_from_nothing_knows_every_deployed_resource_by_its_hash() {
     tags.insert(TAG_HASH.to_string(), "0000000000000000".to_string());
     assert!(expected.unchanged(r.kind, &r.name, &tags).is_none());
 }
+
+/// Removing one or two manifests is how services are undeployed; removing most of them at once
+/// is flagged, so frontends can refuse it unless asked explicitly.
+#[test]
+fn removing_most_services_at_once_is_a_mass_removal() {
+    use rnd_core::plan::removal::mass_removal;
+    let all = examples();
+    let observed = deployed(&all);
+    let count = all.manifests.len();
+    assert_eq!(count, 6, "the examples' services");
+    let keeping = |n: usize| {
+        let mut r = all.clone();
+        r.manifests.truncate(n);
+        plan(&r, &observed).unwrap()
+    };
+    // Two removed: ordinary, whatever the size. Three of six: not more than half.
+    assert_eq!(mass_removal(&keeping(count - 2), &observed), None);
+    assert_eq!(mass_removal(&keeping(count - 3), &observed), None);
+    let most = mass_removal(&keeping(count - 4), &observed).expect("four of six");
+    assert_eq!((most.removed.len(), most.deployed), (4, 6));
+    let all_gone = mass_removal(&keeping(0), &observed).expect("every service");
+    assert_eq!(all_gone.removed.len(), 6);
+    assert!(all_gone
+        .to_string()
+        .starts_with("this plan removes 6 of the 6 deployed services"));
+}

@@ -58,6 +58,9 @@ pub async fn deploy(app: &App, request: &DeployRequest) -> Result<Value, Handler
             destroy: false,
         },
         slack_env: env,
+        // A push that empties most of the platform waits for a person: `rnd apply
+        // --allow-mass-removal`.
+        allow_mass_removal: false,
     };
     let outcome = apply_locked(&app.clients, &valid, apply, &mut Unattended)
         .await
@@ -69,6 +72,10 @@ pub async fn deploy(app: &App, request: &DeployRequest) -> Result<Value, Handler
             repository.platform.name
         ))),
         ApplyOutcome::Unplannable(e) => Err(HandlerError::Permanent(format!("planning {commit}: {e}"))),
+        ApplyOutcome::MassRemoval(_, removal) => Err(HandlerError::Permanent(format!(
+            "{commit}: {removal}; nothing was deployed. If this is intended, run `rnd apply \
+             --allow-mass-removal`; if not, restore the manifests"
+        ))),
         ApplyOutcome::MissingReferences(problems) => Err(HandlerError::Permanent(format!(
             "{commit} refers to what does not exist, so nothing was deployed:\n{}",
             problems

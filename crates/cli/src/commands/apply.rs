@@ -34,6 +34,10 @@ pub struct ApplyArgs {
     /// Allow moving running GPU tasks when a fresh packing is cheaper.
     #[arg(long)]
     pub repack: bool,
+    /// Go ahead even when the plan removes most of the platform's services at once (more than
+    /// half, and more than two), which is refused otherwise.
+    #[arg(long)]
+    pub allow_mass_removal: bool,
     #[command(flatten)]
     pub lock: LockArgs,
 }
@@ -55,26 +59,36 @@ pub fn apply(args: &ApplyArgs) -> Result<Code> {
         wait_for_stable: (args.wait > 0).then(|| Duration::from_secs(args.wait)),
         ..ApplyOptions::default()
     };
-    run(
-        &args.dir,
-        args.yes,
-        &args.lock,
-        options,
-        Mode::Apply { repack: args.repack },
-    )
+    let request = Request {
+        yes: args.yes,
+        allow_mass_removal: args.allow_mass_removal,
+        mode: Mode::Apply { repack: args.repack },
+    };
+    run(&args.dir, &args.lock, options, request)
 }
 
 pub fn destroy(args: &DestroyArgs) -> Result<Code> {
-    run(
-        &args.dir,
-        args.yes,
-        &args.lock,
-        ApplyOptions::default(),
-        Mode::Destroy,
-    )
+    let request = Request {
+        yes: args.yes,
+        allow_mass_removal: true,
+        mode: Mode::Destroy,
+    };
+    run(&args.dir, &args.lock, ApplyOptions::default(), request)
 }
 
-fn run(dir: &DirArg, yes: bool, lock: &LockArgs, options: ApplyOptions, mode: Mode) -> Result<Code> {
+/// What the command line asked of one apply or destroy.
+struct Request {
+    yes: bool,
+    allow_mass_removal: bool,
+    mode: Mode,
+}
+
+fn run(dir: &DirArg, lock: &LockArgs, options: ApplyOptions, asked: Request) -> Result<Code> {
+    let Request {
+        yes,
+        allow_mass_removal,
+        mode,
+    } = asked;
     // Destroying needs only the platform: a broken manifest never keeps a platform alive.
     let valid = match mode {
         Mode::Destroy => valid_platform(&dir.dir)?,
@@ -91,6 +105,7 @@ fn run(dir: &DirArg, yes: bool, lock: &LockArgs, options: ApplyOptions, mode: Mo
         holder: rnd_app::holder(),
         context: rnd_app::run_context(&dir.dir, matches!(mode, Mode::Destroy)),
         slack_env: rnd_app::process_env(),
+        allow_mass_removal,
     };
     let runtime = rnd_app::runtime()?;
     runtime.block_on(async {
@@ -101,6 +116,14 @@ fn run(dir: &DirArg, yes: bool, lock: &LockArgs, options: ApplyOptions, mode: Mo
             ApplyOutcome::LockHeld => Code::Failure,
             ApplyOutcome::Unplannable(e) => {
                 eprint!("error: {e}");
+                Code::Failure
+            }
+            ApplyOutcome::MassRemoval(_, removal) => {
+                eprintln!("error: {removal}; nothing was changed");
+                eprintln!(
+                    "  help: if this is intended, run again with --allow-mass-removal; if not, check \
+                     --dir and restore the manifests"
+                );
                 Code::Failure
             }
             ApplyOutcome::MissingReferences(problems) => {

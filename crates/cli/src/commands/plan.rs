@@ -81,6 +81,9 @@ pub fn run(args: &PlanArgs) -> Result<Code> {
             return Ok(Code::Failure);
         }
     };
+    if let Some(removal) = rnd_core::plan::removal::mass_removal(&plan, &observed) {
+        eprintln!("warning: {removal}: `rnd apply` refuses it unless given --allow-mass-removal");
+    }
     match args.format {
         PlanFormat::Text => {
             let colour = std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none();

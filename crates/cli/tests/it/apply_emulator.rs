@@ -133,3 +133,66 @@ fn apply_then_plan_then_remove_then_destroy() {
         .collect();
     assert!(left.is_empty(), "destroy left tagged resources behind: {left:?}");
 }
+
+/// Removing most services at once is refused unless asked for, and changes nothing until then.
+#[test]
+fn removing_every_manifest_is_refused_without_allow_mass_removal() {
+    let env = emulator_env();
+    let arn = certificate(&env, "*.mass.example.com");
+    let name = format!("mass{}", std::process::id() % 100_000);
+    let platform = format!(
+        r#"{{ "name": "{name}", "region": "us-east-1",
+             "routing": {{ "mode": "host", "domain": "mass.example.com" }},
+             "certificate_arn": "{arn}" }}"#
+    );
+    let worker =
+        br#"{ "image": "123456789012.dkr.ecr.us-east-1.amazonaws.com/repo/worker", "version": "v1" }"#;
+    let files: Vec<(&str, &[u8])> = vec![("a.json", worker), ("b.json", worker), ("c.json", worker)];
+    let dir = crate::support::deployments_dir(platform.as_bytes(), &files);
+    let d = dir.path().to_str().unwrap();
+    push_images(&env, dir.path());
+    let first = rnd_with(&env, &["apply", "--dir", d, "--yes", "--wait", "0"]);
+    assert_eq!(first.code, 0, "{}\n{}", first.stdout, first.stderr);
+
+    for file in ["a.json", "b.json", "c.json"] {
+        std::fs::remove_file(dir.path().join("manifests").join(file)).unwrap();
+    }
+    let planned = rnd_with(&env, &["plan", "--dir", d]);
+    assert!(
+        planned
+            .stderr
+            .contains("this plan removes 3 of the 3 deployed services"),
+        "{}",
+        planned.stderr
+    );
+    let refused = rnd_with(&env, &["apply", "--dir", d, "--yes", "--wait", "0"]);
+    assert_eq!(refused.code, 1, "{}\n{}", refused.stdout, refused.stderr);
+    assert!(
+        refused.stderr.contains("--allow-mass-removal"),
+        "{}",
+        refused.stderr
+    );
+    let still = rnd_with(&env, &["plan", "--dir", d, "--detailed-exitcode"]);
+    assert_eq!(
+        still.code, 2,
+        "nothing was removed: the plan still has the removals"
+    );
+
+    let allowed = rnd_with(
+        &env,
+        &[
+            "apply",
+            "--dir",
+            d,
+            "--yes",
+            "--wait",
+            "0",
+            "--allow-mass-removal",
+        ],
+    );
+    assert_eq!(allowed.code, 0, "{}\n{}", allowed.stdout, allowed.stderr);
+    let after = rnd_with(&env, &["plan", "--dir", d, "--detailed-exitcode"]);
+    assert_eq!(after.code, 0, "{}\n{}", after.stdout, after.stderr);
+    let destroyed = rnd_with(&env, &["destroy", "--dir", d, "--yes"]);
+    assert_eq!(destroyed.code, 0, "{}", destroyed.stderr);
+}

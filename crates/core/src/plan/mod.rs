@@ -12,6 +12,7 @@ pub mod naming;
 pub mod observed;
 pub mod planner;
 pub mod references;
+pub mod removal;
 pub mod resource;
 pub mod routing;
 pub mod schedule;
