@@ -3,12 +3,10 @@
 
 #![allow(dead_code)]
 
-use std::path::Path;
 use std::sync::{Arc, Mutex};
 
-use aws_config::{BehaviorVersion, Region, SdkConfig};
+use aws_config::SdkConfig;
 use aws_sdk_ecs::config::interceptors::BeforeTransmitInterceptorContextRef;
-use aws_sdk_ecs::config::Credentials;
 use aws_sdk_ecs::config::{ConfigBag, Intercept, RuntimeComponents};
 use aws_sdk_ecs::error::BoxError;
 use rnd_aws::{apply, events, observe, ApplyOptions, ApplyReport, Clients, Event};
@@ -16,49 +14,13 @@ use rnd_core::plan::observed::ObservedState;
 use rnd_core::plan::render::plan_json;
 use rnd_core::plan::{plan, Plan};
 use rnd_core::repository::{validate_repository, Repository, SourceFile};
+use rnd_test_support::emulator;
 
-/// The emulator's endpoint: `AWS_ENDPOINT_URL`, or the file `scripts/emulator start` writes.
-/// Panics with instructions when neither exists or nothing answers there: a test that needs
-/// the emulator never passes without it.
-fn endpoint() -> String {
-    if let Ok(url) = std::env::var("AWS_ENDPOINT_URL") {
-        return url;
-    }
-    let file = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../target/emulator.env");
-    let text = std::fs::read_to_string(&file).unwrap_or_else(|_| {
-        panic!(
-            "the AWS emulator is not running: no AWS_ENDPOINT_URL and no {}.\n\
-             Start it with `scripts/emulator start` (and stop it with `scripts/emulator stop`).",
-            file.display()
-        )
-    });
-    text.lines()
-        .find_map(|l| l.strip_prefix("AWS_ENDPOINT_URL="))
-        .map(str::to_string)
-        .unwrap_or_else(|| panic!("{} has no AWS_ENDPOINT_URL line", file.display()))
-}
-
-/// SDK configuration pointing at the emulator, checked to answer.
+/// SDK configuration pointing at the emulator, checked to answer (`rnd-test-support`: a test
+/// that needs the emulator never passes without it).
 pub fn emulator_config() -> SdkConfig {
-    let url = endpoint();
-    let address = url.trim_start_matches("http://").trim_end_matches('/');
-    if std::net::TcpStream::connect(address).is_err() {
-        panic!(
-            "the AWS emulator does not answer at {url}.\n\
-             Start it with `scripts/emulator start`."
-        );
-    }
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap();
-    runtime.block_on(
-        aws_config::defaults(BehaviorVersion::latest())
-            .endpoint_url(url)
-            .region(Region::new("us-east-1"))
-            .credentials_provider(Credentials::new("testing", "testing", None, None, "emulator"))
-            .load(),
-    )
+    let env = emulator::env();
+    emulator::sdk_config_blocking(&emulator::endpoint_in(&env))
 }
 
 /// A platform name no earlier run on the same emulator used: `prefix` plus random letters.
@@ -67,16 +29,9 @@ pub fn unique(prefix: &str) -> String {
     format!("{prefix}{suffix}")
 }
 
+/// Stand-in for the hand-made certificate, for every host under `domain`; its ARN.
 pub async fn certificate(config: &SdkConfig, domain: &str) -> String {
-    aws_sdk_acm::Client::new(config)
-        .request_certificate()
-        .domain_name(format!("*.{domain}"))
-        .send()
-        .await
-        .expect("RequestCertificate")
-        .certificate_arn()
-        .expect("certificate ARN")
-        .to_string()
+    emulator::certificate(config, &format!("*.{domain}")).await
 }
 
 /// A repository from JSON texts; panics with the diagnostics when invalid.

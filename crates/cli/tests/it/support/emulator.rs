@@ -1,40 +1,21 @@
-//! Reaching the AWS emulator from CLI tests: its environment from `target/emulator.env` (written
-//! by `scripts/emulator start`), the `rnd` binary run with it, and a stand-in certificate.
+//! Reaching the AWS emulator from CLI tests (through `rnd-test-support`): its environment, the
+//! `rnd` binary run with it, a stand-in certificate, and images pushed as a release would.
 
 use std::path::Path;
 use std::process::Command;
+
+use rnd_test_support::emulator;
 
 use super::Run;
 
 /// The emulator's environment (`AWS_ENDPOINT_URL` and dummy credentials). Fails loudly, saying how
 /// to start it, when the emulator is not there.
 pub fn emulator_env() -> Vec<(String, String)> {
-    let file = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../target/emulator.env");
-    let text = std::fs::read_to_string(&file).unwrap_or_else(|_| {
-        panic!(
-            "the AWS emulator is not running: no {}. Start it with `scripts/emulator start`.",
-            file.display()
-        )
-    });
-    let vars: Vec<(String, String)> = text
-        .lines()
-        .filter_map(|l| l.split_once('='))
-        .map(|(k, v)| (k.to_string(), v.to_string()))
-        .collect();
-    let url = endpoint(&vars);
-    let address = url.trim_start_matches("http://").trim_end_matches('/');
-    assert!(
-        std::net::TcpStream::connect(address).is_ok(),
-        "the AWS emulator does not answer at {url}"
-    );
-    vars
+    emulator::env()
 }
 
 fn endpoint(env: &[(String, String)]) -> String {
-    env.iter()
-        .find(|(k, _)| k == "AWS_ENDPOINT_URL")
-        .map(|(_, v)| v.clone())
-        .expect("AWS_ENDPOINT_URL")
+    emulator::endpoint_in(env)
 }
 
 /// Run the `rnd` binary with `env` added to the test's environment.
@@ -80,31 +61,12 @@ pub fn rnd_with_stdin(env: &[(String, String)], args: &[&str], input: &[u8]) -> 
 
 /// Stand-in for the hand-made certificate: requested in the emulator's ACM; its ARN.
 pub fn certificate(env: &[(String, String)], domain: &str) -> String {
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap();
-    runtime.block_on(async {
-        aws_sdk_acm::Client::new(&sdk_config(env).await)
-            .request_certificate()
-            .domain_name(domain)
-            .send()
-            .await
-            .expect("request a certificate in the emulator")
-            .certificate_arn()
-            .expect("certificate ARN")
-            .to_string()
-    })
+    emulator::certificate_blocking(&endpoint(env), domain)
 }
 
 /// SDK configuration for the emulator, for tests that call AWS beside the binary.
 pub async fn sdk_config(env: &[(String, String)]) -> aws_config::SdkConfig {
-    aws_config::defaults(aws_config::BehaviorVersion::latest())
-        .endpoint_url(endpoint(env))
-        .region(aws_config::Region::new("us-east-1"))
-        .test_credentials()
-        .load()
-        .await
+    emulator::sdk_config(&endpoint(env)).await
 }
 
 /// What the release workflow does: for every manifest in `dir` whose image is in ECR, create the

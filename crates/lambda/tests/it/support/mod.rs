@@ -2,45 +2,22 @@
 
 #![allow(dead_code)]
 
-pub mod http;
+use rnd_test_support::emulator;
+pub use rnd_test_support::http;
 
 use std::collections::BTreeMap;
-use std::path::Path;
 
 use serde_json::{json, Value};
 
-/// The emulator's environment from `target/emulator.env` (written by `scripts/emulator start`);
-/// fails loudly, saying how to start it, when the emulator is not there.
+/// The emulator's environment (`rnd_test_support::emulator::env`: fails loudly, saying how to
+/// start it, when the emulator is not there), by name.
 pub fn emulator_env() -> BTreeMap<String, String> {
-    let file = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../target/emulator.env");
-    let text = std::fs::read_to_string(&file).unwrap_or_else(|_| {
-        panic!(
-            "the AWS emulator is not running: no {}. Start it with `scripts/emulator start`.",
-            file.display()
-        )
-    });
-    let vars: BTreeMap<String, String> = text
-        .lines()
-        .filter_map(|l| l.split_once('='))
-        .map(|(k, v)| (k.to_string(), v.to_string()))
-        .collect();
-    let url = &vars["AWS_ENDPOINT_URL"];
-    let address = url.trim_start_matches("http://").trim_end_matches('/');
-    assert!(
-        std::net::TcpStream::connect(address).is_ok(),
-        "the AWS emulator does not answer at {url}"
-    );
-    vars
+    emulator::env().into_iter().collect()
 }
 
 /// SDK configuration for the emulator.
 pub async fn sdk_config(env: &BTreeMap<String, String>) -> aws_config::SdkConfig {
-    aws_config::defaults(aws_config::BehaviorVersion::latest())
-        .endpoint_url(&env["AWS_ENDPOINT_URL"])
-        .region(aws_config::Region::new("us-east-1"))
-        .test_credentials()
-        .load()
-        .await
+    emulator::sdk_config(&env["AWS_ENDPOINT_URL"]).await
 }
 
 /// A stand-in for GitHub's contents API serving `files` (path → text) of `repository` at any ref:
@@ -140,17 +117,9 @@ pub fn function_url_request(body: &str, headers: &[(&str, &str)]) -> Value {
     })
 }
 
-/// Stand-in for the hand-made certificate: requested in the emulator's ACM; its ARN.
+/// Stand-in for the hand-made certificate, for every host under `domain`; its ARN.
 pub async fn certificate(config: &aws_config::SdkConfig, domain: &str) -> String {
-    aws_sdk_acm::Client::new(config)
-        .request_certificate()
-        .domain_name(format!("*.{domain}"))
-        .send()
-        .await
-        .expect("request a certificate in the emulator")
-        .certificate_arn()
-        .expect("certificate ARN")
-        .to_string()
+    emulator::certificate(config, &format!("*.{domain}")).await
 }
 
 /// `platform.json` for a host-routed platform `name` under `domain`.

@@ -1,6 +1,7 @@
-//! A tiny local HTTP server for stand-ins (GitHub's contents API, Lambda's Invoke API): records
-//! every request and answers through a closure. Plain HTTP/1.1 over a tokio socket, one request per
-//! connection, like rnd-slack's receiver (no server feature of hyper, which the SDK shares).
+//! A tiny local HTTP server for stand-ins (GitHub's contents API, Lambda's Invoke API, anything a
+//! test answers itself): records every request and answers through a closure. Plain HTTP/1.1
+//! over a tokio socket, one request per connection, like rnd-slack's receiver (no server feature
+//! of hyper: it would change how the SDK the whole workspace shares is built).
 
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
