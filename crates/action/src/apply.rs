@@ -21,7 +21,7 @@ pub fn run(context: &Context, valid: &Valid) -> Result<Code> {
     let wait = context.inputs.wait;
     // Blocking work (git, a file) before the runtime, as the CLI does.
     let request = ApplyRequest {
-        mode: Mode::Apply { repack: false },
+        mode: Mode::Apply(rnd_core::plan::PlanOptions::default()),
         options: ApplyOptions {
             wait_for_stable: (!wait.is_zero()).then_some(wait),
             ..ApplyOptions::default()

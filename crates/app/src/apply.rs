@@ -8,7 +8,7 @@ use anyhow::Result;
 use rnd_aws::{ApplyOptions, ApplyReport, Clients, EventSink};
 use rnd_core::plan::observed::ObservedState;
 use rnd_core::plan::removal::{mass_removal, MassRemoval};
-use rnd_core::plan::{plan_destroy, plan_with_fanout, Plan, PlanError, PlanOptions};
+use rnd_core::plan::{plan_destroy, Plan, PlanError, PlanOptions};
 
 use crate::aws::observe;
 use crate::slack::EnvReader;
@@ -16,10 +16,11 @@ use crate::validate::Valid;
 use rnd_slack::RunContext;
 
 /// What to make AWS look like.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone)]
 pub enum Mode {
-    /// Match the manifests; `repack` allows moving running GPU tasks.
-    Apply { repack: bool },
+    /// Match the manifests, with the plan's options (moving running GPU tasks, adopting
+    /// resources by name).
+    Apply(PlanOptions),
     /// Remove every resource of the platform.
     Destroy,
 }
@@ -104,24 +105,19 @@ async fn locked(
 ) -> Result<ApplyOutcome> {
     let repository = &valid.repository;
     // Destroying wants nothing, so there is nothing to expect: observe everything.
-    let observed: ObservedState = match request.mode {
-        Mode::Apply { .. } => crate::aws::observe_for_planning(clients, repository).await?,
+    let mut observed: ObservedState = match request.mode {
+        Mode::Apply(_) => crate::aws::observe_for_planning(clients, repository).await?,
         Mode::Destroy => observe(clients, &repository.platform.name).await?,
     };
     // Destroying needs no image or secret; anything else stops here when one is missing.
-    if matches!(request.mode, Mode::Apply { .. }) {
+    if matches!(request.mode, Mode::Apply(_)) {
         let problems = crate::references::missing(clients, valid).await?;
         if !problems.is_empty() {
             return Ok(ApplyOutcome::MissingReferences(problems));
         }
     }
-    let planned = match request.mode {
-        Mode::Apply { repack } => plan_with_fanout(
-            repository,
-            &observed,
-            PlanOptions { repack },
-            &crate::fanout::Threads::per_core(),
-        ),
+    let planned = match &request.mode {
+        Mode::Apply(options) => crate::aws::plan_owned(clients, repository, &mut observed, options).await?,
         Mode::Destroy => plan_destroy(repository, &observed),
     };
     let plan = match planned {
@@ -129,7 +125,7 @@ async fn locked(
         Err(e) => return Ok(ApplyOutcome::Unplannable(e)),
     };
     frontend.planned(&plan);
-    if matches!(request.mode, Mode::Apply { .. }) && !request.allow_mass_removal {
+    if matches!(request.mode, Mode::Apply(_)) && !request.allow_mass_removal {
         if let Some(removal) = mass_removal(&plan, &observed) {
             return Ok(ApplyOutcome::MassRemoval(plan, removal));
         }

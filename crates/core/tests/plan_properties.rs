@@ -11,6 +11,7 @@ use rnd_core::plan::desired::{desired_state, DesiredInputs};
 use rnd_core::plan::diff::{diff, Action};
 use rnd_core::plan::naming::Names;
 use rnd_core::plan::observed::{ObservedResource, ObservedState};
+use rnd_core::plan::ownership::in_place;
 use rnd_core::plan::planner::{changes, idle_gpu_types};
 use rnd_core::plan::render::{plan_json, render_markdown, render_mermaid, render_text};
 use rnd_core::plan::resource::ResourceKind;
@@ -353,6 +354,34 @@ proptest! {
         }
         let q = plannable(plan(&repository, &crowded))?;
         prop_assert_eq!(rendered(&p), rendered(&q));
+    }
+
+    #[test]
+    fn no_plan_touches_a_resource_whose_tags_or_name_say_it_is_not_the_platforms(
+        (repository, observed) in scenario()
+    ) {
+        // Beside the platform's own: copies tagged for another platform, copies without the
+        // platform tag, and copies carrying its tag under names rnd never gives (tags copied
+        // by hand onto something else).
+        let platform = repository.platform.name.clone();
+        let mut crowded = observed.clone();
+        for r in &observed.resources {
+            let mut elsewhere = r.clone();
+            elsewhere.tags.insert("rnd:platform".into(), "elsewhere".into());
+            let mut untagged = r.clone();
+            untagged.tags.remove("rnd:platform");
+            let mut misplaced = r.clone();
+            misplaced.name = format!("x{}", r.name);
+            crowded.resources.extend([elsewhere, untagged, misplaced]);
+        }
+        let p = plannable(plan(&repository, &crowded))?;
+        let names = Names::new(&platform);
+        for op in p.graph.operations() {
+            if let Some(have) = &op.observed {
+                prop_assert_eq!(have.tags.get("rnd:platform"), Some(&platform), "{}", op.address);
+                prop_assert!(in_place(&names, have.kind, &have.name), "{}", op.address);
+            }
+        }
     }
 
     #[test]

@@ -97,7 +97,7 @@ fn checked_in_schemas_are_identical_to_generated_ones() {
         let checked_in = std::fs::read_to_string(&path).unwrap();
         assert!(
             checked_in == to_pretty(&schema),
-            "{} is stale: run `cargo run -q -- schema {file} > schema/{file}.schema.json`",
+            "{} is stale: run `cargo run -q --bin rnd -- schema {file} > schema/{file}.schema.json`",
             path.display()
         );
     }

@@ -38,7 +38,7 @@ pub async fn deploy(app: &App, request: &DeployRequest) -> Result<Value, Handler
     let repository = &valid.repository;
     let env = app.env.clone();
     let apply = ApplyRequest {
-        mode: Mode::Apply { repack: false },
+        mode: Mode::Apply(rnd_core::plan::PlanOptions::default()),
         options: ApplyOptions {
             wait_for_stable: (app.config.wait_seconds > 0)
                 .then(|| Duration::from_secs(app.config.wait_seconds)),

@@ -105,6 +105,32 @@ pub(super) async fn ensure_role(
         }
         None => delete_inline_policy(ctx, name).await?,
     }
+    remove_other_inline_policies(ctx, name).await
+}
+
+/// A role rnd owns holds exactly the permissions its spec lists: an inline policy rnd did not
+/// write (an adopted role's, or one added by hand) goes.
+async fn remove_other_inline_policies(ctx: &Context, role: &str) -> Result<(), AwsError> {
+    let iam = &ctx.clients.iam;
+    let mut others = Vec::new();
+    let mut pages = iam.list_role_policies().role_name(role).into_paginator().send();
+    while let Some(page) = pages.next().await {
+        let page = page.map_err(|e| AwsError::call("ListRolePolicies", role, e))?;
+        others.extend(
+            page.policy_names()
+                .iter()
+                .filter(|p| *p != INLINE_POLICY)
+                .cloned(),
+        );
+    }
+    for policy in others {
+        iam.delete_role_policy()
+            .role_name(role)
+            .policy_name(&policy)
+            .send()
+            .await
+            .map_err(|e| AwsError::call("DeleteRolePolicy", format!("{role} ({policy})"), e))?;
+    }
     Ok(())
 }
 

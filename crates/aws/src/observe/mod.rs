@@ -113,6 +113,8 @@ pub async fn observe_with(
     Ok(ObservedState {
         resources,
         gpu_instances,
+        // Found by name for a plan's creations, not by tag (`crate::foreign`).
+        foreign: Vec::new(),
     })
 }
 

@@ -30,9 +30,16 @@ async fn listeners_balancers_and_gpu_instances_are_locked_down() {
     let elb = aws_sdk_elasticloadbalancingv2::Client::new(&config);
     // The platform's balancer, whatever its index: rnd numbers them as routes fill them.
     let prefix = format!("{}-alb-", names.cluster());
-    let balancers = elb.describe_load_balancers().send().await.unwrap();
+    // Every page: an emulator that served earlier runs holds more balancers than one page.
+    let balancers: Vec<_> = elb
+        .describe_load_balancers()
+        .into_paginator()
+        .items()
+        .send()
+        .collect::<Result<Vec<_>, _>>()
+        .await
+        .unwrap();
     let balancer = balancers
-        .load_balancers()
         .iter()
         .find(|b| b.load_balancer_name().is_some_and(|n| n.starts_with(&prefix)))
         .and_then(|b| b.load_balancer_arn())

@@ -8,7 +8,8 @@ use anyhow::{bail, Result};
 use clap::Args;
 use rnd_aws::{ApplyOptions, Event};
 use rnd_core::plan::render::render_text;
-use rnd_core::plan::Plan;
+use rnd_core::plan::resource::ResourceId;
+use rnd_core::plan::{Plan, PlanOptions};
 
 use super::load::{valid, valid_platform};
 use super::DirArg;
@@ -38,6 +39,11 @@ pub struct ApplyArgs {
     /// half, and more than two), which is refused otherwise.
     #[arg(long)]
     pub allow_mass_removal: bool,
+    /// Take over a resource that exists under a name rnd wants but was not made by rnd for
+    /// this platform (the plan refuses it otherwise, naming it): `kind.name` as the plan prints
+    /// it. Repeat for each; the plan shows each as adopted.
+    #[arg(long, value_name = "KIND.NAME")]
+    pub adopt: Vec<ResourceId>,
     #[command(flatten)]
     pub lock: LockArgs,
 }
@@ -62,7 +68,10 @@ pub fn apply(args: &ApplyArgs) -> Result<Code> {
     let request = Request {
         yes: args.yes,
         allow_mass_removal: args.allow_mass_removal,
-        mode: Mode::Apply { repack: args.repack },
+        mode: Mode::Apply(PlanOptions {
+            repack: args.repack,
+            adopt: args.adopt.iter().cloned().collect(),
+        }),
     };
     run(&args.dir, &args.lock, options, request)
 }
@@ -92,25 +101,26 @@ fn run(dir: &DirArg, lock: &LockArgs, options: ApplyOptions, asked: Request) -> 
     // Destroying needs only the platform: a broken manifest never keeps a platform alive.
     let valid = match mode {
         Mode::Destroy => valid_platform(&dir.dir)?,
-        Mode::Apply { .. } => valid(&dir.dir)?,
+        Mode::Apply(_) => valid(&dir.dir)?,
     };
     let Some(valid) = valid else {
         return Ok(Code::Failure);
     };
     // Blocking work (a file, git) before the runtime, so none of it runs on its threads.
+    let destroying = matches!(mode, Mode::Destroy);
     let request = ApplyRequest {
         mode,
         options,
         lock_wait: lock.lock_wait,
         holder: rnd_app::holder(),
-        context: rnd_app::run_context(&dir.dir, matches!(mode, Mode::Destroy)),
+        context: rnd_app::run_context(&dir.dir, destroying),
         slack_env: rnd_app::process_env(),
         allow_mass_removal,
     };
     let runtime = rnd_app::runtime()?;
     runtime.block_on(async {
         let clients = rnd_app::clients().await;
-        let mut terminal = Terminal { yes, mode };
+        let mut terminal = Terminal { yes, destroying };
         let outcome = rnd_app::apply_locked(&clients, &valid, request, &mut terminal).await?;
         Ok(match outcome {
             ApplyOutcome::LockHeld => Code::Failure,
@@ -152,7 +162,7 @@ fn run(dir: &DirArg, lock: &LockArgs, options: ApplyOptions, asked: Request) -> 
 /// progress as a bar on a terminal and as lines otherwise.
 struct Terminal {
     yes: bool,
-    mode: Mode,
+    destroying: bool,
 }
 
 impl ApplyFrontend for Terminal {
@@ -162,7 +172,7 @@ impl ApplyFrontend for Terminal {
     }
 
     fn confirm(&mut self, _plan: &Plan) -> Result<bool> {
-        Ok(self.yes || confirm(matches!(self.mode, Mode::Destroy))?)
+        Ok(self.yes || confirm(self.destroying)?)
     }
 
     fn progress(&mut self) -> rnd_aws::EventSink {

@@ -32,6 +32,9 @@ pub fn valid_platform(dir: &Path) -> Result<Option<Valid>> {
 fn report(validated: Validated) -> Result<Option<Valid>> {
     for d in validated.report.diagnostics().filter(|d| !d.is_error()) {
         eprintln!("warning: {}: {}", d.position(), d.message);
+        if let Some(help) = &d.help {
+            eprintln!("  help: {help}");
+        }
     }
     match validated.into_valid() {
         Ok(valid) => Ok(Some(valid)),

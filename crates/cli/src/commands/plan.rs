@@ -7,6 +7,8 @@ use anyhow::{Context, Result};
 use clap::{Args, ValueEnum};
 use rnd_core::plan::observed::ObservedState;
 use rnd_core::plan::render::{plan_json, render_markdown, render_mermaid, render_text};
+use rnd_core::plan::resource::ResourceId;
+use rnd_core::plan::PlanOptions;
 
 use super::load::valid;
 use super::DirArg;
@@ -29,6 +31,10 @@ pub struct PlanArgs {
     /// (by default they stay where they run; the plan says what repacking would save).
     #[arg(long)]
     pub repack: bool,
+    /// Plan taking over a resource that exists under a name rnd wants but was not made by rnd
+    /// for this platform (refused otherwise): `kind.name` as plans print it; repeatable.
+    #[arg(long, value_name = "KIND.NAME")]
+    pub adopt: Vec<ResourceId>,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -44,23 +50,37 @@ pub fn run(args: &PlanArgs) -> Result<Code> {
         return Ok(Code::Failure);
     };
     let repository = &valid.repository;
-    let observed: ObservedState = match &args.observed {
+    let options = PlanOptions {
+        repack: args.repack,
+        adopt: args.adopt.iter().cloned().collect(),
+    };
+    let (observed, planned): (ObservedState, _) = match &args.observed {
+        // A snapshot says what exists, foreign resources included (`foreign`).
         Some(path) => {
             let text = std::fs::read_to_string(path)
                 .with_context(|| format!("reading the observed snapshot {}", path.display()))?;
             eprintln!("{}", rnd_app::references::NOT_CHECKED);
-            serde_json::from_str(&text)
-                .with_context(|| format!("{} is not an observed snapshot", path.display()))?
+            let observed: ObservedState = serde_json::from_str(&text)
+                .with_context(|| format!("{} is not an observed snapshot", path.display()))?;
+            let planned = rnd_core::plan::plan_with_fanout(
+                repository,
+                &observed,
+                options,
+                &rnd_app::fanout::Threads::per_core(),
+            );
+            (observed, planned)
         }
         None => {
             let observed = rnd_app::runtime()?.block_on(async {
                 let clients = rnd_app::clients().await;
-                let observed = rnd_app::observe_for_planning(&clients, repository).await?;
+                let mut observed = rnd_app::observe_for_planning(&clients, repository).await?;
                 let missing = rnd_app::references::missing(&clients, &valid).await?;
                 if !missing.is_empty() {
                     crate::render::references::print_missing(&missing);
+                    return anyhow::Ok(None);
                 }
-                anyhow::Ok(missing.is_empty().then_some(observed))
+                let planned = rnd_app::plan_owned(&clients, repository, &mut observed, &options).await?;
+                anyhow::Ok(Some((observed, planned)))
             })?;
             let Some(observed) = observed else {
                 return Ok(Code::Failure);
@@ -68,13 +88,7 @@ pub fn run(args: &PlanArgs) -> Result<Code> {
             observed
         }
     };
-    let options = rnd_core::plan::PlanOptions { repack: args.repack };
-    let plan = match rnd_core::plan::plan_with_fanout(
-        repository,
-        &observed,
-        options,
-        &rnd_app::fanout::Threads::per_core(),
-    ) {
+    let plan = match planned {
         Ok(plan) => plan,
         Err(e) => {
             eprint!("error: {e}");

@@ -3,6 +3,7 @@
 
 mod apply_emulator;
 mod logs_emulator;
+mod ownership_emulator;
 mod plan_and_capacity;
 mod references_emulator;
 mod slack_emulator;

@@ -119,7 +119,7 @@ fn check_service_name(c: &mut Checker, service: &str, context: &ManifestContext)
         c.error(
             "manifest/service-name-reserved",
             "",
-            format!("the service name \"{service}\" (from the file name) is reserved: rnd names a shared resource of the platform <platform>-{service}"),
+            format!("the service name \"{service}\" (from the file name) is reserved: one of its AWS names would be a name rnd gives the platform's shared resources (<platform>-alb, <platform>-gpu-instances, <platform>-ecs-execution)"),
             format!("rename the file, e.g. to `{service}-service.json`; reserved names: {}", RESERVED_SERVICE_NAMES.join(", ")),
         );
         return None;

@@ -8,7 +8,7 @@ use serde::Serialize;
 use serde_json::Value;
 
 use super::desired::DesiredState;
-use super::observed::{ObservedResource, TAG_HASH};
+use super::observed::{ForeignResource, ObservedResource, TAG_HASH};
 use super::resource::{DesiredResource, ResourceId, ResourceKind};
 use super::spec::{ClusterCapacityProvidersSpec, Spec};
 
@@ -66,6 +66,9 @@ pub struct ResourceChange {
     pub desired: Option<DesiredResource>,
     /// What exists now (absent for creations).
     pub observed: Option<ObservedResource>,
+    /// A creation that takes over a resource someone else made under the same name, because
+    /// the run was told to (`--adopt`); `None` everywhere else (see `plan::ownership`).
+    pub adopts: Option<ForeignResource>,
 }
 
 /// Compare; only `observed` resources of this platform are given, so nothing else is touched.
@@ -203,6 +206,7 @@ fn changes_to(
         changes: attribute_changes,
         desired: Some(want.clone()),
         observed: Some((*current).clone()),
+        adopts: None,
     });
     if id.kind == ResourceKind::TaskDefinition {
         // The running revision goes once the service has moved to the new one.
@@ -233,6 +237,7 @@ fn creation(want: &DesiredResource) -> ResourceChange {
         changes,
         desired: Some(want.clone()),
         observed: None,
+        adopts: None,
     }
 }
 
@@ -245,6 +250,7 @@ fn deletion(existing: &ObservedResource) -> ResourceChange {
         changes: Vec::new(),
         desired: None,
         observed: Some(existing.clone()),
+        adopts: None,
     }
 }
 
@@ -336,6 +342,7 @@ fn capacity_provider_changes(
         changes,
         desired: Some(want.clone()),
         observed: Some(have.clone()),
+        adopts: None,
     };
     let Spec::ClusterCapacityProviders(final_spec) = &want.spec else {
         return vec![single];

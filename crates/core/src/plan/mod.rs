@@ -10,6 +10,7 @@ pub mod graph;
 mod hash;
 pub mod naming;
 pub mod observed;
+pub mod ownership;
 pub mod planner;
 pub mod references;
 pub mod removal;

@@ -4,10 +4,12 @@
 //! (see `platform::max_service_name_len`), the tightest limit, 32 characters for target groups
 //! and load balancers, always holds; IAM role names (64) hold with room to spare.
 
-/// Service names whose `<platform>-<service>` resource names would be a foundation's: the load
-/// balancers' security group (`<platform>-alb`) and the GPU instances' (`<platform>-gpu-instances`).
-/// Validation refuses them, so a service can never take over a shared resource.
-pub const RESERVED_SERVICE_NAMES: [&str; 2] = ["alb", "gpu-instances"];
+/// Service names whose resource names would be a foundation's: the load balancers' security
+/// group (`<platform>-alb`), the GPU instances' (`<platform>-gpu-instances`), and the shared
+/// execution role (`<platform>-ecs-execution`, which service `ecs`'s own execution role would
+/// be). Validation refuses them, so a service can never take over a shared resource;
+/// `tests/naming_properties.rs` proves no other service name can.
+pub const RESERVED_SERVICE_NAMES: [&str; 3] = ["alb", "ecs", "gpu-instances"];
 
 /// The `awslogs-stream-prefix` of every container rnd defines.
 pub const LOG_STREAM_PREFIX: &str = "rnd";
@@ -115,9 +117,11 @@ mod tests {
     fn reserved_service_names_are_exactly_the_foundation_groups() {
         let n = Names::new("research");
         for reserved in RESERVED_SERVICE_NAMES {
-            let taken = n.service_resource(reserved);
+            let taken = [n.service_resource(reserved), n.service_execution_role(reserved)];
             assert!(
-                taken == n.load_balancer_security_group() || taken == n.gpu_instance_security_group(),
+                taken.contains(&n.load_balancer_security_group())
+                    || taken.contains(&n.gpu_instance_security_group())
+                    || taken.contains(&n.execution_role()),
                 "{reserved}"
             );
         }

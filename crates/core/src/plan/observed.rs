@@ -7,6 +7,8 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
 use super::desired::DesiredState;
+use super::naming::Names;
+use super::ownership::in_place;
 use super::resource::{ResourceId, ResourceKind};
 use crate::placement::PreviousInstance;
 
@@ -28,6 +30,32 @@ pub struct ObservedState {
     /// keep tasks where they are. Absent, it is rebuilt from services and group sizes.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub gpu_instances: Vec<PreviousInstance>,
+    /// Resources that exist under a name the plan wants but are not this platform's (no
+    /// `rnd:platform` tag for it, or not where rnd puts its own): rnd never changes them, and
+    /// a plan that would create one fails unless it is adopted (see `plan::ownership`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub foreign: Vec<ForeignResource>,
+}
+
+/// A resource under one of rnd's names that rnd did not make for this platform, with the tags
+/// that say whose it seems to be.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ForeignResource {
+    pub kind: ResourceKind,
+    pub name: String,
+    #[serde(default)]
+    pub tags: BTreeMap<String, String>,
+    /// Why rnd could not take it over even if asked (e.g. an IAM role outside the platform's
+    /// path: paths never change, so it could never be found as the platform's).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub not_adoptable: Option<String>,
+}
+
+impl ForeignResource {
+    pub fn id(&self) -> ResourceId {
+        ResourceId::new(self.kind, self.name.clone())
+    }
 }
 
 /// One existing resource, as read from AWS.
@@ -69,11 +97,14 @@ impl ObservedResource {
 }
 
 impl ObservedState {
-    /// Only the resources tagged for `platform`: nothing else is ever touched.
+    /// Only the resources tagged for `platform` *and* named where rnd puts the platform's own
+    /// (`plan::ownership::in_place`): nothing else is ever changed or deleted, not even a
+    /// resource someone copied rnd's tags onto.
     pub fn of_platform<'a>(&'a self, platform: &'a str) -> impl Iterator<Item = &'a ObservedResource> + 'a {
-        self.resources
-            .iter()
-            .filter(move |r| r.tags.get(TAG_PLATFORM).is_some_and(|p| p == platform))
+        let names = Names::new(platform);
+        self.resources.iter().filter(move |r| {
+            r.tags.get(TAG_PLATFORM).is_some_and(|p| p == platform) && in_place(&names, r.kind, &r.name)
+        })
     }
 }
 
@@ -86,6 +117,9 @@ impl ObservedState {
 #[derive(Debug, Clone, Default)]
 pub struct Expected {
     resources: BTreeMap<ResourceId, (String, Map<String, Value>)>,
+    /// Every resource the plan wants, hashed or not: those not found tagged for the platform
+    /// are looked up by name, to find the foreign ones before a plan would create over them.
+    wanted: Vec<ResourceId>,
 }
 
 impl Expected {
@@ -99,7 +133,13 @@ impl Expected {
                 Some((r.id.clone(), (hash.clone(), r.attributes().clone())))
             })
             .collect();
-        Expected { resources }
+        let wanted = desired.resources.keys().cloned().collect();
+        Expected { resources, wanted }
+    }
+
+    /// Every resource the plan wants, in order.
+    pub fn wanted(&self) -> &[ResourceId] {
+        &self.wanted
     }
 
     pub fn is_empty(&self) -> bool {

@@ -12,6 +12,7 @@ use super::fanout::{Fanout, Sequential};
 use super::graph::{CycleError, OperationGraph};
 use super::naming::Names;
 use super::observed::{Expected, ObservedResource, ObservedState};
+use super::ownership::{settle, OwnershipError};
 use super::resource::ResourceId;
 use super::routing::{assign_routes, RouteSlot};
 use crate::catalog::Usd;
@@ -53,6 +54,8 @@ pub enum PlanError {
     /// The plan would cost more than `platform.json` allows.
     OverBudget(Vec<String>),
     Cycle(CycleError),
+    /// The plan would create over resources that are not the platform's.
+    Ownership(OwnershipError),
 }
 
 impl fmt::Display for PlanError {
@@ -73,6 +76,7 @@ impl fmt::Display for PlanError {
                 Ok(())
             }
             PlanError::Cycle(e) => write!(f, "{e}"),
+            PlanError::Ownership(e) => write!(f, "{e}"),
         }
     }
 }
@@ -92,10 +96,13 @@ pub fn demand_of(manifest: &Manifest) -> ServiceDemand {
 }
 
 /// Choices a caller can make about a plan.
-#[derive(Debug, Clone, Copy, Default)]
+#[derive(Debug, Clone, Default)]
 pub struct PlanOptions {
     /// Allow moving running GPU tasks to other instances when a fresh packing is cheaper.
     pub repack: bool,
+    /// Resources that exist under rnd's names but are not the platform's, to take over
+    /// (`--adopt kind.name`); any other such resource fails the plan (see `plan::ownership`).
+    pub adopt: BTreeSet<ResourceId>,
 }
 
 /// Plan the changes that make the platform's tagged resources in `observed` match `repository`.
@@ -123,7 +130,7 @@ pub fn plan_with_fanout(
     let platform = &repository.platform;
     let allowed = AllowList(platform.gpu_instance_types.clone());
     let existing: Vec<&ObservedResource> = observed.of_platform(&platform.name).collect();
-    let prepared = prepare(repository, observed, &existing, options)?;
+    let prepared = prepare(repository, observed, &existing, options.repack)?;
     let Prepared {
         deployed,
         previous,
@@ -150,7 +157,14 @@ pub fn plan_with_fanout(
         kept_gpu_types,
         idle_gpu_services,
     };
-    let graph = OperationGraph::build(changes(&inputs, &existing, fanout)).map_err(PlanError::Cycle)?;
+    let changes = settle(
+        &platform.name,
+        changes(&inputs, &existing, fanout),
+        &observed.foreign,
+        &options.adopt,
+    )
+    .map_err(PlanError::Ownership)?;
+    let graph = OperationGraph::build(changes).map_err(PlanError::Cycle)?;
     let urls = repository
         .manifests
         .iter()
@@ -185,7 +199,7 @@ fn prepare(
     repository: &Repository,
     observed: &ObservedState,
     existing: &[&ObservedResource],
-    options: PlanOptions,
+    repack: bool,
 ) -> Result<Prepared, PlanError> {
     let platform = &repository.platform;
     let names = Names::new(&platform.name);
@@ -197,7 +211,7 @@ fn prepare(
     let fresh = plan_capacity(&demands, &allowed, &platform.region, None).map_err(PlanError::Placement)?;
     // Running GPU tasks stay where they are unless asked to repack: moving one means a cold
     // start (image pull, model load) for a service nobody changed.
-    let capacity = if options.repack {
+    let capacity = if repack {
         plan_capacity(&demands, &allowed, &platform.region, Some(&previous)).map_err(PlanError::Placement)?
     } else {
         plan_capacity_stable(&demands, &allowed, &platform.region, &previous).map_err(PlanError::Placement)?
@@ -229,7 +243,7 @@ fn prepare(
 /// comes out different only costs the observer the calls it would have made anyway.
 pub fn expected(repository: &Repository, observed: &ObservedState) -> Result<Expected, PlanError> {
     let existing: Vec<&ObservedResource> = observed.of_platform(&repository.platform.name).collect();
-    let prepared = prepare(repository, observed, &existing, PlanOptions::default())?;
+    let prepared = prepare(repository, observed, &existing, false)?;
     let inputs = DesiredInputs {
         repository,
         capacity: &prepared.capacity,

@@ -118,6 +118,29 @@ impl ResourceId {
     }
 }
 
+impl std::str::FromStr for ResourceId {
+    type Err = String;
+
+    /// A plan's address, `kind.name` (e.g. `iam_role.research-api-task`), as `--adopt` takes it.
+    fn from_str(address: &str) -> Result<Self, String> {
+        let kinds = || ResourceKind::ALL.map(ResourceKind::as_str).join(", ");
+        let Some((kind, name)) = address.split_once('.') else {
+            return Err(format!(
+                "\"{address}\" is not an address: write `kind.name` as plans print it, e.g. \
+                 `iam_role.research-api-task` (kinds: {})",
+                kinds()
+            ));
+        };
+        let Some(kind) = ResourceKind::ALL.into_iter().find(|k| k.as_str() == kind) else {
+            return Err(format!("\"{kind}\" is not a resource kind; kinds: {}", kinds()));
+        };
+        if name.is_empty() {
+            return Err(format!("\"{address}\" names no resource after the `.`"));
+        }
+        Ok(ResourceId::new(kind, name))
+    }
+}
+
 impl fmt::Display for ResourceId {
     /// `kind.name`, the address plans and logs use.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {

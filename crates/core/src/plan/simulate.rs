@@ -66,5 +66,8 @@ pub fn simulate_apply(plan: &Plan, observed: &ObservedState) -> ObservedState {
     ObservedState {
         resources: resources.into_values().collect(),
         gpu_instances,
+        // Every foreign resource the plan wanted was adopted (now the platform's), or there
+        // would be no plan.
+        foreign: Vec::new(),
     }
 }

@@ -17,8 +17,9 @@ pub struct RawPlatform {
     /// Editors use this to find the schema; rnd ignores it.
     #[serde(rename = "$schema", default, skip_serializing_if = "Option::is_none")]
     pub schema: Option<String>,
-    /// Platform name: prefixes every AWS name rnd creates. A lowercase DNS label of at most 12 characters.
-    #[schemars(length(min = 1, max = 12), regex(pattern = r"^[a-z]([a-z0-9-]*[a-z0-9])?$"))]
+    /// Platform name: prefixes every AWS name rnd creates, joined to service names by `-`, so it
+    /// has none itself: lowercase letters and digits, starting with a letter, at most 12 characters.
+    #[schemars(length(min = 1, max = 12), regex(pattern = r"^[a-z][a-z0-9]*$"))]
     pub name: String,
     /// AWS region, e.g. `us-east-1`.
     #[schemars(regex(pattern = r"^[a-z]{2}(-[a-z]+)+-[0-9]+$"))]

@@ -40,21 +40,37 @@ const ALIASES: &[(&str, &str)] = &[
 /// rnd puts a handful of `rnd:*` tags on each resource and AWS allows 50 in all.
 const MAX_EXTRA_TAGS: usize = 40;
 
+/// Which platform names are accepted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NameRule {
+    /// Letters and digits only: what every command but `rnd destroy` requires.
+    Current,
+    /// Also a name with `-`, as rnd accepted before names had to be unambiguous (with a
+    /// warning): so `rnd destroy` can still remove a platform made then, which is the way to
+    /// move it to a new name.
+    AllowHyphen,
+}
+
 /// Validate the text of `platform.json`; `file` is how the user knows the file (for messages).
 pub fn validate_platform(file: &str, text: &str) -> Validated<Platform> {
+    validate_platform_with(file, text, NameRule::Current)
+}
+
+/// [`validate_platform`] with a choice of which names to accept.
+pub fn validate_platform_with(file: &str, text: &str, rule: NameRule) -> Validated<Platform> {
     let source = match JsonSource::parse(text) {
         Ok(source) => source,
         Err(e) => return Validated::invalid(vec![syntax_diagnostic(file, e)]),
     };
     let mut c = Checker::new(file, &source);
-    let platform = check_platform(&mut c, &source.value);
+    let platform = check_platform(&mut c, &source.value, rule);
     Validated::from_checker(platform, c)
 }
 
-fn check_platform(c: &mut Checker, root: &Value) -> Option<Platform> {
+fn check_platform(c: &mut Checker, root: &Value, rule: NameRule) -> Option<Platform> {
     let map = c.object("", root, "platform.json", FIELDS, ALIASES)?;
     // Every field is checked, even after a problem, so one run reports them all.
-    let name = check_name(c, map);
+    let name = check_name(c, map, rule);
     let region = check_region(c, map);
     let network = check_network(c, map);
     let routing = check_routing(c, map);
@@ -81,8 +97,8 @@ fn check_platform(c: &mut Checker, root: &Value) -> Option<Platform> {
     })
 }
 
-/// A DNS label short enough to prefix every AWS name rnd creates.
-fn check_name(c: &mut Checker, map: &Map<String, Value>) -> Option<String> {
+/// Letters and digits, short enough to prefix every AWS name rnd creates.
+fn check_name(c: &mut Checker, map: &Map<String, Value>, rule: NameRule) -> Option<String> {
     let name = required_string(c, map, "name", "a lowercase name such as \"research\"")?;
     let too_long = || {
         (name.len() > MAX_PLATFORM_NAME_LEN).then(|| {
@@ -93,10 +109,36 @@ fn check_name(c: &mut Checker, map: &Map<String, Value>) -> Option<String> {
             )
         })
     };
-    let Some(why) = names::dns_label(name).err().or_else(too_long) else {
+    // A platform's name is joined to a service's by `-` in every AWS name, so with a `-` of its
+    // own, `ml-prod` + `api` would be `ml` + `prod-api`: two platforms' resources under one name.
+    let hyphen = || {
+        (name.contains('-') && rule == NameRule::Current).then(|| {
+            "it contains `-`, which joins the platform's name to service names in every AWS name \
+             rnd creates (platform \"ml-prod\" with service \"api\" would collide with platform \
+             \"ml\" with service \"prod-api\")"
+                .to_string()
+        })
+    };
+    let Some(why) = names::dns_label(name).err().or_else(too_long).or_else(hyphen) else {
+        if name.contains('-') {
+            c.warning(
+                "platform/name-has-hyphen",
+                "/name",
+                format!(
+                    "`name` \"{name}\" contains `-`: accepted only to destroy a platform made before \
+                     platform names had to be letters and digits (its AWS names can collide with \
+                     another platform's)"
+                ),
+                format!(
+                    "after `rnd destroy`, rename it (e.g. \"{}\") and `rnd apply` to deploy it again",
+                    name.replace('-', "")
+                ),
+            );
+        }
         return Some(name.to_string());
     };
     let suggestion: String = names::to_dns_label(name)
+        .replace('-', "")
         .chars()
         .take(MAX_PLATFORM_NAME_LEN)
         .collect();
@@ -105,7 +147,8 @@ fn check_name(c: &mut Checker, map: &Map<String, Value>) -> Option<String> {
         "/name",
         format!("`name` \"{name}\" is not usable: {why}"),
         format!(
-            "use a lowercase DNS label of at most {MAX_PLATFORM_NAME_LEN} characters, e.g. \"{}\"",
+            "use lowercase letters and digits, starting with a letter, at most {MAX_PLATFORM_NAME_LEN} \
+             characters, e.g. \"{}\"",
             suggestion.trim_end_matches('-')
         ),
     );

@@ -17,7 +17,7 @@ pub fn plan_json(plan: &Plan) -> Value {
         .flatten()
         .map(|node| {
             let op = graph.change(node);
-            json!({
+            let mut value = json!({
                 "id": op.address,
                 "action": op.action,
                 "kind": op.id.kind,
@@ -25,7 +25,13 @@ pub fn plan_json(plan: &Plan) -> Value {
                 "service": op.service,
                 "depends_on": graph.depends_on(node),
                 "changes": op.changes,
-            })
+            });
+            // Only on creations that take over an existing resource (`--adopt`): its tags
+            // before, so a reviewer sees whose it was.
+            if let Some(adopted) = &op.adopts {
+                value["adopts"] = json!({ "tags": adopted.tags });
+            }
+            value
         })
         .collect();
     let waves: Vec<Vec<&str>> = graph

@@ -64,10 +64,10 @@ pub fn render_markdown(plan: &Plan) -> String {
     let mut by_service: BTreeMap<&str, Vec<String>> = BTreeMap::new();
     for op in plan.graph.operations() {
         let section = op.service.as_deref().unwrap_or("(foundations)");
-        by_service
-            .entry(section)
-            .or_default()
-            .push(format!("`{}` {}", op.action.symbol(), op.address));
+        by_service.entry(section).or_default().push(match op.adopts {
+            Some(_) => format!("`{}` {} (adopted)", op.action.symbol(), op.address),
+            None => format!("`{}` {}", op.action.symbol(), op.address),
+        });
     }
     if !by_service.is_empty() {
         let _ = writeln!(out, "#### Changes by service\n");

@@ -1,0 +1,179 @@
+//! Ownership: the plan refuses to create over a resource rnd did not make for the platform,
+//! adopts one only when told to by name, and never deletes what is not the platform's.
+
+// Tests stand where a frontend would: they read the examples from disk.
+#![allow(clippy::disallowed_methods)]
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::Path;
+
+use rnd_core::plan::diff::Action;
+use rnd_core::plan::observed::{ForeignResource, ObservedState, TAG_PLATFORM};
+use rnd_core::plan::render::{plan_json, render_markdown, render_text};
+use rnd_core::plan::resource::{ResourceId, ResourceKind};
+use rnd_core::plan::simulate::simulate_apply;
+use rnd_core::plan::{plan, plan_with, PlanError, PlanOptions};
+use rnd_core::repository::{validate_repository, Repository, SourceFile};
+
+fn examples() -> Repository {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples");
+    let read = |p: &str| SourceFile {
+        path: p.to_string(),
+        bytes: std::fs::read(dir.join(p)).unwrap(),
+    };
+    let mut manifests: Vec<String> = std::fs::read_dir(dir.join("manifests"))
+        .unwrap()
+        .map(|e| format!("manifests/{}", e.unwrap().file_name().to_string_lossy()))
+        .collect();
+    manifests.sort();
+    let files: Vec<SourceFile> = manifests.iter().map(|m| read(m)).collect();
+    validate_repository(&read("platform.json"), &files)
+        .repository
+        .expect("examples are valid")
+}
+
+fn foreign(kind: ResourceKind, name: &str, tags: &[(&str, &str)]) -> ForeignResource {
+    ForeignResource {
+        kind,
+        name: name.to_string(),
+        tags: tags.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect(),
+        not_adoptable: None,
+    }
+}
+
+/// A hand-made role, another platform's security group and a target group someone copied
+/// rnd's tag onto elsewhere, all under names the examples' first plan creates.
+fn crowded() -> ObservedState {
+    ObservedState {
+        foreign: vec![
+            foreign(ResourceKind::IamRole, "research-catalog-api-task", &[]),
+            foreign(
+                ResourceKind::SecurityGroup,
+                "research-chat-ui",
+                &[(TAG_PLATFORM, "other")],
+            ),
+            foreign(
+                ResourceKind::TargetGroup,
+                "research-notebook",
+                &[("team", "infra")],
+            ),
+        ],
+        ..ObservedState::default()
+    }
+}
+
+#[test]
+fn a_plan_creating_over_foreign_resources_fails_naming_each_and_the_ways_out() {
+    let Err(PlanError::Ownership(error)) = plan(&examples(), &crowded()) else {
+        panic!("the plan must fail on foreign resources");
+    };
+    assert_eq!(error.conflicts.len(), 3);
+    insta::assert_snapshot!(PlanError::Ownership(error).to_string());
+}
+
+#[test]
+fn adopting_by_name_takes_over_exactly_those_and_says_so() {
+    let adopt: BTreeSet<ResourceId> = crowded().foreign.iter().map(ForeignResource::id).collect();
+    let options = PlanOptions {
+        adopt: adopt.clone(),
+        ..PlanOptions::default()
+    };
+    let p = plan_with(&examples(), &crowded(), options).unwrap();
+    let adopted: BTreeSet<ResourceId> = p
+        .graph
+        .operations()
+        .filter(|op| op.adopts.is_some())
+        .map(|op| {
+            assert_eq!(op.action, Action::Create);
+            op.id.clone()
+        })
+        .collect();
+    assert_eq!(adopted, adopt);
+    let text = render_text(&p, false);
+    assert!(
+        text.contains("+ iam_role.research-catalog-api-task (adopt:"),
+        "{text}"
+    );
+    assert!(render_markdown(&p).contains("security_group.research-chat-ui (adopted)"));
+    let json = plan_json(&p);
+    let adopted_json: Vec<&serde_json::Value> = json["operations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|op| op.get("adopts").is_some())
+        .collect();
+    assert_eq!(adopted_json.len(), 3);
+}
+
+#[test]
+fn adopting_what_the_plan_does_not_create_over_a_foreign_resource_is_an_error() {
+    let options = PlanOptions {
+        adopt: [ResourceId::new(ResourceKind::IamRole, "research-typo-task")].into(),
+        ..PlanOptions::default()
+    };
+    let Err(PlanError::Ownership(error)) = plan_with(&examples(), &ObservedState::default(), options) else {
+        panic!("an adoption of nothing must fail");
+    };
+    assert!(error.conflicts.is_empty());
+    insta::assert_snapshot!(PlanError::Ownership(error).to_string());
+}
+
+#[test]
+fn a_resource_that_cannot_be_adopted_stays_a_conflict_when_asked_to_adopt_it() {
+    let mut observed = crowded();
+    observed.foreign[0].not_adoptable = Some("it is under the IAM path /".into());
+    let options = PlanOptions {
+        adopt: observed.foreign.iter().map(ForeignResource::id).collect(),
+        ..PlanOptions::default()
+    };
+    let Err(PlanError::Ownership(error)) = plan_with(&examples(), &observed, options) else {
+        panic!("a role that cannot be adopted must still fail the plan");
+    };
+    assert_eq!(error.conflicts.len(), 1);
+    assert!(error.unknown_adoptions.is_empty());
+    let text = PlanError::Ownership(error).to_string();
+    assert!(
+        text.contains("(cannot be adopted: it is under the IAM path /)"),
+        "{text}"
+    );
+}
+
+#[test]
+fn foreign_resources_the_plan_does_not_create_change_nothing() {
+    // Once deployed, the platform's own role exists and is observed: a foreign record of the
+    // same name (as a stale lookup might give) is never a creation, so never a conflict.
+    let repository = examples();
+    let deployed = simulate_apply(
+        &plan(&repository, &ObservedState::default()).unwrap(),
+        &ObservedState::default(),
+    );
+    let mut observed = deployed.clone();
+    observed.foreign = crowded().foreign;
+    let p = plan(&repository, &observed).unwrap();
+    assert!(!p.has_changes(), "{}", render_text(&p, false));
+}
+
+#[test]
+fn resources_tagged_for_the_platform_but_named_elsewhere_are_never_deleted() {
+    let repository = examples();
+    let mut observed = simulate_apply(
+        &plan(&repository, &ObservedState::default()).unwrap(),
+        &ObservedState::default(),
+    );
+    let tags: BTreeMap<String, String> = [(TAG_PLATFORM.to_string(), "research".to_string())].into();
+    for (kind, name) in [
+        (ResourceKind::SecurityGroup, "default"),
+        (ResourceKind::IamRole, "admin"),
+        (ResourceKind::LogGroup, "/aws/lambda/billing"),
+        (ResourceKind::EcsCluster, "production"),
+        (ResourceKind::TargetGroup, "researchers-api"),
+    ] {
+        let mut copied = observed.resources[0].clone();
+        copied.kind = kind;
+        copied.name = name.to_string();
+        copied.tags = tags.clone();
+        observed.resources.push(copied);
+    }
+    let p = plan(&repository, &observed).unwrap();
+    assert!(!p.has_changes(), "{}", render_text(&p, false));
+}
