@@ -170,3 +170,15 @@ pub async fn read_lines(
     lines.drain(..skip);
     Ok(lines)
 }
+
+/// Whether the log group `name` exists (a removed service's is kept: `rnd_core::plan::kept`).
+pub async fn log_group_exists(clients: &Clients, name: &str) -> Result<bool, AwsError> {
+    let out = clients
+        .logs
+        .describe_log_groups()
+        .log_group_name_prefix(name)
+        .send()
+        .await
+        .map_err(|e| AwsError::call("DescribeLogGroups", name, e))?;
+    Ok(out.log_groups().iter().any(|g| g.log_group_name() == Some(name)))
+}

@@ -7,8 +7,10 @@
 
 use std::path::Path;
 
+use rnd_core::plan::kept::{keeps_log_group, STORED_BYTES, TAG_REMOVED};
 use rnd_core::plan::observed::{ObservedState, TAG_HASH};
 use rnd_core::plan::render::{plan_json, render_markdown, render_mermaid, render_text};
+use rnd_core::plan::resource::ResourceKind;
 use rnd_core::plan::simulate::simulate_apply;
 use rnd_core::plan::{plan, Plan};
 use rnd_core::repository::{validate_repository, Repository, SourceFile};
@@ -124,20 +126,37 @@ fn a_spec_serializes_exactly_like_its_attribute_map() {
 }
 
 #[test]
-fn destroy_removes_every_resource_of_the_platform() {
+fn destroy_removes_every_resource_of_the_platform_but_keeps_its_log_groups() {
     let repository = examples();
-    let observed = deployed(&repository);
+    let mut observed = deployed(&repository);
+    // Every service wrote lines, but the catalog API's have all expired.
+    for r in &mut observed.resources {
+        if r.kind == ResourceKind::LogGroup {
+            let bytes = if r.name.ends_with("/catalog-api") { 0 } else { 4096 };
+            r.attributes.insert(STORED_BYTES.into(), bytes.into());
+        }
+    }
     let destroy = rnd_core::plan::plan_destroy(&repository, &observed).unwrap();
-    assert!(destroy
-        .graph
-        .operations()
-        .all(|op| op.action == rnd_core::plan::diff::Action::Delete));
+    for op in destroy.graph.operations() {
+        if op.id.kind == ResourceKind::LogGroup && !op.id.name.ends_with("/catalog-api") {
+            assert!(keeps_log_group(op), "{}", op.address);
+        } else {
+            assert_eq!(op.action, rnd_core::plan::diff::Action::Delete, "{}", op.address);
+        }
+    }
     let after = simulate_apply(&destroy, &observed);
     assert!(
-        after.resources.is_empty(),
+        after
+            .resources
+            .iter()
+            .all(|r| r.kind == ResourceKind::LogGroup && r.tags.get(TAG_REMOVED).is_some_and(|v| v == "true")),
         "{:?}",
         after.resources.iter().map(|r| r.address()).collect::<Vec<_>>()
     );
+    assert_eq!(after.resources.len(), repository.manifests.len() - 1);
+    // Destroying again changes nothing: the kept groups stay until they are empty.
+    let again = rnd_core::plan::plan_destroy(&repository, &after).unwrap();
+    assert!(!again.has_changes(), "{}", render_text(&again, false));
     assert_eq!(destroy.cost.hourly_after, rnd_core::catalog::Usd::ZERO);
 }
 

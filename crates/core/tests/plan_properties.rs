@@ -9,6 +9,7 @@ use rnd_core::placement::AllowList;
 use rnd_core::plan::current::existing_gpu_types;
 use rnd_core::plan::desired::{desired_state, DesiredInputs};
 use rnd_core::plan::diff::{diff, Action};
+use rnd_core::plan::kept::keeps_log_group;
 use rnd_core::plan::naming::Names;
 use rnd_core::plan::observed::{ObservedResource, ObservedState};
 use rnd_core::plan::ownership::in_place;
@@ -235,7 +236,7 @@ proptest! {
     }
 
     #[test]
-    fn removing_one_manifest_only_deletes_that_service((repository, _) in scenario(), pick in any::<prop::sample::Index>()) {
+    fn removing_one_manifest_only_deletes_that_service_and_keeps_its_logs((repository, _) in scenario(), pick in any::<prop::sample::Index>()) {
         prop_assume!(!repository.manifests.is_empty());
         let first = plannable(plan(&repository, &ObservedState::default()))?;
         let deployed = simulate_apply(&first, &ObservedState::default());
@@ -244,6 +245,10 @@ proptest! {
         let p = plan(&smaller, &deployed).unwrap();
         for op in p.graph.operations() {
             match &op.service {
+                // Its log group is kept, marked as a removed service's (`plan::kept`).
+                Some(s) if *s == removed && op.id.kind == ResourceKind::LogGroup => {
+                    prop_assert!(keeps_log_group(op), "{}", op.address)
+                }
                 Some(s) if *s == removed => prop_assert_eq!(op.action, Action::Delete, "{}", op.address),
                 Some(s) => prop_assert!(false, "service {} touched by removing {}: {}", s, removed, op.address),
                 None => {} // capacity and foundations may follow (a last GPU user, a balancer's timeout)

@@ -36,7 +36,13 @@ fn valid_manifest() -> impl Strategy<Value = Manifest> {
         })
     });
     let env = proptest::collection::btree_map(env_name(), any::<String>(), 0..4);
-    let secrets = proptest::collection::btree_map(env_name(), "[a-z][a-z0-9_.-]{0,20}", 0..3);
+    // Secret names validation accepts: not one AWS reserves (`aws…`, `ssm…`), nor one that looks
+    // like a pasted token (`gho_…`), which are errors by design.
+    let secret_name = "[a-z][a-z0-9_.-]{0,20}".prop_filter("a valid secret name", |s| {
+        rnd_core::validate::names::secret_name(s).is_ok()
+            && !rnd_core::validate::names::looks_like_pasted_credential(s)
+    });
+    let secrets = proptest::collection::btree_map(env_name(), secret_name, 0..3);
     (
         dns_label(),
         (

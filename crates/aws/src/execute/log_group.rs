@@ -1,5 +1,6 @@
 //! Log groups: created with their tags, retention set on every apply.
 
+use rnd_core::plan::kept::TAG_REMOVED;
 use rnd_core::plan::observed::ObservedResource;
 use rnd_core::plan::resource::{DesiredResource, ResourceKind};
 use rnd_core::plan::spec::LogGroupSpec;
@@ -42,6 +43,15 @@ pub(super) async fn ensure(
             .send()
             .await
             .map_err(|e| AwsError::call("TagResource", name, e))?;
+        // A kept group whose service came back is the service's again.
+        if !want.tags.contains_key(TAG_REMOVED) {
+            logs.untag_resource()
+                .resource_arn(&arn)
+                .tag_keys(TAG_REMOVED)
+                .send()
+                .await
+                .map_err(|e| AwsError::call("UntagResource", name, e))?;
+        }
     }
     ctx.remember(ResourceKind::LogGroup, name, &arn);
     Ok(())

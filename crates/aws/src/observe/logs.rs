@@ -7,6 +7,7 @@
 
 use std::collections::BTreeMap;
 
+use rnd_core::plan::kept::STORED_BYTES;
 use rnd_core::plan::observed::ObservedResource;
 use rnd_core::plan::resource::ResourceKind;
 
@@ -27,7 +28,7 @@ pub(super) async fn log_groups(
             (g, known)
         })
         .collect();
-    super::bounded(groups, 8, |((name, arn, retention), known)| async move {
+    super::bounded(groups, 8, |((name, arn, retention, stored), known)| async move {
         let tags = match (known, &arn) {
             (Some(tags), _) => tags,
             (None, Some(arn)) => own_tags(clients, &name, arn).await?,
@@ -35,14 +36,16 @@ pub(super) async fn log_groups(
         };
         let mut r = resource(ResourceKind::LogGroup, name, arn, tags);
         set(&mut r.attributes, "retention_days", retention);
+        // How much it holds: a kept group of a removed service goes once it is empty.
+        set(&mut r.attributes, STORED_BYTES, stored);
         Ok(r)
     })
     .await
 }
 
-type Described = (String, Option<String>, Option<i32>);
+type Described = (String, Option<String>, Option<i32>, Option<i64>);
 
-/// Every group under the platform's prefix: name, plain ARN, retention.
+/// Every group under the platform's prefix: name, plain ARN, retention, stored bytes.
 async fn described(clients: &Clients, platform: &str) -> Result<Vec<Described>, AwsError> {
     let prefix = format!("/rnd/{platform}/");
     let mut groups = Vec::new();
@@ -57,7 +60,7 @@ async fn described(clients: &Clients, platform: &str) -> Result<Vec<Described>, 
         for g in page.log_groups() {
             let Some(name) = g.log_group_name() else { continue };
             let arn = g.log_group_arn().or(g.arn()).map(|a| plain_arn(a).to_string());
-            groups.push((name.to_string(), arn, g.retention_in_days()));
+            groups.push((name.to_string(), arn, g.retention_in_days(), g.stored_bytes()));
         }
     }
     Ok(groups)

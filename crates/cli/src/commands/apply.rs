@@ -14,6 +14,7 @@ use rnd_core::plan::{Plan, PlanOptions};
 use super::load::{valid, valid_platform};
 use super::DirArg;
 use crate::lock::LockArgs;
+use crate::render::kept::kept_after_destroy;
 use crate::render::progress::progress_bar;
 use rnd_app::exit::Code;
 use rnd_app::progress::line;
@@ -145,9 +146,14 @@ fn run(dir: &DirArg, lock: &LockArgs, options: ApplyOptions, asked: Request) -> 
                 println!("nothing changed");
                 Code::Failure
             }
-            ApplyOutcome::Applied { report, .. } => {
+            ApplyOutcome::Applied { report, plan } => {
                 let (calls, writes) = clients.calls.totals();
                 println!("{calls} AWS API calls, {writes} of them changes");
+                if destroying && report.succeeded() {
+                    for line in kept_after_destroy(&plan, &valid.repository.platform) {
+                        println!("{line}");
+                    }
+                }
                 if report.succeeded() {
                     Code::Success
                 } else {

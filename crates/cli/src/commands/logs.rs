@@ -7,7 +7,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use anyhow::{bail, Result};
 use clap::Args;
-use rnd_aws::service_logs::{read_lines, service_tasks, LogLine, Streams, TaskInfo};
+use rnd_aws::service_logs::{log_group_exists, read_lines, service_tasks, LogLine, Streams, TaskInfo};
 use rnd_aws::Clients;
 use rnd_core::plan::naming::Names;
 use rnd_core::validate::suggest::did_you_mean;
@@ -45,15 +45,18 @@ pub fn run(args: &LogsArgs) -> Result<Code> {
         return Ok(Code::Failure);
     };
     let services: Vec<&str> = repository.manifests.iter().map(|m| m.name.as_str()).collect();
-    if !services.contains(&args.service.as_str()) {
+    let removed = !services.contains(&args.service.as_str());
+    if removed && !args.previous {
         let hint = match did_you_mean(&args.service, &services, &[]) {
             Some(near) => format!("; did you mean `{near}`?"),
             None => format!("; the services are: {}", services.join(", ")),
         };
         bail!(
-            "no service `{}` in {} (no manifests/{}.json){hint}",
+            "no service `{}` in {} (no manifests/{}.json){hint}; a removed service's lines are kept: \
+             `rnd logs {} --previous --since 7d`",
             args.service,
             args.dir.dir.display(),
+            args.service,
             args.service
         );
     }
@@ -62,10 +65,30 @@ pub fn run(args: &LogsArgs) -> Result<Code> {
     let runtime = aws::runtime()?;
     runtime.block_on(async {
         let clients = aws::clients().await;
-        let tasks = service_tasks(&clients, &names.cluster(), &names.ecs_service(&args.service)).await?;
+        let tasks = if removed {
+            // No manifest: a removed service, whose log group rnd keeps until its lines expire.
+            if !log_group_exists(&clients, &group).await? {
+                bail!(
+                    "no service `{}` in {} and no log group {group} kept from one that was removed",
+                    args.service,
+                    args.dir.dir.display()
+                );
+            }
+            eprintln!(
+                "{} has no manifest (removed): its log group {group} is kept; showing what its tasks wrote",
+                args.service
+            );
+            // ECS may still remember its last tasks (about an hour), or not the service at all.
+            service_tasks(&clients, &names.cluster(), &names.ecs_service(&args.service))
+                .await
+                .unwrap_or_default()
+        } else {
+            service_tasks(&clients, &names.cluster(), &names.ecs_service(&args.service)).await?
+        };
+        // A removed service runs nothing of rnd's any more: every stream of its group is shown.
         let running: BTreeSet<String> = tasks
             .iter()
-            .filter(|t| t.running)
+            .filter(|t| t.running && !removed)
             .map(|t| names.log_stream(&args.service, &t.id))
             .collect();
         let running: Vec<String> = running.into_iter().collect();

@@ -1,6 +1,7 @@
 //! `rnd logs` through the real binary against the AWS emulator, with tasks and log lines the test
 //! makes: running tasks' lines by default, stopped tasks (with why they stopped) under
-//! `--previous`, and `--follow` printing a line written after it started.
+//! `--previous`, `--follow` printing a line written after it started, and a removed service's
+//! lines still there after its manifest and the platform are gone.
 //!
 //! moto starts no tasks for services, so the test runs them itself with the service's group
 //! (`service:<name>`), which is how ECS marks a service's tasks.
@@ -173,6 +174,57 @@ fn logs_show_running_tasks_previous_shows_stopped_ones_and_follow_sees_new_lines
         unknown.stderr
     );
 
+    // Removing the manifest keeps the service's log group, and its lines stay readable.
+    std::fs::remove_file(dir.path().join("manifests/worker.json")).unwrap();
+    let removed = rnd_with(&env, &["apply", "--dir", d, "--yes", "--wait", "0"]);
+    assert_eq!(removed.code, 0, "{}\n{}", removed.stdout, removed.stderr);
+    assert!(
+        removed
+            .stdout
+            .contains(&format!("~ log_group.{group} (kept after its service's removal")),
+        "{}",
+        removed.stdout
+    );
+    assert!(
+        removed.stdout.contains("- ecs_service.worker"),
+        "{}",
+        removed.stdout
+    );
+    let kept = rnd_with(
+        &env,
+        &["logs", "worker", "--dir", d, "--previous", "--since", "1h"],
+    );
+    assert_eq!(kept.code, 0, "{}\n{}", kept.stdout, kept.stderr);
+    assert!(
+        kept.stderr.contains("has no manifest (removed)"),
+        "{}",
+        kept.stderr
+    );
+    for line in ["goodbye from the stopped task", "hello from the running task"] {
+        assert!(kept.stdout.contains(line), "{line}\n{}", kept.stdout);
+    }
+    let without_previous = rnd_with(&env, &["logs", "worker", "--dir", d]);
+    assert_ne!(without_previous.code, 0);
+    assert!(
+        without_previous.stderr.contains("--previous"),
+        "{}",
+        without_previous.stderr
+    );
+
+    // Destroying keeps it too, and says what it keeps and how to remove it.
     let destroyed = rnd_with(&env, &["destroy", "--dir", d, "--yes"]);
     assert_eq!(destroyed.code, 0, "{}\n{}", destroyed.stdout, destroyed.stderr);
+    for said in ["kept on purpose:", "log groups under", "secrets", "rnd-locks"] {
+        assert!(destroyed.stdout.contains(said), "{said}\n{}", destroyed.stdout);
+    }
+    let after = rnd_with(
+        &env,
+        &["logs", "worker", "--dir", d, "--previous", "--since", "1h"],
+    );
+    assert_eq!(after.code, 0, "{}\n{}", after.stdout, after.stderr);
+    assert!(
+        after.stdout.contains("goodbye from the stopped task"),
+        "{}",
+        after.stdout
+    );
 }

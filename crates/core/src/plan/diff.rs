@@ -168,7 +168,12 @@ impl<'a> ObservedIndex<'a> {
             .enumerate()
             .filter(|(_, c)| !c.load(AtomicOrdering::Relaxed))
         {
-            changes.extend(self.group(g).iter().map(|r| deletion(r)));
+            // A removed service's log group is kept (`kept.rs`); everything else goes.
+            changes.extend(
+                self.group(g)
+                    .iter()
+                    .filter_map(|r| super::kept::unclaimed_log_group(r).unwrap_or_else(|| Some(deletion(r)))),
+            );
         }
         changes.sort_by(|a, b| a.address.cmp(&b.address));
         changes
@@ -241,7 +246,7 @@ fn creation(want: &DesiredResource) -> ResourceChange {
     }
 }
 
-fn deletion(existing: &ObservedResource) -> ResourceChange {
+pub(super) fn deletion(existing: &ObservedResource) -> ResourceChange {
     ResourceChange {
         address: existing.address(),
         id: existing.id(),

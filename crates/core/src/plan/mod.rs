@@ -8,6 +8,7 @@ pub mod diff;
 mod fanout;
 pub mod graph;
 mod hash;
+pub mod kept;
 pub mod naming;
 pub mod observed;
 pub mod ownership;

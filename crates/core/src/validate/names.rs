@@ -422,7 +422,12 @@ const TOKEN_PREFIXES: &[&str] = &[
 /// string, or a long run of letters and digits mixed the way random keys are (and names people
 /// choose, `db-password` or `OpenAiKeyProd2024`, are not).
 pub fn looks_like_pasted_credential(s: &str) -> bool {
-    if TOKEN_PREFIXES.iter().any(|p| s.starts_with(p)) {
+    // A known prefix with a token's worth of text after it: a name that is only the prefix
+    // (`gho_`) or barely longer is a name someone chose, not a pasted token.
+    if TOKEN_PREFIXES
+        .iter()
+        .any(|p| s.starts_with(p) && s.len() >= p.len() + 8)
+    {
         return true;
     }
     if s.len() >= 32 && s.chars().all(|c| c.is_ascii_hexdigit()) {

@@ -77,6 +77,9 @@ fn write_operation(out: &mut String, paint: &Paint, op: &ResourceChange) {
             " (old revision, deregistered once the service is stable)"
         }
         (Action::Replace, _) => " (must be replaced)",
+        (Action::Update, crate::plan::resource::ResourceKind::LogGroup) if crate::plan::kept::keeps_log_group(op) => {
+            " (kept after its service's removal: `rnd logs --previous` still reads it; its lines expire with its retention)"
+        }
         (Action::Create, _) if op.adopts.is_some() => {
             " (adopt: exists, not made by rnd; --adopt takes it over and retags it)"
         }
