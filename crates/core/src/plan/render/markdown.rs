@@ -66,6 +66,9 @@ pub fn render_markdown(plan: &Plan) -> String {
         let section = op.service.as_deref().unwrap_or("(foundations)");
         by_service.entry(section).or_default().push(match op.adopts {
             Some(_) => format!("`{}` {} (adopted)", op.action.symbol(), op.address),
+            None if crate::plan::kept::keeps_log_group(op) => {
+                format!("`{}` {} (kept)", op.action.symbol(), op.address)
+            }
             None => format!("`{}` {}", op.action.symbol(), op.address),
         });
     }
