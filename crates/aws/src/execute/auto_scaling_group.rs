@@ -6,6 +6,7 @@ use rnd_core::plan::resource::{DesiredResource, ResourceKind};
 use rnd_core::plan::spec::AutoScalingGroupSpec;
 
 use super::context::Context;
+use super::scale_in;
 use crate::{tags, AwsError};
 
 pub(super) async fn ensure(
@@ -23,12 +24,25 @@ pub(super) async fn ensure(
     let subnets = ctx.network.subnet_ids(&spec.subnets)?.join(",");
     let exists = find(ctx, name).await?.is_some();
     if exists {
+        // Which instances may go is rnd's choice, not the group's (`scale_in.rs`): idle ones
+        // lose their protection first, and only then does the capacity come down.
+        let instances = scale_in::instances(ctx, name).await?;
+        let shrinking = instances.len() > spec.desired_capacity as usize;
+        let busy = if shrinking {
+            scale_in::busy_instances(ctx).await?
+        } else {
+            Default::default()
+        };
+        let decided = scale_in::decide(&instances, &busy, spec.desired_capacity);
+        scale_in::set_protection(ctx, name, &decided.protect, true).await?;
+        scale_in::set_protection(ctx, name, &decided.release, false).await?;
         asg.update_auto_scaling_group()
             .auto_scaling_group_name(name)
             .launch_template(template)
-            .min_size(spec.min_size as i32)
-            .max_size(spec.max_size as i32)
-            .desired_capacity(spec.desired_capacity as i32)
+            .min_size(spec.min_size.min(decided.desired) as i32)
+            .max_size(spec.max_size.max(decided.desired) as i32)
+            .desired_capacity(decided.desired as i32)
+            .new_instances_protected_from_scale_in(true)
             .vpc_zone_identifier(&subnets)
             .send()
             .await
@@ -45,6 +59,7 @@ pub(super) async fn ensure(
             .min_size(spec.min_size as i32)
             .max_size(spec.max_size as i32)
             .desired_capacity(spec.desired_capacity as i32)
+            .new_instances_protected_from_scale_in(true)
             .vpc_zone_identifier(&subnets)
             .set_tags(Some(tags::autoscaling(name, &want.tags)))
             .send()

@@ -1,13 +1,14 @@
 //! What every operation of one apply shares: clients, the default network, and the AWS
 //! identifiers of the resources known so far.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::Mutex;
 
-use rnd_core::plan::observed::{ObservedState, TAG_HASH};
+use rnd_core::plan::observed::{ObservedState, TAG_HASH, TAG_PLATFORM};
 use rnd_core::plan::resource::{ResourceId, ResourceKind};
 
 use crate::network::DefaultNetwork;
+use crate::tags::Tags;
 use crate::{AwsError, Clients};
 
 pub(crate) struct Context {
@@ -16,6 +17,9 @@ pub(crate) struct Context {
     pub region: String,
     pub network: DefaultNetwork,
     registry: Mutex<HashMap<ResourceId, String>>,
+    /// Resources the plan takes over by name (`--adopt`): the only ones not observed as the
+    /// platform's that an operation may find already there and use.
+    adopt: HashSet<ResourceId>,
 }
 
 impl Context {
@@ -25,6 +29,7 @@ impl Context {
         region: &str,
         network: DefaultNetwork,
         observed: &ObservedState,
+        adopt: HashSet<ResourceId>,
     ) -> Self {
         let mut registry = HashMap::new();
         for r in observed.of_platform(platform) {
@@ -43,7 +48,33 @@ impl Context {
             region: region.to_string(),
             network,
             registry: Mutex::new(registry),
+            adopt,
         }
+    }
+
+    /// May this operation use the existing resource `kind`/`name` that AWS says is already
+    /// there (a create answered "already exists", or a lookup by name found it), whose tags
+    /// (and place, `in_place`) the caller read? When it was observed as the platform's, the
+    /// plan adopts it, or it is tagged for the platform in its place (a crashed run's, which
+    /// AWS listed late). Anything else appeared after the plan looked (`rnd_aws::foreign`) and
+    /// is not rnd's to take: the operation stops.
+    pub fn may_take_over(
+        &self,
+        kind: ResourceKind,
+        name: &str,
+        tags: &Tags,
+        in_place: bool,
+    ) -> Result<(), AwsError> {
+        let id = ResourceId::new(kind, name);
+        let tagged_ours = in_place && tags.get(TAG_PLATFORM).is_some_and(|p| *p == self.platform);
+        if tagged_ours || self.adopt.contains(&id) || self.known(kind, name).is_some() {
+            return Ok(());
+        }
+        Err(AwsError::missing(
+            id.to_string(),
+            "already exists and is not this platform's (made since the plan looked, by someone \
+             else): rnd does not take it over; run the plan again to see whose it is",
+        ))
     }
 
     /// Record the identifier (ARN or id) of a resource just created or adopted.

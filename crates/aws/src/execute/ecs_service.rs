@@ -4,7 +4,8 @@ use std::time::Duration;
 
 use aws_sdk_ecs::types::{
     AssignPublicIp, AwsVpcConfiguration, CapacityProviderStrategyItem, DeploymentCircuitBreaker,
-    DeploymentConfiguration, LoadBalancer, NetworkConfiguration, PropagateTags,
+    DeploymentConfiguration, LoadBalancer, NetworkConfiguration, PlacementStrategy, PlacementStrategyType,
+    PropagateTags,
 };
 use rnd_core::plan::observed::ObservedResource;
 use rnd_core::plan::resource::{DesiredResource, ResourceKind};
@@ -21,6 +22,16 @@ struct Settings {
     network: NetworkConfiguration,
     deployment: DeploymentConfiguration,
     load_balancers: Vec<LoadBalancer>,
+    placement: Option<Vec<PlacementStrategy>>,
+}
+
+/// `type:field` (e.g. `binpack:memory`) as ECS's placement strategy.
+fn placement(strategy: &str) -> PlacementStrategy {
+    let (kind, field) = strategy.split_once(':').unwrap_or((strategy, ""));
+    PlacementStrategy::builder()
+        .r#type(PlacementStrategyType::from(kind))
+        .set_field((!field.is_empty()).then(|| field.to_string()))
+        .build()
 }
 
 fn settings(ctx: &Context, want: &DesiredResource, spec: &EcsServiceSpec) -> Result<Settings, AwsError> {
@@ -80,6 +91,7 @@ fn settings(ctx: &Context, want: &DesiredResource, spec: &EcsServiceSpec) -> Res
         network,
         deployment,
         load_balancers,
+        placement: spec.placement_strategy.as_deref().map(|p| vec![placement(p)]),
     })
 }
 
@@ -124,6 +136,7 @@ pub(super) async fn ensure(
                 .set_health_check_grace_period_seconds(
                     spec.health_check_grace_period_seconds.map(|g| g as i32),
                 )
+                .set_placement_strategy(s.placement)
                 .force_new_deployment(force)
                 .send()
                 .await
@@ -154,6 +167,7 @@ pub(super) async fn ensure(
                         .set_health_check_grace_period_seconds(
                             spec.health_check_grace_period_seconds.map(|g| g as i32),
                         )
+                        .set_placement_strategy(s.placement.clone())
                         .propagate_tags(PropagateTags::Service)
                         .enable_ecs_managed_tags(true)
                         .set_tags(Some(tags::ecs(&want.tags)))

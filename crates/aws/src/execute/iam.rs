@@ -51,6 +51,21 @@ pub(super) async fn ensure_role(
             if !err.code_is(&["EntityAlreadyExists"]) {
                 return Err(err);
             }
+            let existing = iam
+                .get_role()
+                .role_name(name)
+                .send()
+                .await
+                .map_err(|e| AwsError::call("GetRole", name, e))?;
+            if let Some(role) = existing.role() {
+                let in_place = role.path() == path(&ctx.platform);
+                ctx.may_take_over(
+                    ResourceKind::IamRole,
+                    name,
+                    &tags::from_iam(role.tags()),
+                    in_place,
+                )?;
+            }
             iam.update_assume_role_policy()
                 .role_name(name)
                 .policy_document(&trust)
@@ -227,6 +242,21 @@ pub(super) async fn ensure_instance_profile(
         let err = AwsError::call("CreateInstanceProfile", name, e);
         if !err.code_is(&["EntityAlreadyExists"]) {
             return Err(err);
+        }
+        let existing = iam
+            .get_instance_profile()
+            .instance_profile_name(name)
+            .send()
+            .await
+            .map_err(|e| AwsError::call("GetInstanceProfile", name, e))?;
+        if let Some(profile) = existing.instance_profile() {
+            let in_place = profile.path() == path(&ctx.platform);
+            ctx.may_take_over(
+                ResourceKind::InstanceProfile,
+                name,
+                &tags::from_iam(profile.tags()),
+                in_place,
+            )?;
         }
         iam.tag_instance_profile()
             .instance_profile_name(name)

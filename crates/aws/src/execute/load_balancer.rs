@@ -25,7 +25,14 @@ pub(super) async fn ensure(
     // whatever settings it has, which the calls below then correct.
     let existing = match ctx.known(ResourceKind::LoadBalancer, name) {
         Some(arn) => Some(arn),
-        None => find(ctx, name).await?,
+        None => match find(ctx, name).await? {
+            Some(arn) => {
+                let existing = elb_tags(ctx, name, &arn).await?;
+                ctx.may_take_over(ResourceKind::LoadBalancer, name, &existing, true)?;
+                Some(arn)
+            }
+            None => None,
+        },
     };
     let arn = match existing {
         Some(arn) => {
@@ -69,6 +76,8 @@ pub(super) async fn ensure(
                         return Err(err);
                     }
                     let arn = find(ctx, name).await?.ok_or(err)?;
+                    let existing = elb_tags(ctx, name, &arn).await?;
+                    ctx.may_take_over(ResourceKind::LoadBalancer, name, &existing, true)?;
                     add_tags(ctx, name, &arn, &want.tags).await?;
                     arn
                 }
@@ -254,4 +263,21 @@ pub(super) async fn delete_listener(ctx: &Context, have: &ObservedResource) -> R
         Ok(_) => Ok(()),
         Err(e) => super::gone(AwsError::call("DeleteListener", &have.name, e)),
     }
+}
+
+/// The tags of a load balancer or target group, to tell whose it is before using it.
+pub(super) async fn elb_tags(ctx: &Context, name: &str, arn: &str) -> Result<crate::tags::Tags, AwsError> {
+    let out = ctx
+        .clients
+        .elb
+        .describe_tags()
+        .resource_arns(arn)
+        .send()
+        .await
+        .map_err(|e| AwsError::call("DescribeTags", name, e))?;
+    Ok(out
+        .tag_descriptions()
+        .first()
+        .map(|d| crate::tags::from_elb(d.tags()))
+        .unwrap_or_default())
 }

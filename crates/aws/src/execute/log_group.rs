@@ -6,6 +6,7 @@ use rnd_core::plan::resource::{DesiredResource, ResourceKind};
 use rnd_core::plan::spec::LogGroupSpec;
 
 use super::context::Context;
+use crate::tags::Tags;
 use crate::AwsError;
 
 pub(super) async fn ensure(
@@ -29,14 +30,31 @@ pub(super) async fn ensure(
         }
         adopted = true;
     }
+    let arn = arn_of(ctx, name).await?;
+    let known = ctx.known(ResourceKind::LogGroup, name).is_some();
+    if adopted && !known {
+        // Already there but not observed: its tags say whether it may be used (before any
+        // change to it).
+        let existing: Tags = logs
+            .list_tags_for_resource()
+            .resource_arn(&arn)
+            .send()
+            .await
+            .map_err(|e| AwsError::call("ListTagsForResource", name, e))?
+            .tags()
+            .cloned()
+            .unwrap_or_default()
+            .into_iter()
+            .collect();
+        ctx.may_take_over(ResourceKind::LogGroup, name, &existing, true)?;
+    }
     logs.put_retention_policy()
         .log_group_name(name)
         .retention_in_days(spec.retention_days as i32)
         .send()
         .await
         .map_err(|e| AwsError::call("PutRetentionPolicy", name, e))?;
-    let arn = arn_of(ctx, name).await?;
-    if adopted || ctx.known(ResourceKind::LogGroup, name).is_some() {
+    if adopted || known {
         logs.tag_resource()
             .resource_arn(&arn)
             .set_tags(Some(want.tags.clone().into_iter().collect()))

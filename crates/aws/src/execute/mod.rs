@@ -19,6 +19,7 @@ mod launch_template;
 mod load_balancer;
 mod log_group;
 mod report;
+mod scale_in;
 mod security_group;
 mod stability;
 mod target_group;
@@ -102,6 +103,11 @@ pub async fn apply(
         &plan.region,
         network,
         observed,
+        changes
+            .iter()
+            .filter(|c| c.adopts.is_some())
+            .map(|c| c.id.clone())
+            .collect(),
     ));
     let limit = NonZeroUsize::new(options.concurrency).unwrap_or(NonZeroUsize::MIN);
     let schedule = Schedule::for_graph(graph, limit);

@@ -106,12 +106,11 @@ async fn create_or_adopt(
                 .send()
                 .await
                 .map_err(|e| AwsError::call("DescribeSecurityGroups", name, e))?;
-            let id = found
-                .security_groups()
-                .first()
-                .and_then(|g| g.group_id())
-                .map(str::to_string)
-                .ok_or(err)?;
+            let group = found.security_groups().first();
+            let id = group.and_then(|g| g.group_id()).map(str::to_string).ok_or(err)?;
+            // Found in the platform's VPC by name: its tags say whose it is.
+            let tags = group.map(|g| tags::from_ec2(g.tags())).unwrap_or_default();
+            ctx.may_take_over(ResourceKind::SecurityGroup, name, &tags, true)?;
             ec2.create_tags()
                 .resources(&id)
                 .set_tags(Some(tags::ec2(&want.tags)))

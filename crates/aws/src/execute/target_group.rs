@@ -70,6 +70,8 @@ pub(super) async fn ensure(
                         .and_then(|g| g.target_group_arn())
                         .map(str::to_string)
                         .ok_or(err)?;
+                    let existing = super::load_balancer::elb_tags(ctx, name, &arn).await?;
+                    ctx.may_take_over(ResourceKind::TargetGroup, name, &existing, true)?;
                     elb.modify_target_group()
                         .target_group_arn(&arn)
                         .health_check_path(&spec.health_check_path)

@@ -264,6 +264,15 @@ async fn services(
             if !strategy.is_empty() {
                 a.insert("capacity_providers".into(), Value::Object(strategy));
             }
+            // One strategy, as rnd sets it: `type:field`; none reported, none claimed.
+            if let Some(p) = s.placement_strategy().first() {
+                let kind = p.r#type().map(|t| t.as_str()).unwrap_or_default();
+                let placement = match p.field() {
+                    Some(field) => format!("{kind}:{field}"),
+                    None => kind.to_string(),
+                };
+                a.insert("placement_strategy".into(), placement.into());
+            }
             if let Some(vpc) = s.network_configuration().and_then(|n| n.awsvpc_configuration()) {
                 a.insert(
                     "subnets".into(),

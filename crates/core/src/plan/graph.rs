@@ -6,7 +6,10 @@
 //! - deleting `b` waits for any change to a resource that referred to it before (a service is
 //!   gone, or has moved off it, before its rule, target group, group or role go);
 //! - the detach step of a capacity provider removal waits for every service operation (a
-//!   provider leaves the cluster only once no service uses it).
+//!   provider leaves the cluster only once no service uses it);
+//! - shrinking a GPU auto scaling group waits for every service operation (the services that
+//!   leave its instances are gone, or have moved, before an instance goes: the executor then
+//!   lets only idle instances go, see `rnd_aws::execute::auto_scaling_group`).
 
 use std::collections::BTreeMap;
 
@@ -31,6 +34,18 @@ pub struct OperationGraph {
 #[error("internal error: operations {0} and its dependencies form a cycle")]
 pub struct CycleError(pub String);
 
+/// Whether `change` lowers an auto scaling group's desired capacity (its deletion is ordered
+/// by the references rule).
+fn shrinks_group(change: &ResourceChange) -> bool {
+    change.id.kind == ResourceKind::AutoScalingGroup
+        && change.action == Action::Update
+        && change.changes.iter().any(|c| {
+            let number = |v: &Option<serde_json::Value>| v.as_ref().and_then(serde_json::Value::as_u64);
+            c.attribute == "desired_capacity"
+                && matches!((number(&c.before), number(&c.after)), (Some(before), Some(after)) if after < before)
+        })
+}
+
 impl OperationGraph {
     pub fn build(changes: Vec<ResourceChange>) -> Result<Self, CycleError> {
         let mut graph = DiGraph::with_capacity(changes.len(), changes.len() * 2);
@@ -47,9 +62,12 @@ impl OperationGraph {
                 if let Some(want) = &change.desired {
                     for target in references(want.id.kind, &want.id.name, want.attributes()) {
                         for &other in by_id.get(&target).into_iter().flatten() {
-                            // A detach step comes after services, never before them.
-                            let detach = graph[other].address.ends_with(DETACH_SUFFIX);
-                            if graph[other].action != Action::Delete && !detach && other != node {
+                            // A detach step, or a group shrinking, comes after services, never
+                            // before them: nothing waits for it (a shrinking group exists, so
+                            // what refers to it already knows its ARN).
+                            let after_services =
+                                graph[other].address.ends_with(DETACH_SUFFIX) || shrinks_group(&graph[other]);
+                            if graph[other].action != Action::Delete && !after_services && other != node {
                                 edges.push((other, node));
                             }
                         }
@@ -69,7 +87,7 @@ impl OperationGraph {
                     }
                 }
             }
-            if change.address.ends_with(DETACH_SUFFIX) {
+            if change.address.ends_with(DETACH_SUFFIX) || shrinks_group(change) {
                 for other in graph.node_indices() {
                     if graph[other].id.kind == ResourceKind::EcsService {
                         edges.push((other, node));

@@ -238,6 +238,11 @@ pub struct EcsServiceSpec {
     pub listener_rule: Option<String>,
     pub maximum_percent: u32,
     pub minimum_healthy_percent: u32,
+    /// How ECS picks an instance for each task, `type:field` (GPU services: `binpack:memory`,
+    /// so tasks fill the instances the packing counted on rather than spreading over all).
+    /// Fargate services have none.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub placement_strategy: Option<String>,
     pub security_groups: Vec<String>,
     pub subnets: Vec<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -245,3 +250,8 @@ pub struct EcsServiceSpec {
     /// `family@hash`: the family and the hash of the task definition the service should run.
     pub task_definition: String,
 }
+
+/// The placement strategy of services on GPU instances: ECS puts each task on the instance
+/// with the least memory left that still holds it, filling instances one after the other as
+/// the packing does, instead of spreading tasks (and so keeping instances busy) over all.
+pub const GPU_PLACEMENT_STRATEGY: &str = "binpack:memory";

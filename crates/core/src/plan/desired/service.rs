@@ -84,6 +84,8 @@ struct Launch {
     task_memory: Option<u32>,
     /// Capacity provider name → weight.
     capacity_providers: BTreeMap<String, u32>,
+    /// How ECS picks instances: binpacking on GPU instances, none on Fargate.
+    placement_strategy: Option<String>,
 }
 
 /// The routed service's target group and listener rule (both named `resource_name`).
@@ -195,6 +197,7 @@ impl ServiceResources<'_, '_> {
                 task_cpu: Some(*cpu),
                 task_memory: Some(*memory),
                 capacity_providers: BTreeMap::from([("FARGATE".to_string(), 1)]),
+                placement_strategy: None,
             },
             Some(Placement::Ec2 { instance_types, .. }) if !instance_types.is_empty() => {
                 // ECS spreads tasks over providers by weight: for a service on several types the
@@ -216,6 +219,7 @@ impl ServiceResources<'_, '_> {
                     task_cpu: None,
                     task_memory: None,
                     capacity_providers,
+                    placement_strategy: Some(GPU_PLACEMENT_STRATEGY.to_string()),
                 }
             }
             // A GPU service with zero replicas runs nothing; it stays defined on the provider of
@@ -230,6 +234,7 @@ impl ServiceResources<'_, '_> {
                     .get(self.name)
                     .map(|t| BTreeMap::from([(names.capacity_provider(t), 1)]))
                     .unwrap_or_default(),
+                placement_strategy: Some(GPU_PLACEMENT_STRATEGY.to_string()),
             },
         }
     }
@@ -332,6 +337,7 @@ impl ServiceResources<'_, '_> {
             task_definition,
             desired_count: manifest.replicas,
             capacity_providers: launch.capacity_providers,
+            placement_strategy: launch.placement_strategy,
             subnets: self.network.subnets.clone(),
             security_groups: vec![self.resource_name.clone()],
             assign_public_ip: self.network.assign_public_ip,
