@@ -3,9 +3,7 @@
 //! placed at their line and column in those files).
 
 use rnd_core::diagnostic::{Diagnostic, Location, Severity};
-use rnd_core::repository::{
-    validate_platform_for_destroy, validate_repository, FileReport, Repository, RepositoryReport,
-};
+use rnd_core::repository::{validate_repository, FileReport, Repository, RepositoryReport};
 
 use crate::repository::{read, Deployments, Directory, ReadError, Tree};
 
@@ -78,11 +76,9 @@ pub async fn validate_tree(tree: &impl Tree) -> Result<Validated, ReadError> {
 
 /// Read and validate only the platform file of the directory `dir`: the repository it gives has no
 /// services, which is all `rnd destroy` needs.
-/// A platform name with `-`, from before names had to be letters and digits, is a warning here
-/// rather than an error, so such a platform can be destroyed and then renamed.
 pub fn validate_platform_only(dir: &std::path::Path) -> Result<Validated, ReadError> {
     let deployments = Directory::new(dir).read_platform()?;
-    let report = validate_platform_for_destroy(&deployments.platform);
+    let report = validate_repository(&deployments.platform, &[]);
     Ok(Validated { deployments, report })
 }
 

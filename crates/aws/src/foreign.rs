@@ -550,6 +550,15 @@ async fn task_definition_families(
             .send()
             .await
             .map_err(|e| AwsError::call("DescribeTaskDefinition", &family, e))?;
+        // A family whose revisions are all deregistered (a destroyed platform's) holds nothing
+        // that runs; AWS leaves it out of the listing above, the emulator does not.
+        let inactive = out
+            .task_definition()
+            .and_then(|t| t.status())
+            .is_some_and(|s| *s == aws_sdk_ecs::types::TaskDefinitionStatus::Inactive);
+        if inactive {
+            continue;
+        }
         found.push(hit(
             ResourceKind::TaskDefinition,
             &family,

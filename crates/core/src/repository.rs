@@ -4,7 +4,7 @@ use serde::Serialize;
 
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::manifest::{parse_env_file, validate_manifest, Manifest, ManifestContext};
-use crate::platform::{validate_platform_with, NameRule, Platform};
+use crate::platform::{validate_platform, Platform};
 use crate::source::location_at;
 
 /// A file as read by a frontend: its path relative to the deployments directory, and its bytes.
@@ -66,25 +66,10 @@ pub const ENV_FILE_SUFFIX: &str = ".env";
 /// `manifest_files` may hold `manifests/<name>.env` files beside the manifests: their variables
 /// join the manifest's `env`, and a name in both places is an error naming both.
 pub fn validate_repository(platform_file: &SourceFile, manifest_files: &[SourceFile]) -> RepositoryReport {
-    validate_repository_with(platform_file, manifest_files, NameRule::Current)
-}
-
-/// The platform file alone, as `rnd destroy` needs it: a repository with no services, and a
-/// platform name with `-` accepted (with a warning) so a platform made before names had to be
-/// letters and digits can still be destroyed, then renamed.
-pub fn validate_platform_for_destroy(platform_file: &SourceFile) -> RepositoryReport {
-    validate_repository_with(platform_file, &[], NameRule::AllowHyphen)
-}
-
-fn validate_repository_with(
-    platform_file: &SourceFile,
-    manifest_files: &[SourceFile],
-    rule: NameRule,
-) -> RepositoryReport {
     let mut files = Vec::with_capacity(manifest_files.len() + 1);
     let platform = match utf8(platform_file) {
         Ok(text) => {
-            let validated = validate_platform_with(&platform_file.path, text, rule);
+            let validated = validate_platform(&platform_file.path, text);
             files.push(FileReport {
                 file: platform_file.path.clone(),
                 diagnostics: validated.diagnostics,

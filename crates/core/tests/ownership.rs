@@ -177,3 +177,58 @@ fn resources_tagged_for_the_platform_but_named_elsewhere_are_never_deleted() {
     let p = plan(&repository, &observed).unwrap();
     assert!(!p.has_changes(), "{}", render_text(&p, false));
 }
+
+/// A platform named with `-` from before names had to be letters and digits: validation warns,
+/// the plan refuses to create it new, and one that exists (its cluster tagged for it) keeps
+/// working, every later plan included.
+#[test]
+fn a_platform_named_with_a_hyphen_keeps_working_only_if_it_already_exists() {
+    let mut repository = examples();
+    repository.platform.name = "ml-prod".to_string();
+    let refused = plan(&repository, &ObservedState::default()).unwrap_err();
+    assert!(matches!(refused, PlanError::NewPlatformNameHasHyphen(_)));
+    insta::assert_snapshot!(refused.to_string());
+
+    let made_before = ObservedState {
+        resources: vec![rnd_core::plan::observed::ObservedResource {
+            kind: ResourceKind::EcsCluster,
+            name: "ml-prod".to_string(),
+            arn: None,
+            revision: None,
+            tags: BTreeMap::from([(TAG_PLATFORM.to_string(), "ml-prod".to_string())]),
+            attributes: Default::default(),
+        }],
+        ..ObservedState::default()
+    };
+    let first = plan(&repository, &made_before).expect("an existing platform keeps its name");
+    let applied = simulate_apply(&first, &made_before);
+    let again = plan(&repository, &applied).unwrap();
+    assert_eq!(again.graph.operations().count(), 0);
+
+    // Someone else's resource tagged for a platform with a `-` does not make it exist.
+    let tagged_elsewhere = ObservedState {
+        resources: vec![rnd_core::plan::observed::ObservedResource {
+            name: "someone-elses".to_string(),
+            ..made_before.resources[0].clone()
+        }],
+        ..ObservedState::default()
+    };
+    assert!(matches!(
+        plan(&repository, &tagged_elsewhere),
+        Err(PlanError::NewPlatformNameHasHyphen(_))
+    ));
+}
+
+#[test]
+fn validation_warns_about_a_platform_name_with_a_hyphen_and_accepts_it() {
+    let text =
+        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/platform.json"))
+            .unwrap()
+            .replacen("\"name\": \"research\"", "\"name\": \"ml-prod\"", 1);
+    assert!(text.contains("ml-prod"));
+    let validated = rnd_core::platform::validate_platform("platform.json", &text);
+    assert_eq!(validated.value.unwrap().name, "ml-prod");
+    let codes: Vec<&str> = validated.diagnostics.iter().map(|d| d.code).collect();
+    assert_eq!(codes, ["platform/name-has-hyphen"]);
+    insta::assert_snapshot!(validated.diagnostics[0].message.clone());
+}

@@ -360,29 +360,117 @@ fn resources_made_by_others_under_rnds_names_stop_the_plan_and_stay_as_they_were
     assert_eq!(destroyed.code, 0, "{}\n{}", destroyed.stdout, destroyed.stderr);
 }
 
-#[test]
-fn a_platform_named_with_a_hyphen_is_refused_but_can_still_be_destroyed() {
-    let env = emulator_env();
-    let arn = crate::support::emulator::certificate(&env, "*.old.example.com");
+/// A deployments directory for `platform` with one routed service `service`, images pushed.
+fn one_service(env: &[(String, String)], arn: &str, platform: &str, service: &str) -> tempfile::TempDir {
     let platform_json = format!(
-        r#"{{ "name": "old-{}", "region": "us-east-1",
-             "routing": {{ "mode": "host", "domain": "old.example.com" }},
-             "certificate_arn": "{arn}" }}"#,
-        std::process::id() % 100_000
+        r#"{{ "name": "{platform}", "region": "us-east-1",
+             "routing": {{ "mode": "host", "domain": "pair.example.com" }},
+             "certificate_arn": "{arn}" }}"#
     );
-    let api = br#"{ "image": "123456789012.dkr.ecr.us-east-1.amazonaws.com/old/api", "version": "v1", "port": 8080 }"#;
-    let dir = crate::support::deployments_dir(platform_json.as_bytes(), &[("api.json", api)]);
-    let d = dir.path().to_str().unwrap();
-    let plan = rnd_with(&env, &["plan", "--dir", d]);
-    assert_eq!(plan.code, 1, "{}\n{}", plan.stdout, plan.stderr);
-    assert!(plan.stderr.contains("it contains `-`"), "{}", plan.stderr);
-    // Destroying reads only platform.json and accepts the old name, saying how to move on.
-    let destroyed = rnd_with(&env, &["destroy", "--dir", d, "--yes"]);
-    assert_eq!(destroyed.code, 0, "{}\n{}", destroyed.stdout, destroyed.stderr);
-    let said = format!("{}{}", destroyed.stdout, destroyed.stderr);
+    let manifest = format!(
+        r#"{{ "image": "123456789012.dkr.ecr.us-east-1.amazonaws.com/pair/{service}", "version": "v1", "port": 8080 }}"#
+    );
+    let dir = crate::support::deployments_dir(
+        platform_json.as_bytes(),
+        &[(&format!("{service}.json"), manifest.as_bytes())],
+    );
+    push_images(env, dir.path());
+    dir
+}
+
+fn succeeds(env: &[(String, String)], args: &[&str]) -> String {
+    let run = rnd_with(env, args);
+    assert_eq!(run.code, 0, "rnd {args:?}\n{}\n{}", run.stdout, run.stderr);
+    run.stdout
+}
+
+/// `p` + `prod-api` and `p-prod` + `api` used to share every AWS name. A new platform named with
+/// `-` is refused; one made before the rule (its cluster tagged for it) keeps working, and the
+/// ownership check keeps the pair apart; the renamed platform (`pprod`) and `p` deploy side by
+/// side, and neither's apply or destroy touches the other.
+#[test]
+fn platforms_whose_names_used_to_collide_never_touch_each_other() {
+    let env = emulator_env();
+    let arn = crate::support::emulator::certificate(&env, "*.pair.example.com");
+    let p = format!("q{}", std::process::id() % 100_000);
+    let legacy = format!("{p}-prod");
+    let renamed = format!("{p}prod");
+    let a = one_service(&env, &arn, &p, "prod-api");
+    let b = one_service(&env, &arn, &legacy, "api");
+    let c = one_service(&env, &arn, &renamed, "api");
+    let (a, b, c) = (
+        a.path().to_str().unwrap().to_string(),
+        b.path().to_str().unwrap().to_string(),
+        c.path().to_str().unwrap().to_string(),
+    );
+
+    // A new platform with `-`: valid with a warning, refused by the plan before any change.
+    let validated = rnd_with(&env, &["validate", "--dir", &b]);
+    assert_eq!(validated.code, 0, "{}\n{}", validated.stdout, validated.stderr);
     assert!(
-        said.contains("accepted only to destroy a platform made before"),
-        "{said}"
+        validated.stdout.contains("platform/name-has-hyphen"),
+        "{}",
+        validated.stdout
     );
-    assert!(said.contains("rename it (e.g. \"old"), "{said}");
+    let refused = rnd_with(&env, &["plan", "--dir", &b]);
+    assert_eq!(refused.code, 1, "{}\n{}", refused.stdout, refused.stderr);
+    assert!(
+        refused.stderr.contains("does not exist in this account yet"),
+        "{}",
+        refused.stderr
+    );
+
+    // The same platform made by an older rnd keeps working: here its cluster, tagged (hash
+    // included) as rnd makes it, so nothing calls UpdateClusterSettings, which moto lacks.
+    let repository = rnd_app::validate::validate_directory(std::path::Path::new(&b))
+        .unwrap()
+        .into_valid()
+        .ok()
+        .unwrap()
+        .repository;
+    let expected = rnd_core::plan::expected(&repository, &Default::default()).unwrap();
+    let cluster = rnd_core::plan::resource::ResourceId::new(
+        rnd_core::plan::resource::ResourceKind::EcsCluster,
+        &legacy,
+    );
+    let hash = expected
+        .hash(&cluster)
+        .expect("the cluster carries a hash")
+        .to_string();
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    runtime.block_on(async {
+        let ecs = aws_sdk_ecs::Client::new(&sdk_config(&env).await);
+        let tag = |k: &str, v: &str| aws_sdk_ecs::types::Tag::builder().key(k).value(v).build();
+        ecs.create_cluster()
+            .cluster_name(&legacy)
+            .tags(tag("rnd:platform", &legacy))
+            .tags(tag("rnd:hash", &hash))
+            .send()
+            .await
+            .unwrap();
+    });
+    succeeds(&env, &["apply", "--dir", &b, "--yes"]);
+    succeeds(&env, &["plan", "--dir", &b, "--detailed-exitcode"]);
+
+    // `p` + `prod-api` would take the legacy platform's resources: refused, naming whose they are.
+    let taken = rnd_with(&env, &["apply", "--dir", &a, "--yes"]);
+    assert_eq!(taken.code, 1, "{}\n{}", taken.stdout, taken.stderr);
+    assert!(
+        taken
+            .stderr
+            .contains(&format!("target_group.{p}-prod-api: rnd platform \"{legacy}\"")),
+        "{}",
+        taken.stderr
+    );
+    succeeds(&env, &["plan", "--dir", &b, "--detailed-exitcode"]);
+
+    // Moved to a name without `-`, both deploy side by side.
+    succeeds(&env, &["destroy", "--dir", &b, "--yes"]);
+    succeeds(&env, &["apply", "--dir", &a, "--yes"]);
+    succeeds(&env, &["apply", "--dir", &c, "--yes"]);
+    succeeds(&env, &["plan", "--dir", &a, "--detailed-exitcode"]);
+    succeeds(&env, &["plan", "--dir", &c, "--detailed-exitcode"]);
+    succeeds(&env, &["destroy", "--dir", &a, "--yes"]);
+    succeeds(&env, &["plan", "--dir", &c, "--detailed-exitcode"]);
+    succeeds(&env, &["destroy", "--dir", &c, "--yes"]);
 }

@@ -137,6 +137,11 @@ impl Expected {
         Expected { resources, wanted }
     }
 
+    /// The `rnd:hash` the plan wants `id` to carry, when it carries one.
+    pub fn hash(&self, id: &ResourceId) -> Option<&str> {
+        self.resources.get(id).map(|(hash, _)| hash.as_str())
+    }
+
     /// Every resource the plan wants, in order.
     pub fn wanted(&self) -> &[ResourceId] {
         &self.wanted

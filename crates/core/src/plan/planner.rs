@@ -56,6 +56,9 @@ pub enum PlanError {
     Cycle(CycleError),
     /// The plan would create over resources that are not the platform's.
     Ownership(OwnershipError),
+    /// A platform named with `-` that does not exist yet: its names could collide with another
+    /// platform's, so only a platform made before the rule keeps such a name.
+    NewPlatformNameHasHyphen(String),
 }
 
 impl fmt::Display for PlanError {
@@ -77,6 +80,14 @@ impl fmt::Display for PlanError {
             }
             PlanError::Cycle(e) => write!(f, "{e}"),
             PlanError::Ownership(e) => write!(f, "{e}"),
+            PlanError::NewPlatformNameHasHyphen(name) => write!(
+                f,
+                "platform \"{name}\" does not exist in this account yet, and a new platform's name \
+                 cannot contain `-` (platform \"ml-prod\" with service \"api\" would have the AWS \
+                 names of platform \"ml\" with service \"prod-api\"): rename it in platform.json, \
+                 e.g. \"{}\"",
+                name.replace('-', "")
+            ),
         }
     }
 }
@@ -130,6 +141,11 @@ pub fn plan_with_fanout(
     let platform = &repository.platform;
     let allowed = AllowList(platform.gpu_instance_types.clone());
     let existing: Vec<&ObservedResource> = observed.of_platform(&platform.name).collect();
+    // Validation accepts a name with `-` for a platform made before names had to be letters
+    // and digits; only AWS can tell whether this one was.
+    if platform.name.contains('-') && existing.is_empty() {
+        return Err(PlanError::NewPlatformNameHasHyphen(platform.name.clone()));
+    }
     let prepared = prepare(repository, observed, &existing, options.repack)?;
     let Prepared {
         deployed,

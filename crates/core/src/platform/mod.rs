@@ -9,7 +9,7 @@ use serde::Serialize;
 
 pub use raw::{RawLimits, RawNetwork, RawPlatform, RawRouting, RawSlack};
 pub(crate) use validate::known_gpu_entries;
-pub use validate::{validate_platform, validate_platform_with, NameRule};
+pub use validate::validate_platform;
 
 /// Longest platform name: it prefixes every AWS name, and target group names stop at 32 characters.
 pub const MAX_PLATFORM_NAME_LEN: usize = 12;

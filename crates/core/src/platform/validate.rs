@@ -40,37 +40,21 @@ const ALIASES: &[(&str, &str)] = &[
 /// rnd puts a handful of `rnd:*` tags on each resource and AWS allows 50 in all.
 const MAX_EXTRA_TAGS: usize = 40;
 
-/// Which platform names are accepted.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum NameRule {
-    /// Letters and digits only: what every command but `rnd destroy` requires.
-    Current,
-    /// Also a name with `-`, as rnd accepted before names had to be unambiguous (with a
-    /// warning): so `rnd destroy` can still remove a platform made then, which is the way to
-    /// move it to a new name.
-    AllowHyphen,
-}
-
 /// Validate the text of `platform.json`; `file` is how the user knows the file (for messages).
 pub fn validate_platform(file: &str, text: &str) -> Validated<Platform> {
-    validate_platform_with(file, text, NameRule::Current)
-}
-
-/// [`validate_platform`] with a choice of which names to accept.
-pub fn validate_platform_with(file: &str, text: &str, rule: NameRule) -> Validated<Platform> {
     let source = match JsonSource::parse(text) {
         Ok(source) => source,
         Err(e) => return Validated::invalid(vec![syntax_diagnostic(file, e)]),
     };
     let mut c = Checker::new(file, &source);
-    let platform = check_platform(&mut c, &source.value, rule);
+    let platform = check_platform(&mut c, &source.value);
     Validated::from_checker(platform, c)
 }
 
-fn check_platform(c: &mut Checker, root: &Value, rule: NameRule) -> Option<Platform> {
+fn check_platform(c: &mut Checker, root: &Value) -> Option<Platform> {
     let map = c.object("", root, "platform.json", FIELDS, ALIASES)?;
     // Every field is checked, even after a problem, so one run reports them all.
-    let name = check_name(c, map, rule);
+    let name = check_name(c, map);
     let region = check_region(c, map);
     let network = check_network(c, map);
     let routing = check_routing(c, map);
@@ -98,7 +82,7 @@ fn check_platform(c: &mut Checker, root: &Value, rule: NameRule) -> Option<Platf
 }
 
 /// Letters and digits, short enough to prefix every AWS name rnd creates.
-fn check_name(c: &mut Checker, map: &Map<String, Value>, rule: NameRule) -> Option<String> {
+fn check_name(c: &mut Checker, map: &Map<String, Value>) -> Option<String> {
     let name = required_string(c, map, "name", "a lowercase name such as \"research\"")?;
     let too_long = || {
         (name.len() > MAX_PLATFORM_NAME_LEN).then(|| {
@@ -109,28 +93,26 @@ fn check_name(c: &mut Checker, map: &Map<String, Value>, rule: NameRule) -> Opti
             )
         })
     };
-    // A platform's name is joined to a service's by `-` in every AWS name, so with a `-` of its
-    // own, `ml-prod` + `api` would be `ml` + `prod-api`: two platforms' resources under one name.
-    let hyphen = || {
-        (name.contains('-') && rule == NameRule::Current).then(|| {
-            "it contains `-`, which joins the platform's name to service names in every AWS name \
-             rnd creates (platform \"ml-prod\" with service \"api\" would collide with platform \
-             \"ml\" with service \"prod-api\")"
-                .to_string()
-        })
-    };
-    let Some(why) = names::dns_label(name).err().or_else(too_long).or_else(hyphen) else {
+    let Some(why) = names::dns_label(name).err().or_else(too_long) else {
+        // A platform's name is joined to a service's by `-` in every AWS name, so with a `-` of
+        // its own, `ml-prod` + `api` would be `ml` + `prod-api`: two platforms' resources under
+        // one name. A platform made before names had to be letters and digits keeps working
+        // (the ownership checks refuse any resource of another platform); the planner refuses
+        // to create a new one (`PlanError::NewPlatformNameHasHyphen`), since it needs AWS to know.
         if name.contains('-') {
             c.warning(
                 "platform/name-has-hyphen",
                 "/name",
                 format!(
-                    "`name` \"{name}\" contains `-`: accepted only to destroy a platform made before \
-                     platform names had to be letters and digits (its AWS names can collide with \
-                     another platform's)"
+                    "`name` \"{name}\" contains `-`, which joins the platform's name to service names \
+                     in every AWS name rnd creates (platform \"ml-prod\" with service \"api\" would \
+                     collide with platform \"ml\" with service \"prod-api\"): accepted only for a \
+                     platform that already exists in AWS under this name, and a new one is refused \
+                     by `rnd plan`"
                 ),
                 format!(
-                    "after `rnd destroy`, rename it (e.g. \"{}\") and `rnd apply` to deploy it again",
+                    "to create a new platform, use letters and digits, e.g. \"{}\"; an existing one \
+                     keeps working, and moves to such a name with `rnd destroy`, a rename and `rnd apply`",
                     name.replace('-', "")
                 ),
             );
