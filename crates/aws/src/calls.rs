@@ -32,6 +32,30 @@ impl ApiOperation {
     }
 }
 
+impl ApiOperation {
+    /// The IAM action this call needs (`ecs:CreateService`): the service's IAM prefix and the
+    /// operation's name, which IAM uses as the action for every API rnd calls. `None` for a
+    /// service rnd does not know the prefix of.
+    pub fn iam_action(&self) -> Option<String> {
+        let prefix = match self.service.as_str() {
+            "ECS" => "ecs",
+            "EC2" => "ec2",
+            "IAM" => "iam",
+            "Elastic Load Balancing v2" | "ElasticLoadBalancingv2" => "elasticloadbalancing",
+            "Auto Scaling" | "AutoScaling" => "autoscaling",
+            "CloudWatch Logs" | "CloudWatchLogs" => "logs",
+            "DynamoDB" => "dynamodb",
+            "SSM" => "ssm",
+            "Secrets Manager" | "SecretsManager" => "secretsmanager",
+            "ECR" => "ecr",
+            "Resource Groups Tagging API" | "ResourceGroupsTaggingAPI" => "tag",
+            "STS" => "sts",
+            _ => return None,
+        };
+        Some(format!("{prefix}:{}", self.operation))
+    }
+}
+
 impl std::fmt::Display for ApiOperation {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(f, "{}:{}", self.service, self.operation)

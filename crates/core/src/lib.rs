@@ -12,6 +12,7 @@
 pub mod catalog;
 pub mod diagnostic;
 pub mod manifest;
+pub mod permissions;
 pub mod placement;
 pub mod plan;
 pub mod platform;

@@ -9,6 +9,7 @@ mod faults;
 mod hardening;
 mod lock;
 mod ownership;
+mod permissions;
 mod references;
 mod scale;
 mod scale_in;

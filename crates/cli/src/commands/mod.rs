@@ -5,6 +5,7 @@ pub mod capacity;
 mod load;
 pub mod logs;
 pub mod observe;
+pub mod permissions;
 pub mod plan;
 pub mod schema;
 pub mod secrets;
@@ -48,6 +49,8 @@ pub enum Command {
     Secrets(secrets::SecretsArgs),
     /// Print the JSON Schema of a manifest or of platform.json.
     Schema(schema::SchemaArgs),
+    /// Print the IAM policy an identity needs to plan, apply or set secrets for this platform.
+    Permissions(permissions::PermissionsArgs),
 }
 
 /// Where the deployments repository is; shared by every command that reads it.
@@ -70,5 +73,6 @@ pub fn run(cli: Cli) -> Result<Code> {
         Command::Status(args) => status::run(&args),
         Command::Logs(args) => logs::run(&args),
         Command::Secrets(args) => secrets::run(&args),
+        Command::Permissions(args) => permissions::run(&args),
     }
 }

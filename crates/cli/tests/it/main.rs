@@ -4,6 +4,7 @@
 mod apply_emulator;
 mod logs_emulator;
 mod ownership_emulator;
+mod permissions;
 mod plan_and_capacity;
 mod references_emulator;
 mod slack_emulator;

@@ -2,6 +2,7 @@
 
 mod foundation;
 pub use foundation::TLS_POLICY;
+pub use gpu::GPU_AMI_PARAMETER;
 mod gpu;
 mod service;
 
