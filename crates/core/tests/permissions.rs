@@ -72,7 +72,6 @@ fn every_resource_is_the_platforms_unless_aws_offers_no_resource_level_permissio
                     path.contains("{platform}")
                         || matches!(grant.scoping, Scoping::ResourceTag | Scoping::RequestTag)
                         || grant.sid == "CheckImageTagsExist"
-                        || grant.sid == "CreateSecurityGroupsInAVpc"
                         || grant.sid == "TheLockTable"
                         || grant.sid == "ServiceLinkedRolesAwsCreatesOnFirstUse"
                 }

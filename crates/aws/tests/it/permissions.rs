@@ -1,12 +1,18 @@
-//! Every AWS call rnd makes in a platform's life — plan, apply, a change, removing a service,
-//! destroy, the lock, secrets, logs — needs only what `rnd permissions` grants for that mode,
-//! recorded by the clients' call counter against the emulator. Action level: the resource
-//! scoping is checked by `crates/core/tests/permissions.rs`. Needs `scripts/emulator start`.
+//! Every AWS call of a platform's life — plan, apply, a version bump and a removal, the lock,
+//! secrets, logs, status, destroy — is allowed by the policy `rnd permissions` generates for
+//! its mode, and the same calls with a second platform's names are denied. Each call is
+//! recorded as IAM sees it (action, resource ARN, condition keys; `support::iam`) and evaluated
+//! by a maintained IAM policy simulator (`scripts/iam-check`), not a matcher of our own.
+//! Needs `scripts/emulator start` and Node.js.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
+use crate::support::iam::{
+    as_another_platform, evaluate, iam_requests, simulator_data_gap, IamRecorder, IamRequest, Place,
+};
 use crate::support::*;
+use aws_smithy_runtime_api::client::interceptors::SharedInterceptor;
 use rnd_aws::{observe, secrets, ApiOperation, ApplyOptions, Clients};
 use rnd_core::permissions::{policy, Mode, Scope};
 use rnd_core::plan::{plan, plan_destroy};
@@ -33,17 +39,67 @@ fn missing(calls: &BTreeMap<ApiOperation, u64>, granted: &BTreeSet<String>) -> V
         .collect()
 }
 
-/// Every call the counter saw since the last check that `mode`'s policy does not grant.
-fn not_granted(clients: &Clients, repository: &Repository, mode: Mode) -> Vec<String> {
-    let calls = clients.calls.take();
-    assert!(!calls.is_empty(), "the counter saw no call");
-    missing(&calls, &granted(repository, mode))
+struct Recorded {
+    clients: Clients,
+    recorder: IamRecorder,
+    repository: Repository,
+}
+
+impl Recorded {
+    /// The calls since the last check, as IAM requests; each must be allowed by `mode`'s
+    /// policy, and denied when made with another platform's names.
+    fn check(&self, mode: Mode) -> Vec<IamRequest> {
+        let calls = self.clients.calls.take();
+        assert!(!calls.is_empty(), "the counter saw no call");
+        assert_eq!(
+            missing(&calls, &granted(&self.repository, mode)),
+            Vec::<String>::new()
+        );
+        let platform = &self.repository.platform;
+        let place = Place {
+            region: &platform.region,
+            platform: &platform.name,
+        };
+        let requests: Vec<IamRequest> = self
+            .recorder
+            .take()
+            .iter()
+            .flat_map(|sent| iam_requests(sent, &place))
+            .collect();
+        let document = policy(&Scope::new(platform), mode);
+        let (gaps, judged): (Vec<IamRequest>, Vec<IamRequest>) =
+            requests.iter().cloned().partition(simulator_data_gap);
+        for gap in &gaps {
+            let target_groups = format!(
+                "arn:aws:elasticloadbalancing:{}:*:targetgroup/{}-*/*",
+                platform.region, platform.name
+            );
+            assert!(
+                document
+                    .statement
+                    .iter()
+                    .any(|s| s.action.contains(&gap.action) && s.resource.contains(&target_groups)),
+                "{gap:?} is not granted"
+            );
+        }
+        let others = as_another_platform(&judged, &platform.name, "zzother");
+        assert!(!others.is_empty());
+        let document = serde_json::to_value(document).unwrap();
+        if let Err(failures) = evaluate(&document, &judged, &others) {
+            panic!(
+                "--for {} does not decide these as expected:\n{failures}",
+                mode.name()
+            );
+        }
+        requests
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn every_call_of_a_platforms_life_is_granted_to_its_mode() {
+async fn every_call_of_a_platforms_life_is_allowed_to_its_mode_and_denied_for_another_platform() {
     let config = tokio::task::spawn_blocking(emulator_config).await.unwrap();
-    let clients = Clients::new(&config);
+    let recorder = IamRecorder::default();
+    let clients = Clients::with_interceptors(&config, &[SharedInterceptor::new(recorder.clone())]);
     let platform = &unique("perm");
     let cert = certificate(&config, &format!("{platform}.example.com")).await;
     let manifests = [
@@ -52,35 +108,53 @@ async fn every_call_of_a_platforms_life_is_granted_to_its_mode() {
         ("model", gpu("model", "v1", 9000)),
     ];
     let repo = repository(platform, &cert, &manifests);
-    clients.calls.take();
-
-    // What a pull request's job does: observe (both ways), look up names, plan.
-    let observed = observe(&clients, platform).await.unwrap();
-    let first = plan(&repo, &observed).unwrap();
-    same_plan_with_expectation(&clients, &repo, &first).await;
-    let creations: Vec<_> = first
-        .graph
-        .operations()
-        .filter_map(|op| op.desired.as_ref())
-        .collect();
-    rnd_aws::foreign(&clients, platform, &creations).await.unwrap();
-    assert_eq!(not_granted(&clients, &repo, Mode::Plan), Vec::<String>::new());
-
-    // Apply, under the lock; then a version bump and a removal.
-    let lease = rnd_aws::lock::acquire(&clients, platform, "test", &Default::default(), |_| {})
-        .await
-        .unwrap();
-    round(&clients, &repo).await;
     let bumped = repository(
         platform,
         &cert,
         &[("web", routed("web", "v2", 8080)), ("jobs", worker("jobs", "v1"))],
     );
-    round(&clients, &bumped).await;
+    clients.calls.take();
+    recorder.take();
+    let recorded = Recorded {
+        clients,
+        recorder,
+        repository: repo.clone(),
+    };
+    let clients = &recorded.clients;
+
+    // What a pull request's job does: observe (both ways), look up names, plan.
+    let observed = observe(clients, platform).await.unwrap();
+    let first = plan(&repo, &observed).unwrap();
+    same_plan_with_expectation(clients, &repo, &first).await;
+    let creations: Vec<_> = first
+        .graph
+        .operations()
+        .filter_map(|op| op.desired.as_ref())
+        .collect();
+    rnd_aws::foreign(clients, platform, &creations).await.unwrap();
+    recorded.check(Mode::Plan);
+
+    // Apply, under the lock; then a version bump and a removal.
+    let lease = rnd_aws::lock::acquire(clients, platform, "test", &Default::default(), |_| {})
+        .await
+        .unwrap();
+    round(clients, &repo).await;
+    round(clients, &bumped).await;
     lease.release().await.unwrap();
-    let calls = clients.calls.take();
+    let calls = clients.calls.snapshot();
     let mut apply = granted(&repo, Mode::Apply);
-    assert_eq!(missing(&calls, &apply), Vec::<String>::new());
+    let requests = recorded.check(Mode::Apply);
+    for expected in [
+        "iam:PassRole",
+        "ecs:TagResource",
+        "ec2:CreateTags",
+        "elasticloadbalancing:AddTags",
+    ] {
+        assert!(
+            requests.iter().any(|r| r.action == expected),
+            "no {expected} recorded"
+        );
+    }
     // The check bites: without one action the apply needs, it names that action.
     apply.remove("ecs:CreateService");
     assert_eq!(missing(&calls, &apply), ["ecs:CreateService"]);
@@ -88,7 +162,7 @@ async fn every_call_of_a_platforms_life_is_granted_to_its_mode() {
     // A person sets a secret; anyone with the plan policy lists them and reads logs and status.
     let value = rnd_aws::SecretValue::new("s3cr3t-value".to_string());
     secrets::set(
-        &clients,
+        clients,
         SecretsStore::Ssm,
         &format!("{platform}/web/TOKEN"),
         platform,
@@ -97,16 +171,16 @@ async fn every_call_of_a_platforms_life_is_granted_to_its_mode() {
     )
     .await
     .unwrap();
-    assert_eq!(not_granted(&clients, &repo, Mode::Secrets), Vec::<String>::new());
-    secrets::list_under(&clients, SecretsStore::Ssm, &format!("{platform}/"))
+    recorded.check(Mode::Secrets);
+    secrets::list_under(clients, SecretsStore::Ssm, &format!("{platform}/"))
         .await
         .unwrap();
-    let tasks = rnd_aws::service_logs::service_tasks(&clients, platform, "web")
+    let tasks = rnd_aws::service_logs::service_tasks(clients, platform, "web")
         .await
         .unwrap();
     let streams: Vec<String> = tasks.iter().map(|t| format!("web/web/{}", t.id)).collect();
     rnd_aws::service_logs::read_lines(
-        &clients,
+        clients,
         &format!("/rnd/{platform}/web"),
         rnd_aws::service_logs::Streams::Only(&streams),
         0,
@@ -114,18 +188,18 @@ async fn every_call_of_a_platforms_life_is_granted_to_its_mode() {
     )
     .await
     .unwrap();
-    rnd_aws::status::live_services(&clients, platform, &["web".to_string()])
+    rnd_aws::status::live_services(clients, platform, &["web".to_string()])
         .await
         .unwrap();
-    assert_eq!(not_granted(&clients, &repo, Mode::Plan), Vec::<String>::new());
+    recorded.check(Mode::Plan);
 
     // Destroy.
-    let observed = observe(&clients, platform).await.unwrap();
+    let observed = observe(clients, platform).await.unwrap();
     let destroy = plan_destroy(&bumped, &observed).unwrap();
     let sink = Arc::new(|_| {}) as rnd_aws::events::EventSink;
-    let report = rnd_aws::apply(&clients, &destroy, &observed, ApplyOptions::default(), sink)
+    let report = rnd_aws::apply(clients, &destroy, &observed, ApplyOptions::default(), sink)
         .await
         .unwrap();
     assert!(report.succeeded(), "{:#?}", report.failures());
-    assert_eq!(not_granted(&clients, &repo, Mode::Apply), Vec::<String>::new());
+    recorded.check(Mode::Apply);
 }

@@ -300,24 +300,20 @@ fn changes() -> Vec<Grant> {
         Grant {
             sid: "CreateOnlyTaggedSecurityGroupsAndLaunchTemplates",
             why: "security groups and launch templates have generated ids: rnd may create one \
-                  only with the platform's tag in the create call",
+                  only with the platform's tag in the create call (a security group is also \
+                  authorized against the VPC it is created in, under the same request tags)",
             modes: APPLY,
             actions: vec![
                 "ec2:CreateLaunchTemplate",
                 "ec2:CreateSecurityGroup",
                 "ec2:CreateTags",
             ],
-            resources: vec![arn("ec2", "security-group/*"), arn("ec2", "launch-template/*")],
+            resources: vec![
+                arn("ec2", "security-group/*"),
+                arn("ec2", "launch-template/*"),
+                arn("ec2", "vpc/*"),
+            ],
             scoping: Scoping::RequestTag,
-        },
-        Grant {
-            sid: "CreateSecurityGroupsInAVpc",
-            why: "a security group is created in a VPC (the platform's, named in platform.json or \
-                  the default one): the VPC is the second resource CreateSecurityGroup names",
-            modes: APPLY,
-            actions: vec!["ec2:CreateSecurityGroup"],
-            resources: vec![arn("ec2", "vpc/*")],
-            scoping: Scoping::Names,
         },
         Grant {
             sid: "ChangeOnlyTheSecurityGroupsAndLaunchTemplatesTaggedForThePlatform",

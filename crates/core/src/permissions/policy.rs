@@ -75,7 +75,9 @@ fn arn(scope: &Scope, resource: &Resource) -> String {
             let path = path.replace("{platform}", &platform.name);
             format!("arn:{partition}:{service}::{account}:{path}")
         }
-        Resource::Public { service, path } => format!("arn:{partition}:{service}:{region}::{path}"),
+        // AWS's own resources carry no account (`arn:aws:ssm:us-east-1::parameter/aws/...`);
+        // `*` matches that, whatever the caller's account.
+        Resource::Public { service, path } => format!("arn:{partition}:{service}:{region}:*:{path}"),
     }
 }
 
@@ -109,6 +111,7 @@ fn condition(scope: &Scope, scoping: &Scoping) -> Option<Map<String, Value>> {
                 scope.partition, scope.platform.region, scope.account
             )),
         ),
+        // One value is written as a string: IAM reads both, and linters expect a `Bool` scalar.
         Scoping::Condition {
             operator,
             key,
@@ -116,7 +119,10 @@ fn condition(scope: &Scope, scoping: &Scoping) -> Option<Map<String, Value>> {
         } => one(
             operator,
             key.to_string(),
-            Value::from(values.iter().map(|v| Value::from(*v)).collect::<Vec<_>>()),
+            match values.as_slice() {
+                [one] => Value::from(*one),
+                many => Value::from(many.iter().map(|v| Value::from(*v)).collect::<Vec<_>>()),
+            },
         ),
     }
 }

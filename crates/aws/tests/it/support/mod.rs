@@ -3,6 +3,8 @@
 
 #![allow(dead_code)]
 
+pub mod iam;
+
 use std::sync::{Arc, Mutex};
 
 use aws_config::SdkConfig;
