@@ -214,3 +214,100 @@ fn the_lambda_template_grants_exactly_the_apply_policy() {
          RND_UPDATE_TEMPLATE=1 cargo test -p rnd-core --test permissions"
     );
 }
+
+/// Why a role rnd creates holds each permission; a permission not listed here fails the test.
+const ROLE_PERMISSIONS: [(&str, &str); 4] = [
+    (
+        "managed service-role/AmazonECSTaskExecutionRolePolicy",
+        "ECS pulls the image from ECR and writes the container's logs (execution roles only)",
+    ),
+    (
+        "managed service-role/AmazonEC2ContainerServiceforEC2Role",
+        "the ECS agent on a GPU instance registers it in the cluster and runs its tasks (instance role only)",
+    ),
+    (
+        "inline ssm:GetParameter,ssm:GetParameters",
+        "the service's own secrets, under /<platform>/<service>/: its execution role injects them, \
+         its task role lets the application re-read them; no other service's path",
+    ),
+    (
+        "inline secretsmanager:GetSecretValue",
+        "the same, for a platform whose secrets are in Secrets Manager",
+    ),
+];
+
+/// Every role the examples' plan creates, with every permission it holds and why.
+#[test]
+fn the_roles_rnd_creates_hold_only_what_they_need() {
+    let repository = {
+        let dir = root().join("examples");
+        let read = |p: &str| rnd_core::repository::SourceFile {
+            path: p.to_string(),
+            bytes: std::fs::read(dir.join(p)).unwrap(),
+        };
+        let mut files: Vec<String> = std::fs::read_dir(dir.join("manifests"))
+            .unwrap()
+            .map(|e| format!("manifests/{}", e.unwrap().file_name().to_string_lossy()))
+            .collect();
+        files.sort();
+        let manifests: Vec<_> = files.iter().map(|f| read(f)).collect();
+        rnd_core::repository::validate_repository(&read("platform.json"), &manifests)
+            .repository
+            .unwrap()
+    };
+    let plan = rnd_core::plan::plan(&repository, &Default::default()).unwrap();
+    let mut listing = String::new();
+    for op in plan.graph.operations() {
+        let Some(desired) = &op.desired else { continue };
+        let rnd_core::plan::spec::Spec::IamRole(role) = &desired.spec else {
+            continue;
+        };
+        listing.push_str(&format!("{} (assumed by {})\n", desired.id.name, role.assumed_by));
+        let mut permissions: Vec<(String, Vec<String>)> = role
+            .managed_policies
+            .iter()
+            .map(|m| (format!("managed {m}"), Vec::new()))
+            .collect();
+        if let Some(policy) = &role.inline_policy {
+            for statement in policy["Statement"].as_array().unwrap() {
+                assert_eq!(statement["Effect"], "Allow");
+                let actions: Vec<&str> = match &statement["Action"] {
+                    Value::String(a) => vec![a.as_str()],
+                    Value::Array(a) => a.iter().map(|v| v.as_str().unwrap()).collect(),
+                    other => panic!("{other}"),
+                };
+                let resource = statement["Resource"].as_str().unwrap().to_string();
+                let service = desired.id.name.trim_start_matches("research-");
+                let service = service
+                    .split("-task")
+                    .next()
+                    .unwrap()
+                    .split("-execution")
+                    .next()
+                    .unwrap();
+                assert!(
+                    resource.ends_with(&format!(":parameter/research/{service}/*"))
+                        || resource.ends_with(&format!(":secret:research/{service}/*")),
+                    "{} reads beyond its own secrets: {resource}",
+                    desired.id.name
+                );
+                permissions.push((format!("inline {}", actions.join(",")), vec![resource]));
+            }
+        }
+        if permissions.is_empty() {
+            listing.push_str("  nothing: the application's AWS identity may do nothing\n");
+        }
+        for (permission, resources) in permissions {
+            let why = ROLE_PERMISSIONS
+                .iter()
+                .find(|(p, _)| *p == permission)
+                .unwrap_or_else(|| panic!("{}: {permission} has no reason listed", desired.id.name))
+                .1;
+            listing.push_str(&format!(
+                "  {permission} {}\n    why: {why}\n",
+                resources.join(" ")
+            ));
+        }
+    }
+    insta::assert_snapshot!(listing);
+}

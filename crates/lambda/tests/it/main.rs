@@ -5,3 +5,4 @@ mod cargo_lambda;
 mod emulator;
 mod events;
 mod support;
+mod template_role;

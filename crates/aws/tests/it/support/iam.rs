@@ -12,8 +12,7 @@ use aws_sdk_ecs::error::BoxError;
 use aws_smithy_runtime_api::client::orchestrator::Metadata;
 use serde_json::{json, Map, Value};
 
-/// The emulator's account.
-pub const ACCOUNT: &str = "123456789012";
+pub use rnd_test_support::iam::ACCOUNT;
 
 /// One request as sent: its service and operation (as the SDK names them) and its parameters
 /// (the JSON body, or the form fields of a query-protocol request).
@@ -718,32 +717,25 @@ pub fn simulator_data_gap(r: &IamRequest) -> bool {
 }
 
 /// Evaluate `allowed` (each must be allowed) and `denied` (each must be denied) against
-/// `policy` with the IAM policy simulator (`scripts/iam-check`); the requests that were not
-/// decided as expected, as the simulator printed them.
+/// `policy` with the IAM policy simulator; the requests not decided as expected, as it printed them.
 pub fn evaluate(policy: &Value, allowed: &[IamRequest], denied: &[IamRequest]) -> Result<usize, String> {
-    let entry = |r: &IamRequest, expect: &str| json!({ "action": r.action, "resource": r.resource, "context": r.context, "call": r.call, "expect": expect });
+    let entry = |r: &IamRequest, allow: bool| {
+        rnd_test_support::iam::request(
+            &r.action,
+            &r.resource,
+            Value::Object(r.context.clone()),
+            &r.call,
+            allow,
+        )
+    };
     let requests: Vec<Value> = allowed
         .iter()
-        .map(|r| entry(r, "Allowed"))
-        .chain(denied.iter().map(|r| entry(r, "Denied")))
+        .map(|r| entry(r, true))
+        .chain(denied.iter().map(|r| entry(r, false)))
         .collect();
-    let count = requests.len();
-    let file = std::path::Path::new(env!("CARGO_TARGET_TMPDIR"))
-        .join(format!("iam-check-{}.json", fastrand::u64(..)));
-    let input = json!({ "policy": policy, "account": ACCOUNT, "requests": requests });
-    std::fs::write(&file, serde_json::to_vec_pretty(&input).unwrap()).unwrap();
-    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
-    let output = std::process::Command::new(root.join("scripts/iam-check"))
-        .arg(&file)
-        .output()
-        .expect("scripts/iam-check runs (it needs Node.js and npm)");
-    if output.status.success() {
-        Ok(count)
-    } else {
-        Err(format!(
-            "{}\n{}",
-            String::from_utf8_lossy(&output.stdout),
-            String::from_utf8_lossy(&output.stderr)
-        ))
-    }
+    rnd_test_support::iam::check(
+        policy,
+        &requests,
+        std::path::Path::new(env!("CARGO_TARGET_TMPDIR")),
+    )
 }
