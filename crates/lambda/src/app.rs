@@ -22,6 +22,7 @@ impl App {
     /// The value of the SSM SecureString parameter `name`. Missing or unreadable is permanent
     /// (a deployment-time mistake), throttling retryable.
     pub async fn parameter(&self, name: &str) -> Result<String, HandlerError> {
+        let name = &crate::config::ssm_name(name);
         match rnd_aws::secrets::get_parameter(&self.clients, name).await {
             Ok(value) => Ok(value.expose().to_string()),
             Err(e) => {

@@ -57,8 +57,26 @@ impl Config {
     }
 }
 
+/// The SSM name of a parameter the template names without its leading `/` (so its ARN,
+/// `parameter/<name>`, is right): a name with a path (`rnd/research/webhook`) is
+/// `/rnd/research/webhook` to SSM; a plain name stays as it is.
+pub fn ssm_name(name: &str) -> String {
+    if name.contains('/') && !name.starts_with('/') {
+        format!("/{name}")
+    } else {
+        name.to_string()
+    }
+}
+
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn parameter_names_with_a_path_get_their_leading_slash_back() {
+        assert_eq!(ssm_name("rnd/research/webhook"), "/rnd/research/webhook");
+        assert_eq!(ssm_name("/rnd/research/webhook"), "/rnd/research/webhook");
+        assert_eq!(ssm_name("rnd-research-webhook"), "rnd-research-webhook");
+    }
+
     use super::*;
 
     #[test]

@@ -17,9 +17,7 @@ use super::{is_ours, resource, set, Lookup};
 use crate::tags::{self, CAPACITY_PROVIDERS_HASH};
 use crate::{AwsError, Clients};
 
-/// `DescribeClusters` takes up to 100 names, `DescribeServices` up to 10; `ListServices`
-/// returns up to 100 per page.
-const CLUSTER_BATCH: usize = 100;
+/// `DescribeServices` takes up to 10 names; `ListServices` returns up to 100 per page.
 const SERVICE_BATCH: usize = 10;
 const SERVICE_PAGE: i32 = 100;
 
@@ -66,23 +64,19 @@ pub(super) async fn observe(
     Ok((found, instances))
 }
 
-/// Each of the platform's clusters, and its capacity providers as a resource of their own.
+/// The platform's cluster (named as the platform: nothing else is in its place), and its
+/// capacity providers as a resource of their own. Described by name, so observing needs no
+/// permission on any other cluster of the account.
 async fn clusters(
     clients: &Clients,
     platform: &str,
 ) -> Result<Vec<(ObservedResource, ObservedResource)>, AwsError> {
-    let mut arns = Vec::new();
-    let mut pages = clients.ecs.list_clusters().into_paginator().send();
-    while let Some(page) = pages.next().await {
-        let page = page.map_err(|e| AwsError::call("ListClusters", platform, e))?;
-        arns.extend(page.cluster_arns().iter().cloned());
-    }
     let mut found = Vec::new();
-    for batch in arns.chunks(CLUSTER_BATCH) {
+    {
         let out = clients
             .ecs
             .describe_clusters()
-            .set_clusters(Some(batch.to_vec()))
+            .clusters(platform)
             .include(ClusterField::Tags)
             .include(ClusterField::Settings)
             .send()

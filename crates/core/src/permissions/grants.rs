@@ -135,7 +135,6 @@ fn reads() -> Vec<Grant> {
                 "ec2:DescribeSubnets",
                 "ec2:DescribeVpcs",
                 "ecs:DescribeTaskDefinition",
-                "ecs:ListClusters",
                 "ecs:ListTaskDefinitionFamilies",
                 "ecs:ListTaskDefinitions",
                 "elasticloadbalancing:DescribeListeners",
