@@ -36,7 +36,7 @@ pub fn run(context: &Context, valid: &Valid) -> Result<Code> {
     };
     let runtime = rnd_app::runtime()?;
     let outcome = runtime.block_on(async {
-        let clients = rnd_app::clients().await;
+        let clients = rnd_app::clients(&valid.repository.platform.region).await;
         rnd_app::apply_locked(&clients, valid, request, &mut Log).await
     })?;
     let sha = &context.github.sha;

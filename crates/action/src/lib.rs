@@ -24,8 +24,8 @@ use event::Trigger;
 use files::StepFiles;
 use workflow::{annotation, Level, Position};
 
-/// Run the action with the process's environment and return its exit code: 0 done, 1 invalid
-/// manifests or a failed apply, 2 a broken setup (a missing variable, an unreadable directory).
+/// Run the action with the process's environment and return its exit code: 0 done, 1 anything
+/// went wrong (invalid manifests, a failed apply, a broken setup such as a missing variable).
 pub fn main() -> ExitCode {
     match run() {
         Ok(code) => code.into(),
@@ -34,7 +34,7 @@ pub fn main() -> ExitCode {
                 "{}",
                 annotation(Level::Error, None, "rnd-action", &format!("{error:#}"))
             );
-            Code::UsageOrIo.into()
+            Code::Failure.into()
         }
     }
 }

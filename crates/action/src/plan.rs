@@ -19,7 +19,7 @@ const USER_AGENT: &str = concat!("rnd-action/", env!("CARGO_PKG_VERSION"));
 pub fn run(context: &Context, valid: &Valid, number: Option<u64>) -> Result<Code> {
     let runtime = rnd_app::runtime()?;
     let (missing, planned) = runtime.block_on(async {
-        let clients = rnd_app::clients().await;
+        let clients = rnd_app::clients(&valid.repository.platform.region).await;
         // What the plan would deploy must exist: image tags (published releases) and secrets.
         let missing = rnd_app::references::missing(&clients, valid).await?;
         if !missing.is_empty() {

@@ -107,7 +107,10 @@ async fn locked(
     // Destroying wants nothing, so there is nothing to expect: observe everything.
     let mut observed: ObservedState = match request.mode {
         Mode::Apply(_) => crate::aws::observe_for_planning(clients, repository).await?,
-        Mode::Destroy => observe(clients, &repository.platform.name).await?,
+        Mode::Destroy => {
+            crate::aws::check_region(clients, repository)?;
+            observe(clients, &repository.platform.name).await?
+        }
     };
     // Destroying needs no image or secret; anything else stops here when one is missing.
     if matches!(request.mode, Mode::Apply(_)) {

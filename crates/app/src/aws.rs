@@ -17,9 +17,26 @@ pub fn runtime() -> Result<tokio::runtime::Runtime> {
         .context("starting the async runtime")
 }
 
-/// Clients from the standard AWS configuration: environment, profiles, `AWS_ENDPOINT_URL`.
-pub async fn clients() -> Clients {
-    Clients::from_env(ClientOptions::default()).await
+/// Clients from the standard AWS configuration (environment, profiles, `AWS_ENDPOINT_URL`), in
+/// the platform's region: `platform.json` says where the platform lives, so a shell's
+/// `AWS_REGION` pointing elsewhere never plans a second copy in another region.
+pub async fn clients(region: &str) -> Clients {
+    Clients::from_env_in(region, ClientOptions::default()).await
+}
+
+/// Refuse to plan or change a platform through clients configured for another region (the
+/// Lambda function runs in its own region): everything would be planned anew there.
+pub fn check_region(clients: &Clients, repository: &Repository) -> Result<()> {
+    let wanted = &repository.platform.region;
+    match clients.region() {
+        Some(region) if region == *wanted => Ok(()),
+        Some(region) => anyhow::bail!(
+            "platform.json says platform {} is in {wanted}, but AWS is configured for {region}: \
+             deploy the Lambda function in {wanted}, or set AWS_REGION={wanted}",
+            repository.platform.name
+        ),
+        None => anyhow::bail!("no AWS region is configured: set AWS_REGION={wanted}"),
+    }
 }
 
 /// Everything tagged for `platform` in the configured account and region.
@@ -35,6 +52,7 @@ pub async fn observe(clients: &Clients, platform: &str) -> Result<ObservedState>
 /// hundred resources. A repository the core cannot plan is observed in full (the plan then says
 /// why it cannot).
 pub async fn observe_for_planning(clients: &Clients, repository: &Repository) -> Result<ObservedState> {
+    check_region(clients, repository)?;
     let platform = &repository.platform.name;
     let expected = rnd_core::plan::expected(repository, &ObservedState::default()).unwrap_or_default();
     rnd_aws::observe_with(clients, platform, &expected)
@@ -93,4 +111,43 @@ pub async fn plan_owned(
         return Ok(Ok(plan));
     }
     Ok(plan_with_fanout(repository, observed, options.clone(), &threads))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn repository(region: &str) -> Repository {
+        let platform = format!(
+            r#"{{ "name": "research", "region": "{region}",
+                 "routing": {{ "mode": "host", "domain": "research.example.com" }},
+                 "certificate_arn": "arn:aws:acm:{region}:123456789012:certificate/5f1a3c2e-8d4b-4e6f-9a0b-1c2d3e4f5a6b" }}"#
+        );
+        let file = rnd_core::repository::SourceFile {
+            path: "platform.json".into(),
+            bytes: platform.into_bytes(),
+        };
+        rnd_core::repository::validate_repository(&file, &[])
+            .repository
+            .unwrap()
+    }
+
+    fn clients_in(region: &str) -> Clients {
+        let config = aws_config::SdkConfig::builder()
+            .region(aws_config::Region::new(region.to_string()))
+            .behavior_version(aws_config::BehaviorVersion::latest())
+            .build();
+        Clients::new(&config)
+    }
+
+    #[test]
+    fn clients_for_another_region_are_refused_naming_both() {
+        assert!(check_region(&clients_in("us-east-1"), &repository("us-east-1")).is_ok());
+        let refused = check_region(&clients_in("eu-west-1"), &repository("us-east-1")).unwrap_err();
+        assert_eq!(
+            refused.to_string(),
+            "platform.json says platform research is in us-east-1, but AWS is configured for \
+             eu-west-1: deploy the Lambda function in us-east-1, or set AWS_REGION=us-east-1"
+        );
+    }
 }

@@ -1,4 +1,9 @@
 //! The one place that says which exit code means what, for the `rnd` CLI and `rnd-action` alike.
+//!
+//! Terraform's convention, kept strict so a CI script can trust it: 0 success, 1 any error
+//! (invalid input, a failed operation, a usage mistake, an unreadable file, AWS unreachable), and
+//! 2 only for "the plan has changes" under `--detailed-exitcode`. A script reading 2 as
+//! "changes" is never fooled by an error.
 
 use std::process::ExitCode;
 
@@ -7,11 +12,9 @@ use std::process::ExitCode;
 pub enum Code {
     /// 0: everything valid / succeeded / nothing to change.
     Success,
-    /// 1: something the user wrote is invalid, or an operation failed.
+    /// 1: anything went wrong.
     Failure,
-    /// 2: bad command line, or a file or directory that could not be read.
-    UsageOrIo,
-    /// 2, with `rnd plan --detailed-exitcode`: the plan has changes (Terraform's convention).
+    /// 2, with `rnd plan --detailed-exitcode`: the plan has changes.
     Changes,
 }
 
@@ -20,7 +23,7 @@ impl From<Code> for ExitCode {
         ExitCode::from(match code {
             Code::Success => 0,
             Code::Failure => 1,
-            Code::UsageOrIo | Code::Changes => 2,
+            Code::Changes => 2,
         })
     }
 }

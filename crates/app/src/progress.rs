@@ -6,7 +6,12 @@ use rnd_aws::Event;
 pub fn line(event: &Event) -> Option<String> {
     Some(match event {
         Event::RunStarted { platform, operations } => {
-            format!("applying {operations} operations to platform {platform}")
+            let noun = if *operations == 1 {
+                "operation"
+            } else {
+                "operations"
+            };
+            format!("applying {operations} {noun} to platform {platform}")
         }
         Event::OperationStarted { .. } => return None,
         Event::OperationFinished { address, action } => format!("  {} {address} done", action.symbol()),

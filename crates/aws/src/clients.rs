@@ -67,6 +67,21 @@ impl Clients {
         Clients::with_options(&config, options)
     }
 
+    /// Configuration from the standard places, in `region` whatever they say: a platform lives
+    /// in the region its `platform.json` names.
+    pub async fn from_env_in(region: &str, options: ClientOptions) -> Self {
+        let config = aws_config::defaults(BehaviorVersion::latest())
+            .region(aws_config::Region::new(region.to_string()))
+            .load()
+            .await;
+        Clients::with_options(&config, options)
+    }
+
+    /// The region these clients call, if one is configured.
+    pub fn region(&self) -> Option<String> {
+        self.ecs.config().region().map(|r| r.to_string())
+    }
+
     /// Clients for a loaded configuration, with rnd's retry and timeout settings.
     pub fn with_options(config: &SdkConfig, options: ClientOptions) -> Self {
         Clients::new(&configured(config, &options))

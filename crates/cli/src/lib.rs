@@ -7,16 +7,29 @@ pub mod render;
 
 use std::process::ExitCode;
 
+use clap::error::ErrorKind;
 use clap::Parser;
 
 /// Run `rnd` with the process's arguments and return its exit code.
 pub fn main() -> ExitCode {
-    let cli = commands::Cli::parse();
+    // A usage mistake is an error like any other (exit 1): clap's own 2 would read as "changes"
+    // to a script running `rnd plan --detailed-exitcode`.
+    let cli = match commands::Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            let _ = e.print();
+            return match e.kind() {
+                ErrorKind::DisplayHelp | ErrorKind::DisplayVersion => rnd_app::exit::Code::Success,
+                _ => rnd_app::exit::Code::Failure,
+            }
+            .into();
+        }
+    };
     match commands::run(cli) {
         Ok(code) => code.into(),
         Err(error) => {
             eprintln!("error: {error:#}");
-            rnd_app::exit::Code::UsageOrIo.into()
+            rnd_app::exit::Code::Failure.into()
         }
     }
 }

@@ -14,6 +14,8 @@ pub async fn check(app: &App) -> Result<Value, HandlerError> {
     let repository = valid.repository;
     // Everything is read, not only what differs from the plan: drift is what AWS shows when a
     // person changed a setting by hand, hash or not.
+    rnd_app::check_region(&app.clients, &repository)
+        .map_err(|e| HandlerError::Permanent(format!("{e:#}")))?;
     let observed = rnd_aws::observe(&app.clients, &repository.platform.name).await?;
     let threads = rnd_app::fanout::Threads::per_core();
     let plan = rnd_core::plan::plan_with_fanout(&repository, &observed, PlanOptions::default(), &threads)

@@ -77,7 +77,7 @@ fn a_missing_variable_is_a_setup_error_naming_it() {
         &api,
         &[],
     );
-    assert_eq!(run.code, 2, "{}\n{}", run.stdout, run.stderr);
+    assert_eq!(run.code, 1, "{}\n{}", run.stdout, run.stderr);
     assert!(
         run.stdout.contains("::error title=rnd-action::") && run.stdout.contains("repository.default_branch"),
         "{}",

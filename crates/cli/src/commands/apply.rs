@@ -120,7 +120,7 @@ fn run(dir: &DirArg, lock: &LockArgs, options: ApplyOptions, asked: Request) -> 
     };
     let runtime = rnd_app::runtime()?;
     runtime.block_on(async {
-        let clients = rnd_app::clients().await;
+        let clients = rnd_app::clients(&valid.repository.platform.region).await;
         let mut terminal = Terminal { yes, destroying };
         let outcome = rnd_app::apply_locked(&clients, &valid, request, &mut terminal).await?;
         Ok(match outcome {
@@ -173,6 +173,15 @@ struct Terminal {
 
 impl ApplyFrontend for Terminal {
     fn planned(&mut self, plan: &Plan) {
+        // A second destroy finds nothing: say that, not that AWS "matches the manifests".
+        if self.destroying && !plan.has_changes() {
+            println!(
+                "Nothing to destroy: platform {} has no resources left in {} (log groups, secrets \
+                 and the lock table are kept on purpose).",
+                plan.platform, plan.region
+            );
+            return;
+        }
         let colour = std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none();
         print!("{}", render_text(plan, colour));
     }

@@ -13,7 +13,7 @@ use rnd_app::exit::Code;
 pub struct CapacityArgs {
     #[command(flatten)]
     pub dir: DirArg,
-    /// Output format.
+    /// Output format: text for people, json for machines.
     #[arg(long, value_enum, default_value_t = CapacityFormat::Text)]
     pub format: CapacityFormat,
 }

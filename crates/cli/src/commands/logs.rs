@@ -64,7 +64,7 @@ pub fn run(args: &LogsArgs) -> Result<Code> {
     let group = names.log_group(&args.service);
     let runtime = aws::runtime()?;
     runtime.block_on(async {
-        let clients = aws::clients().await;
+        let clients = aws::clients(&repository.platform.region).await;
         let tasks = if removed {
             // No manifest: a removed service, whose log group rnd keeps until its lines expire.
             if !log_group_exists(&clients, &group).await? {
@@ -112,6 +112,14 @@ pub fn run(args: &LogsArgs) -> Result<Code> {
         };
         let start = millis(SystemTime::now() - args.since);
         let lines = read_lines(&clients, &group, streams, start, args.lines).await?;
+        if args.previous && lines.is_empty() && !tasks.iter().any(|t| !t.running) {
+            eprintln!(
+                "no stopped task of {} wrote anything in the last {} (ECS remembers stopped tasks \
+                 for about an hour; --since 7d reaches further back in its log group)",
+                args.service,
+                humantime::format_duration(args.since)
+            );
+        }
         for line in &lines {
             println!("{}", format_line(line));
         }

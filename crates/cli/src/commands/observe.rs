@@ -20,7 +20,7 @@ pub fn run(args: &ObserveArgs) -> Result<Code> {
         return Ok(Code::Failure);
     };
     let observed = aws::runtime()?.block_on(async {
-        let clients = aws::clients().await;
+        let clients = aws::clients(&repository.platform.region).await;
         aws::observe(&clients, &repository.platform.name).await
     })?;
     println!("{}", serde_json::to_string_pretty(&observed)?);

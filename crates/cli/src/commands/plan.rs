@@ -22,6 +22,8 @@ pub struct PlanArgs {
     /// `{}` plans a first deployment.
     #[arg(long, value_name = "FILE")]
     pub observed: Option<PathBuf>,
+    /// Output format: text for people, json for machines, markdown for a pull request, mermaid
+    /// for the operation graph.
     #[arg(long, value_enum, default_value_t = PlanFormat::Text)]
     pub format: PlanFormat,
     /// Exit 0 when there is nothing to change, 2 when there are changes, 1 on error.
@@ -72,7 +74,7 @@ pub fn run(args: &PlanArgs) -> Result<Code> {
         }
         None => {
             let observed = rnd_app::runtime()?.block_on(async {
-                let clients = rnd_app::clients().await;
+                let clients = rnd_app::clients(&repository.platform.region).await;
                 let mut observed = rnd_app::observe_for_planning(&clients, repository).await?;
                 let missing = rnd_app::references::missing(&clients, &valid).await?;
                 if !missing.is_empty() {

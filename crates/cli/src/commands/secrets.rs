@@ -50,6 +50,7 @@ pub struct ListArgs {
     pub dir: DirArg,
     /// The service (its manifest is manifests/<service>.json).
     pub service: String,
+    /// Output format: text for people, json for machines (names and dates, never values).
     #[arg(long, value_enum, default_value_t = ListFormat::Text)]
     pub format: ListFormat,
 }
@@ -79,7 +80,7 @@ fn set(args: &SetArgs) -> Result<Code> {
     let platform = &repository.platform;
     let path = Names::new(&platform.name).secret_path(&manifest.name, &args.name);
     let stored = aws::runtime()?.block_on(async {
-        let clients = aws::clients().await;
+        let clients = aws::clients(&platform.region).await;
         rnd_aws::secrets::set(
             &clients,
             platform.secrets_store,
@@ -115,7 +116,7 @@ fn list(args: &ListArgs) -> Result<Code> {
     let platform = &repository.platform;
     let prefix = Names::new(&platform.name).secret_path(&manifest.name, "");
     let listed = aws::runtime()?.block_on(async {
-        let clients = aws::clients().await;
+        let clients = aws::clients(&platform.region).await;
         rnd_aws::secrets::list_under(&clients, platform.secrets_store, &prefix).await
     })?;
     let rows: Vec<serde_json::Value> = listed

@@ -20,7 +20,7 @@ use rnd_app::fanout::Threads;
 pub struct StatusArgs {
     #[command(flatten)]
     pub dir: DirArg,
-    /// Output format.
+    /// Output format: text for people, json for machines.
     #[arg(long, value_enum, default_value_t = StatusFormat::Text)]
     pub format: StatusFormat,
 }
@@ -38,7 +38,7 @@ pub fn run(args: &StatusArgs) -> Result<Code> {
     let platform = repository.platform.name.clone();
     let runtime = aws::runtime()?;
     let status = runtime.block_on(async {
-        let clients = aws::clients().await;
+        let clients = aws::clients(&repository.platform.region).await;
         let observed = aws::observe(&clients, &platform).await?;
         // What a plan would do now tells whether AWS matches the manifests.
         let plan = plan_with_fanout(

@@ -46,7 +46,7 @@ fn apply_then_plan_then_remove_then_destroy() {
 
     let refused = rnd_with(&env, &["apply", "--dir", d]);
     assert_eq!(
-        refused.code, 2,
+        refused.code, 1,
         "without --yes and without a terminal nothing is applied: {}",
         refused.stderr
     );
@@ -132,6 +132,18 @@ fn apply_then_plan_then_remove_then_destroy() {
         .map(|r| format!("{}.{}", r["kind"].as_str().unwrap(), r["name"].as_str().unwrap()))
         .collect();
     assert!(left.is_empty(), "destroy left tagged resources behind: {left:?}");
+    let again = rnd_with(&env, &["destroy", "--dir", d, "--yes"]);
+    assert_eq!(again.code, 0, "{}", again.stderr);
+    assert!(
+        again.stdout.contains("Nothing to destroy: platform"),
+        "{}",
+        again.stdout
+    );
+    assert!(
+        !again.stdout.contains("matches the manifests"),
+        "{}",
+        again.stdout
+    );
 }
 
 /// Removing most services at once is refused unless asked for, and changes nothing until then.

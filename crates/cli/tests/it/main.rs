@@ -2,6 +2,7 @@
 //! crate are linked once for all of them rather than once per file.
 
 mod apply_emulator;
+mod aws_setup_errors;
 mod logs_emulator;
 mod ownership_emulator;
 mod permissions;

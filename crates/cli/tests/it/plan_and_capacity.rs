@@ -144,6 +144,6 @@ fn a_bad_observed_snapshot_is_an_io_error() {
         "--observed",
         bad.path().to_str().unwrap(),
     ]);
-    assert_eq!(run.code, 2);
+    assert_eq!(run.code, 1);
     assert!(run.stderr.contains("not an observed snapshot"), "{}", run.stderr);
 }

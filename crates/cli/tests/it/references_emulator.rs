@@ -92,14 +92,14 @@ fn missing_tags_and_secrets_fail_first_and_a_stored_value_is_never_shown() {
 
     // `rnd secrets`: unknown services and empty input are refused; values come from stdin.
     let unknown = rnd_with_stdin(&env, &["secrets", "set", "--dir", d, "nope", "x"], b"v");
-    assert_eq!(unknown.code, 2, "{}", unknown.stderr);
+    assert_eq!(unknown.code, 1, "{}", unknown.stderr);
     assert!(
         unknown.stderr.contains("no manifests/nope.json"),
         "{}",
         unknown.stderr
     );
     let empty = rnd_with_stdin(&env, &["secrets", "set", "--dir", d, "api", "db-password"], b"\n");
-    assert_eq!(empty.code, 2, "{}", empty.stderr);
+    assert_eq!(empty.code, 1, "{}", empty.stderr);
     assert!(empty.stderr.contains("empty"), "{}", empty.stderr);
     let input = format!("{CANARY}\n");
     let set = rnd_with_stdin(

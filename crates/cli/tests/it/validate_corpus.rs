@@ -154,19 +154,30 @@ MODE=slow
     assert!(text.stdout.contains("manifests/app.env:3:1"), "{}", text.stdout);
 }
 
+/// Every error exits 1, usage mistakes and unreadable directories included: 2 means only "the
+/// plan has changes" (`--detailed-exitcode`), so a CI script reading 2 is never fooled.
 #[test]
-fn usage_and_io_errors_exit_2() {
+fn usage_and_io_errors_exit_1_never_2() {
     let missing = rnd(&["validate", "--dir", "/nonexistent/rnd-deployments"]);
-    assert_eq!(missing.code, 2);
+    assert_eq!(missing.code, 1);
     assert!(missing.stderr.contains("not a directory"), "{}", missing.stderr);
     let empty = tempfile::tempdir().unwrap();
     let no_platform = rnd(&["validate", "--dir", empty.path().to_str().unwrap()]);
-    assert_eq!(no_platform.code, 2);
+    assert_eq!(no_platform.code, 1);
     assert!(
         no_platform.stderr.contains("no platform.json"),
         "{}",
         no_platform.stderr
     );
-    assert_eq!(rnd(&["validate", "--format", "yaml"]).code, 2);
-    assert_eq!(rnd(&["no-such-command"]).code, 2);
+    assert_eq!(rnd(&["validate", "--format", "yaml"]).code, 1);
+    assert_eq!(rnd(&["no-such-command"]).code, 1);
+    assert_eq!(rnd(&["--help"]).code, 0);
+    let plan = rnd(&[
+        "plan",
+        "--dir",
+        "/nonexistent/rnd-deployments",
+        "--detailed-exitcode",
+    ]);
+    assert_eq!(plan.code, 1, "{}", plan.stderr);
+    assert_eq!(rnd(&["plan", "--detailed-exitcode", "--no-such-flag"]).code, 1);
 }
