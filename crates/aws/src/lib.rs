@@ -14,6 +14,7 @@ pub mod lock;
 mod network;
 pub mod observe;
 pub mod references;
+pub mod restart;
 mod retry;
 pub mod secrets;
 pub mod service_logs;

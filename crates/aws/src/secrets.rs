@@ -191,6 +191,36 @@ pub async fn list_under(
     Ok(found)
 }
 
+/// Delete the secret at `path`. `Ok(false)` when there was none. Secrets Manager keeps a
+/// deleted secret recoverable for 7 days (its shortest window); SSM deletes at once.
+pub async fn delete(clients: &Clients, store: SecretsStore, path: &str) -> Result<bool, AwsError> {
+    let name = stored_name(store, path);
+    let deleted = match store {
+        SecretsStore::Ssm => clients
+            .ssm
+            .delete_parameter()
+            .name(&name)
+            .send()
+            .await
+            .map(|_| ())
+            .map_err(|e| AwsError::call("DeleteParameter", &name, e)),
+        SecretsStore::SecretsManager => clients
+            .secretsmanager
+            .delete_secret()
+            .secret_id(&name)
+            .recovery_window_in_days(7)
+            .send()
+            .await
+            .map(|_| ())
+            .map_err(|e| AwsError::call("DeleteSecret", &name, e)),
+    };
+    match deleted {
+        Ok(()) => Ok(true),
+        Err(e) if e.is_not_found() || e.code_is(&["ParameterNotFound"]) => Ok(false),
+        Err(e) => Err(e),
+    }
+}
+
 /// The value stored at `path`, for rnd's own credentials (the Slack webhook URL). Never print it.
 pub async fn get_value(clients: &Clients, store: SecretsStore, path: &str) -> Result<SecretValue, AwsError> {
     let name = stored_name(store, path);

@@ -1,5 +1,5 @@
-//! Every AWS call of a platform's life — plan, apply, a version bump and a removal, the lock,
-//! secrets, logs, status, destroy — is allowed by the policy `rnd permissions` generates for
+//! Every AWS call of a platform's life — plan, apply, a version bump and a removal, a restart,
+//! the lock, secrets set and deleted, logs, status, destroy — is allowed by the policy `rnd permissions` generates for
 //! its mode, and the same calls with a second platform's names are denied. Each call is
 //! recorded as IAM sees it (action, resource ARN, condition keys; `support::iam`) and evaluated
 //! by a maintained IAM policy simulator (`scripts/iam-check`), not a matcher of our own.
@@ -140,6 +140,7 @@ async fn every_call_of_a_platforms_life_is_allowed_to_its_mode_and_denied_for_an
         .unwrap();
     round(clients, &repo).await;
     round(clients, &bumped).await;
+    assert!(rnd_aws::restart::restart(clients, platform, "web").await.unwrap());
     lease.release().await.unwrap();
     let calls = clients.calls.snapshot();
     let mut apply = granted(&repo, Mode::Apply);
@@ -171,6 +172,11 @@ async fn every_call_of_a_platforms_life_is_allowed_to_its_mode_and_denied_for_an
     )
     .await
     .unwrap();
+    let spare = format!("{platform}/web/SPARE");
+    secrets::set(clients, SecretsStore::Ssm, &spare, platform, "web", &value)
+        .await
+        .unwrap();
+    assert!(secrets::delete(clients, SecretsStore::Ssm, &spare).await.unwrap());
     recorded.check(Mode::Secrets);
     secrets::list_under(clients, SecretsStore::Ssm, &format!("{platform}/"))
         .await

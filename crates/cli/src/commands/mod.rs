@@ -7,6 +7,7 @@ pub mod logs;
 pub mod observe;
 pub mod permissions;
 pub mod plan;
+pub mod restart;
 pub mod schema;
 pub mod secrets;
 pub mod status;
@@ -45,8 +46,11 @@ pub enum Command {
     Destroy(apply::DestroyArgs),
     /// Print what exists in AWS for the platform, as a JSON snapshot.
     Observe(observe::ObserveArgs),
-    /// Store a service's secret (value from standard input) or list them (never their values).
+    /// Store a service's secret (value from standard input), list them (never their values) or
+    /// delete one.
     Secrets(secrets::SecretsArgs),
+    /// Start a service's tasks again with the same task definition (after a secret changed).
+    Restart(restart::RestartArgs),
     /// Print the JSON Schema of a manifest or of platform.json.
     Schema(schema::SchemaArgs),
     /// Print the IAM policy an identity needs to plan, apply or set secrets for this platform.
@@ -73,6 +77,7 @@ pub fn run(cli: Cli) -> Result<Code> {
         Command::Status(args) => status::run(&args),
         Command::Logs(args) => logs::run(&args),
         Command::Secrets(args) => secrets::run(&args),
+        Command::Restart(args) => restart::run(&args),
         Command::Permissions(args) => permissions::run(&args),
     }
 }

@@ -1,6 +1,7 @@
-//! `rnd secrets set|list`: a service's secrets in the platform's store. Values go in through
-//! standard input only (never the command line, where shell history and `ps` would keep them)
-//! and never come out: `list` shows names and when each changed.
+//! `rnd secrets set|list|delete`: a service's secrets in the platform's store. Values go in
+//! through standard input only (never the command line, where shell history and `ps` would keep
+//! them) and never come out: `list` shows names and when each changed. `list` and `delete` also
+//! work for a removed service, whose secrets rnd keeps.
 
 use std::io::{IsTerminal, Read};
 
@@ -30,8 +31,21 @@ pub enum SecretsCommand {
     /// Store a secret for a service, reading its value from standard input (one trailing
     /// newline is dropped), e.g. `rnd secrets set whisper hf-token < token.txt`.
     Set(SetArgs),
-    /// List a service's secrets: names and when each changed, never values.
+    /// List a service's secrets: names and when each changed, never values (a removed
+    /// service's too).
     List(ListArgs),
+    /// Delete a service's secret (a removed service's too). Refused while a manifest uses it.
+    Delete(DeleteArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct DeleteArgs {
+    #[command(flatten)]
+    pub dir: DirArg,
+    /// The service, with a manifest or removed.
+    pub service: String,
+    /// The secret's name.
+    pub name: String,
 }
 
 #[derive(Debug, Args)]
@@ -65,6 +79,7 @@ pub fn run(args: &SecretsArgs) -> Result<Code> {
     match &args.command {
         SecretsCommand::Set(args) => set(args),
         SecretsCommand::List(args) => list(args),
+        SecretsCommand::Delete(args) => delete(args),
     }
 }
 
@@ -97,7 +112,13 @@ fn set(args: &SetArgs) -> Result<Code> {
         stored.name,
         stored.version
     );
-    if !manifest.secrets.values().any(|s| s == &args.name) {
+    if manifest.secrets.values().any(|s| s == &args.name) {
+        println!(
+            "running tasks of {0} keep the value they started with until they restart: `rnd restart {0}` \
+             (or the next deployment) gives them this one",
+            manifest.name
+        );
+    } else {
         println!(
             "note: manifests/{}.json does not refer to it yet; add it under `secrets`, e.g. \"{}\": \"{}\"",
             manifest.name,
@@ -112,9 +133,9 @@ fn list(args: &ListArgs) -> Result<Code> {
     let Some(repository) = valid_repository(&args.dir.dir)? else {
         return Ok(Code::Failure);
     };
-    let manifest = service(&repository, &args.service)?;
+    let manifest = known_or_removed(&repository, &args.service)?;
     let platform = &repository.platform;
-    let prefix = Names::new(&platform.name).secret_path(&manifest.name, "");
+    let prefix = Names::new(&platform.name).secret_path(&args.service, "");
     let listed = aws::runtime()?.block_on(async {
         let clients = aws::clients(&platform.region).await;
         rnd_aws::secrets::list_under(&clients, platform.secrets_store, &prefix).await
@@ -127,24 +148,78 @@ fn list(args: &ListArgs) -> Result<Code> {
                 "name": name,
                 "stored_as": stored_name(platform.secrets_store, &s.path),
                 "last_changed": s.last_changed.map(|t| humantime::format_rfc3339_seconds(t).to_string()),
-                "referenced_as": manifest.secrets.iter().filter(|(_, v)| v.as_str() == name).map(|(k, _)| k.clone()).collect::<Vec<_>>(),
+                "referenced_as": manifest.iter().flat_map(|m| &m.secrets).filter(|(_, v)| v.as_str() == name).map(|(k, _)| k.clone()).collect::<Vec<_>>(),
             })
         })
         .collect();
     match args.format {
         ListFormat::Json => println!(
             "{}",
-            serde_json::to_string_pretty(&json!({ "service": manifest.name, "secrets": rows }))?
+            serde_json::to_string_pretty(
+                &json!({ "service": args.service, "removed": manifest.is_none(), "secrets": rows })
+            )?
         ),
-        ListFormat::Text => print!("{}", list_text(manifest, &rows)),
+        ListFormat::Text => print!("{}", list_text(&args.service, manifest, &rows)),
     }
     Ok(Code::Success)
 }
 
-fn list_text(manifest: &Manifest, rows: &[serde_json::Value]) -> String {
+fn delete(args: &DeleteArgs) -> Result<Code> {
+    let Some(repository) = valid_repository(&args.dir.dir)? else {
+        return Ok(Code::Failure);
+    };
+    let manifest = known_or_removed(&repository, &args.service)?;
+    if let Err(why) = secret_name(&args.name) {
+        bail!("`{}` is not a secret name: {why}", args.name);
+    }
+    // Deleting what a manifest uses would make the next plan refuse, and a restarted task fail.
+    if let Some((env, _)) = manifest.and_then(|m| m.secrets.iter().find(|(_, s)| **s == args.name)) {
+        bail!(
+            "manifests/{}.json uses `{}` as `secrets.{env}`: remove it from the manifest (and apply) \
+             before deleting the secret",
+            args.service,
+            args.name
+        );
+    }
+    let platform = &repository.platform;
+    let path = Names::new(&platform.name).secret_path(&args.service, &args.name);
+    let deleted = aws::runtime()?.block_on(async {
+        let clients = aws::clients(&platform.region).await;
+        rnd_aws::secrets::delete(&clients, platform.secrets_store, &path).await
+    })?;
+    let name = stored_name(platform.secrets_store, &path);
+    if !deleted {
+        bail!(
+            "there is no {} `{name}` to delete",
+            store_label(platform.secrets_store)
+        );
+    }
+    println!("deleted {} `{name}`", store_label(platform.secrets_store));
+    Ok(Code::Success)
+}
+
+/// The service's manifest, `None` for a removed service (no manifest, but a valid name whose
+/// secrets rnd kept), or an error for a name no service can have.
+fn known_or_removed<'r>(repository: &'r Repository, name: &str) -> Result<Option<&'r Manifest>> {
+    if let Some(manifest) = repository.manifests.iter().find(|m| m.name == name) {
+        return Ok(Some(manifest));
+    }
+    if let Err(why) = rnd_core::validate::names::dns_label(name) {
+        bail!("`{name}` is not a service name: {why}");
+    }
+    Ok(None)
+}
+
+fn list_text(service: &str, manifest: Option<&Manifest>, rows: &[serde_json::Value]) -> String {
     let mut out = String::new();
+    if manifest.is_none() {
+        out.push_str(&format!(
+            "{service} has no manifest (removed, or never deployed): its secrets are kept until \
+             `rnd secrets delete {service} NAME`\n"
+        ));
+    }
     if rows.is_empty() {
-        out.push_str(&format!("{} has no secrets stored\n", manifest.name));
+        out.push_str(&format!("{service} has no secrets stored\n"));
     } else {
         let width = rows
             .iter()
@@ -174,11 +249,10 @@ fn list_text(manifest: &Manifest, rows: &[serde_json::Value]) -> String {
     }
     // A referenced secret that is not stored would fail the next plan: say so here too.
     let stored: Vec<&str> = rows.iter().filter_map(|r| r["name"].as_str()).collect();
-    for (env, secret) in &manifest.secrets {
+    for (env, secret) in manifest.iter().flat_map(|m| &m.secrets) {
         if !stored.contains(&secret.as_str()) {
             out.push_str(&format!(
-                "missing: `secrets.{env}` names `{secret}`, not stored yet (`rnd secrets set {} {secret}`)\n",
-                manifest.name
+                "missing: `secrets.{env}` names `{secret}`, not stored yet (`rnd secrets set {service} {secret}`)\n"
             ));
         }
     }

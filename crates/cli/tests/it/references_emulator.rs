@@ -199,6 +199,40 @@ fn missing_tags_and_secrets_fail_first_and_a_stored_value_is_never_shown() {
             assert!(!policy.contains(&format!("parameter/{name}/*")), "{policy}");
         }
     }
+    // A changed secret reaches running tasks when they restart.
+    let changed = rnd_with_stdin(
+        &env,
+        &["secrets", "set", "--dir", d, "api", "db-password"],
+        input.as_bytes(),
+    );
+    assert!(changed.stdout.contains("`rnd restart api`"), "{}", changed.stdout);
+    let restarted = rnd_with(&env, &["restart", "--dir", d, "api"]);
+    assert_eq!(restarted.code, 0, "{}", restarted.stderr);
+    assert!(
+        restarted.stdout.contains("starting new tasks"),
+        "{}",
+        restarted.stdout
+    );
+    let unknown = rnd_with(&env, &["restart", "--dir", d, "nope"]);
+    assert_eq!(unknown.code, 1, "{}", unknown.stderr);
+    // A secret a manifest uses is not deleted; one it does not use is.
+    let used = rnd_with(&env, &["secrets", "delete", "--dir", d, "api", "db-password"]);
+    assert_eq!(used.code, 1, "{}", used.stderr);
+    assert!(used.stderr.contains("uses `db-password`"), "{}", used.stderr);
+    let spare = rnd_with_stdin(&env, &["secrets", "set", "--dir", d, "api", "spare"], b"x");
+    assert_eq!(spare.code, 0, "{}", spare.stderr);
+    let deleted = rnd_with(&env, &["secrets", "delete", "--dir", d, "api", "spare"]);
+    assert_eq!(deleted.code, 0, "{}", deleted.stderr);
+    assert!(
+        deleted
+            .stdout
+            .contains(&format!("deleted SSM parameter `/{name}/api/spare`")),
+        "{}",
+        deleted.stdout
+    );
+    let gone = rnd_with(&env, &["secrets", "delete", "--dir", d, "api", "spare"]);
+    assert_eq!(gone.code, 1, "{}", gone.stderr);
+
     let shared: Vec<String> = resources
         .iter()
         .filter(|r| r["kind"] == "iam_role" && r["tags"]["rnd:service"].is_null())
@@ -214,6 +248,17 @@ fn missing_tags_and_secrets_fail_first_and_a_stored_value_is_never_shown() {
     let destroyed = rnd_with(&env, &["destroy", "--dir", d, "--yes"]);
     assert_eq!(destroyed.code, 0, "{}\n{}", destroyed.stdout, destroyed.stderr);
     assert_no_canary("rnd destroy", &destroyed);
+    // Its manifest gone, a service's secrets are still listed, said to be kept, and deletable.
+    std::fs::remove_file(dir.path().join("manifests/worker.json")).unwrap();
+    let kept = rnd_with(&env, &["secrets", "list", "--dir", d, "worker"]);
+    assert_eq!(kept.code, 0, "{}", kept.stderr);
+    assert!(
+        kept.stdout.contains("has no manifest") && kept.stdout.contains("queue-token"),
+        "{}",
+        kept.stdout
+    );
+    let deleted = rnd_with(&env, &["secrets", "delete", "--dir", d, "worker", "queue-token"]);
+    assert_eq!(deleted.code, 0, "{}", deleted.stderr);
     for message in receiver.delivered() {
         assert!(!message.to_string().contains(CANARY), "{message}");
     }

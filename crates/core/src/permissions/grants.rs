@@ -515,12 +515,13 @@ fn credentials(platform: &Platform) -> Vec<Grant> {
 fn secrets(platform: &Platform) -> Vec<Grant> {
     let (actions, resource) = match platform.secrets_store {
         SecretsStore::Ssm => (
-            vec!["ssm:AddTagsToResource", "ssm:PutParameter"],
+            vec!["ssm:AddTagsToResource", "ssm:DeleteParameter", "ssm:PutParameter"],
             arn("ssm", "parameter/{platform}/*"),
         ),
         SecretsStore::SecretsManager => (
             vec![
                 "secretsmanager:CreateSecret",
+                "secretsmanager:DeleteSecret",
                 "secretsmanager:PutSecretValue",
                 "secretsmanager:TagResource",
             ],
@@ -529,8 +530,8 @@ fn secrets(platform: &Platform) -> Vec<Grant> {
     };
     vec![Grant {
         sid: "WriteThePlatformsSecrets",
-        why: "rnd secrets set: a service's secrets under the platform's path in its store; the \
-              value is never read back",
+        why: "rnd secrets set and delete: a service's secrets under the platform's path in its \
+              store; the value is never read back",
         modes: SECRETS,
         actions,
         resources: vec![resource],

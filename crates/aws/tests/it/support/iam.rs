@@ -634,7 +634,7 @@ pub fn iam_requests(sent: &SentRequest, place: &Place) -> Vec<IamRequest> {
             )
         }
         // Parameters and secrets.
-        ("ssm", "GetParameter" | "PutParameter") => {
+        ("ssm", "GetParameter" | "PutParameter" | "DeleteParameter") => {
             let name = sent.str("Name").unwrap();
             let path = name.trim_start_matches('/');
             if path.starts_with("aws/service/") {
