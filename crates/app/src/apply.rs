@@ -62,8 +62,10 @@ pub enum ApplyOutcome {
     /// The plan removes most of the platform's services and the run did not allow it; the plan
     /// was shown, nothing changed.
     MassRemoval(Plan, MassRemoval),
-    /// Image tags or secrets the manifests name do not exist in AWS (one problem each, at its
-    /// line and column; `crate::references::describe` writes one).
+    /// What the repository points at does not exist in AWS (the certificate, VPC or subnets of
+    /// `platform.json`, image tags or secrets of the manifests; one problem each, at its line
+    /// and column; `crate::references::describe` writes one). Checked before the lock: nothing
+    /// was written.
     MissingReferences(Vec<rnd_core::diagnostic::Diagnostic>),
     /// AWS already matches.
     NoChanges(Plan),
@@ -82,7 +84,16 @@ pub async fn apply_locked(
     frontend: &mut dyn ApplyFrontend,
 ) -> Result<ApplyOutcome> {
     let platform = &valid.repository.platform.name;
-    // The lock comes first: what is observed must not change under this run's feet.
+    // What the repository points at is checked before anything, the lock included: a missing
+    // certificate or image tag refuses the run with no write at all. Destroying needs none.
+    if matches!(request.mode, Mode::Apply(_)) {
+        crate::aws::check_region(clients, &valid.repository)?;
+        let problems = crate::references::missing(clients, valid).await?;
+        if !problems.is_empty() {
+            return Ok(ApplyOutcome::MissingReferences(problems));
+        }
+    }
+    // The lock comes next: what is observed must not change under this run's feet.
     let Some(lease) = crate::lock::take(clients, platform, &request.holder, request.lock_wait).await? else {
         return Ok(ApplyOutcome::LockHeld);
     };
@@ -112,13 +123,6 @@ async fn locked(
             observe(clients, &repository.platform.name).await?
         }
     };
-    // Destroying needs no image or secret; anything else stops here when one is missing.
-    if matches!(request.mode, Mode::Apply(_)) {
-        let problems = crate::references::missing(clients, valid).await?;
-        if !problems.is_empty() {
-            return Ok(ApplyOutcome::MissingReferences(problems));
-        }
-    }
     let planned = match &request.mode {
         Mode::Apply(options) => crate::aws::plan_owned(clients, repository, &mut observed, options).await?,
         Mode::Destroy => plan_destroy(repository, &observed),

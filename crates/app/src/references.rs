@@ -1,21 +1,35 @@
-//! Before planning against AWS: do the image tags and secrets the manifests name exist? Each
-//! missing one is a problem placed at its line and column in the manifests, and written one way
-//! for every frontend (the CLI's terminal, the action's annotations and summary, the function's
+//! Before planning against AWS: do the certificate, VPC and subnets `platform.json` names and
+//! the image tags and secrets the manifests name exist? Each missing one is a problem placed at
+//! its line and column, and written one way for every frontend (the CLI's terminal, the action's annotations and summary, the function's
 //! log).
 
 use anyhow::{Context, Result};
 use rnd_core::diagnostic::Diagnostic;
+use rnd_core::platform_references;
 use rnd_core::prerequisites::{check, wanted};
 
 use crate::validate::Valid;
 
-/// One problem per image tag or secret the manifests name that AWS does not have, each at its
-/// line and column.
+/// One problem per thing AWS does not have that the repository points at — the certificate,
+/// VPC and subnets of `platform.json`, each manifest's image tag and secrets — each at its line
+/// and column.
 pub async fn missing(clients: &rnd_aws::Clients, valid: &Valid) -> Result<Vec<Diagnostic>> {
-    let existing = rnd_aws::references::existing(clients, &wanted(&valid.repository))
-        .await
-        .context("checking that the manifests' image tags and secrets exist")?;
-    Ok(check(&valid.repository, &existing, &valid.deployments.manifests))
+    let repository = &valid.repository;
+    let platform_wanted = platform_references::wanted(repository);
+    let manifests_wanted = wanted(repository);
+    let (existing, platform_existing) = tokio::try_join!(
+        rnd_aws::references::existing(clients, &manifests_wanted),
+        rnd_aws::references::platform_existing(clients, &platform_wanted),
+    )
+    .context("checking that what the platform and the manifests point at exists")?;
+    let mut problems = platform_references::check(
+        repository,
+        &platform_wanted,
+        &platform_existing,
+        &valid.deployments.platform,
+    );
+    problems.extend(check(repository, &existing, &valid.deployments.manifests));
+    Ok(problems)
 }
 
 /// A missing reference as text: where it is named, what is missing, and what makes it exist.
@@ -32,7 +46,7 @@ pub fn conclusion(problems: &[Diagnostic]) -> String {
         1 => "1 reference is".to_string(),
         n => format!("{n} references are"),
     };
-    format!("{count} missing in AWS; nothing was planned or changed")
+    format!("{count} missing or unusable in AWS; nothing was planned or changed")
 }
 
 /// Said when a plan is made from a snapshot instead of AWS.

@@ -48,6 +48,7 @@ impl ApiOperation {
             "SSM" => "ssm",
             "Secrets Manager" | "SecretsManager" => "secretsmanager",
             "ECR" => "ecr",
+            "ACM" => "acm",
             "Resource Groups Tagging API" | "ResourceGroupsTaggingAPI" => "tag",
             "STS" => "sts",
             _ => return None,

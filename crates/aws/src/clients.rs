@@ -51,6 +51,8 @@ pub struct Clients {
     pub secretsmanager: aws_sdk_secretsmanager::Client,
     /// Checks that the image tags manifests name were published.
     pub ecr: aws_sdk_ecr::Client,
+    /// Checks the certificate `platform.json` names before anything changes.
+    pub acm: aws_sdk_acm::Client,
     /// Finds tagged resources of kinds whose own service has no batch tag read.
     pub tagging: aws_sdk_resourcegroupstagging::Client,
     /// Holds the platform's apply lock.
@@ -116,6 +118,7 @@ impl Clients {
             ssm: client!(aws_sdk_ssm),
             secretsmanager: client!(aws_sdk_secretsmanager),
             ecr: client!(aws_sdk_ecr),
+            acm: client!(aws_sdk_acm),
             tagging: client!(aws_sdk_resourcegroupstagging),
             dynamodb: client!(aws_sdk_dynamodb),
             calls,

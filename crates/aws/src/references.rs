@@ -1,5 +1,5 @@
 //! Which of the images and secrets a plan refers to exist, for the core's
-//! `prerequisites::check`. One ECR `BatchGetImage` per repository (every wanted tag at once, a
+//! `prerequisites::check`, and what `platform.json` points at (`platform_existing`). One ECR `BatchGetImage` per repository (every wanted tag at once, a
 //! missing tag coming back as a failure, not an error) and one paginated listing of the platform's
 //! secrets. Secret values are never read: SSM's `DescribeParameters` and Secrets Manager's
 //! `ListSecrets` return names and dates only.
@@ -7,6 +7,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use futures_util::future::try_join_all;
+use rnd_core::platform_references::{Certificate, PlatformExisting, PlatformWanted};
 use rnd_core::prerequisites::{EcrImage, ExistingReferences, Wanted};
 
 use crate::{AwsError, Clients};
@@ -114,4 +115,85 @@ fn ecr_in(clients: &Clients, region: &str) -> aws_sdk_ecr::Client {
         .region(aws_sdk_ecr::config::Region::new(region.to_string()))
         .build();
     aws_sdk_ecr::Client::from_conf(config)
+}
+
+/// What exists of what `platform.json` points at: the certificate (ACM `DescribeCertificate`),
+/// the VPC and subnets it names (EC2, by id). Calls nothing for what is not wanted.
+pub async fn platform_existing(
+    clients: &Clients,
+    wanted: &PlatformWanted,
+) -> Result<PlatformExisting, AwsError> {
+    let certificate = async {
+        let Some(arn) = &wanted.certificate_arn else {
+            return Ok(None);
+        };
+        match clients
+            .acm
+            .describe_certificate()
+            .certificate_arn(arn)
+            .send()
+            .await
+        {
+            Ok(out) => Ok(out.certificate().map(|c| Certificate {
+                status: c.status().map(|s| s.as_str().to_string()).unwrap_or_default(),
+                names: c
+                    .domain_name()
+                    .into_iter()
+                    .map(str::to_string)
+                    .chain(c.subject_alternative_names().iter().cloned())
+                    .collect(),
+            })),
+            Err(e) => {
+                let error = AwsError::call("DescribeCertificate", arn, e);
+                // A malformed or another account's ARN is as missing as an unknown one.
+                if error.is_not_found() || error.code_is(&["InvalidArn", "AccessDenied"]) {
+                    Ok(None)
+                } else {
+                    Err(error)
+                }
+            }
+        }
+    };
+    let network = async {
+        let Some(vpc) = &wanted.vpc_id else {
+            return Ok((false, BTreeMap::new()));
+        };
+        let vpcs = clients
+            .ec2
+            .describe_vpcs()
+            .filters(
+                aws_sdk_ec2::types::Filter::builder()
+                    .name("vpc-id")
+                    .values(vpc)
+                    .build(),
+            )
+            .send()
+            .await
+            .map_err(|e| AwsError::call("DescribeVpcs", vpc, e))?;
+        let subnets = clients
+            .ec2
+            .describe_subnets()
+            .filters(
+                aws_sdk_ec2::types::Filter::builder()
+                    .name("subnet-id")
+                    .set_values(Some(wanted.subnets.clone()))
+                    .build(),
+            )
+            .send()
+            .await
+            .map_err(|e| AwsError::call("DescribeSubnets", vpc, e))?;
+        let found = subnets
+            .subnets()
+            .iter()
+            .filter_map(|s| Some((s.subnet_id()?.to_string(), s.vpc_id()?.to_string())))
+            .collect();
+        Ok::<_, AwsError>((!vpcs.vpcs().is_empty(), found))
+    };
+    let (certificate, (vpc_exists, subnet_vpcs)) =
+        futures_util::future::try_join(certificate, network).await?;
+    Ok(PlatformExisting {
+        certificate,
+        vpc_exists,
+        subnet_vpcs,
+    })
 }

@@ -11,11 +11,13 @@
 
 pub mod catalog;
 pub mod diagnostic;
+pub mod export;
 pub mod manifest;
 pub mod permissions;
 pub mod placement;
 pub mod plan;
 pub mod platform;
+pub mod platform_references;
 pub mod prerequisites;
 pub mod repository;
 pub mod schema;

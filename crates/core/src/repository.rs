@@ -2,10 +2,10 @@
 
 use serde::Serialize;
 
-use crate::diagnostic::{Diagnostic, Severity};
+use crate::diagnostic::{Diagnostic, Location, Severity};
 use crate::manifest::{parse_env_file, validate_manifest, Manifest, ManifestContext};
 use crate::platform::{validate_platform, Platform};
-use crate::source::location_at;
+use crate::source::{location_at, JsonSource};
 
 /// A file as read by a frontend: its path relative to the deployments directory, and its bytes.
 #[derive(Debug, Clone)]
@@ -123,11 +123,56 @@ pub fn validate_repository(platform_file: &SourceFile, manifest_files: &[SourceF
         files.push(report);
     }
     manifests.sort_by(|a, b| a.name.cmp(&b.name));
+    if let (true, Some(platform)) = (all_valid, &platform) {
+        let over = over_budget(platform_file, platform, &manifests);
+        all_valid = over.is_empty();
+        files[0].diagnostics.extend(over);
+    }
     let repository = match (all_valid, platform) {
         (true, Some(platform)) => Some(Repository { platform, manifests }),
         _ => None,
     };
     RepositoryReport { repository, files }
+}
+
+/// The cost limits of `platform.json` against where the manifests would run (a fresh placement,
+/// as `rnd capacity` shows it): one error per limit exceeded, at the limit. Placed only when a
+/// cost limit is set; a service that fits nowhere is reported by its manifest's checks.
+fn over_budget(platform_file: &SourceFile, platform: &Platform, manifests: &[Manifest]) -> Vec<Diagnostic> {
+    let limits = &platform.limits;
+    if limits.max_hourly_cost_per_service.is_none() && limits.max_hourly_cost_total.is_none() {
+        return Vec::new();
+    }
+    let demands: Vec<_> = manifests.iter().map(crate::plan::demand_of).collect();
+    let allowed = crate::placement::AllowList(platform.gpu_instance_types.clone());
+    let Ok(capacity) = crate::placement::plan_capacity(&demands, &allowed, &platform.region, None) else {
+        return Vec::new();
+    };
+    let source = utf8(platform_file).ok().and_then(|t| JsonSource::parse(t).ok());
+    crate::plan::budget::over_budget(limits, &capacity)
+        .into_iter()
+        .map(|o| Diagnostic {
+            severity: Severity::Error,
+            code: "platform/over-budget",
+            file: platform_file.path.clone(),
+            pointer: o.pointer.to_string(),
+            location: source
+                .as_ref()
+                .map(|s| s.value_location(o.pointer))
+                .unwrap_or(Location {
+                    offset: 0,
+                    length: 0,
+                    line: 1,
+                    column: 1,
+                }),
+            message: o.message,
+            help: Some(
+                "`rnd capacity` shows where each service runs and what it costs: make a service \
+                 smaller, fewer replicas, or raise the limit in platform.json"
+                    .to_string(),
+            ),
+        })
+        .collect()
 }
 
 /// Parse an env file and add its variables to its manifest's `env`, reporting names the manifest

@@ -75,7 +75,7 @@ fn every_resource_is_the_platforms_unless_aws_offers_no_resource_level_permissio
                         || grant.sid == "TheLockTable"
                         || grant.sid == "ServiceLinkedRolesAwsCreatesOnFirstUse"
                 }
-                Resource::Public { .. } => true,
+                Resource::Public { .. } | Resource::Exact(_) => true,
             };
             assert!(scoped, "{}: {resource:?} is not scoped", grant.sid);
         }
@@ -127,6 +127,7 @@ fn template_policy() -> Policy {
     let mut platform = examples_platform();
     platform.name = "${Platform}".to_string();
     platform.region = "${AWS::Region}".to_string();
+    platform.certificate_arn = "${CertificateArn}".to_string();
     platform.notifications.slack = SlackTarget::WebhookEnv {
         variable: "unused".to_string(),
     };

@@ -132,6 +132,13 @@ async fn every_call_of_a_platforms_life_is_allowed_to_its_mode_and_denied_for_an
         .filter_map(|op| op.desired.as_ref())
         .collect();
     rnd_aws::foreign(clients, platform, &creations).await.unwrap();
+    let referenced = rnd_core::platform_references::wanted(&repo);
+    rnd_aws::references::platform_existing(clients, &referenced)
+        .await
+        .unwrap();
+    rnd_aws::references::existing(clients, &rnd_core::prerequisites::wanted(&repo))
+        .await
+        .unwrap();
     recorded.check(Mode::Plan);
 
     // Apply, under the lock; then a version bump and a removal.

@@ -139,6 +139,8 @@ fn run(dir: &DirArg, lock: &LockArgs, options: ApplyOptions, asked: Request) -> 
             }
             ApplyOutcome::MissingReferences(problems) => {
                 crate::render::references::print_missing(&problems);
+                let (calls, writes) = clients.calls.totals();
+                eprintln!("{calls} AWS API calls, {writes} of them changes");
                 Code::Failure
             }
             ApplyOutcome::NoChanges(_) => Code::Success,

@@ -2,6 +2,7 @@
 
 pub mod apply;
 pub mod capacity;
+pub mod export;
 mod load;
 pub mod logs;
 pub mod observe;
@@ -55,6 +56,8 @@ pub enum Command {
     Schema(schema::SchemaArgs),
     /// Print the IAM policy an identity needs to plan, apply or set secrets for this platform.
     Permissions(permissions::PermissionsArgs),
+    /// Write what rnd would create in another form (a CloudFormation template).
+    Export(export::ExportArgs),
 }
 
 /// Where the deployments repository is; shared by every command that reads it.
@@ -79,5 +82,6 @@ pub fn run(cli: Cli) -> Result<Code> {
         Command::Secrets(args) => secrets::run(&args),
         Command::Restart(args) => restart::run(&args),
         Command::Permissions(args) => permissions::run(&args),
+        Command::Export(args) => export::run(&args),
     }
 }

@@ -63,7 +63,7 @@ fn missing_tags_and_secrets_fail_first_and_a_stored_value_is_never_shown() {
         format!("the SSM parameter `/{name}/api/db-password` does not exist"),
         "`rnd secrets set api db-password`".to_string(),
         "`rnd secrets set worker queue-token`".to_string(),
-        "4 references are missing in AWS; nothing was planned or changed".to_string(),
+        "4 references are missing or unusable in AWS; nothing was planned or changed".to_string(),
     ] {
         assert!(
             plan.stderr.contains(&expected),
@@ -287,4 +287,59 @@ fn no_committed_file_holds_the_canary() {
     let mut found = Vec::new();
     walk(&repo_root(), &mut found);
     assert!(found.is_empty(), "the canary value is in {found:?}");
+}
+
+/// What `platform.json` points at is checked before anything is written (the lock included): a
+/// certificate that does not exist, or one for another domain, refuses `rnd apply` with no
+/// mutating call, at the certificate's line in platform.json.
+#[test]
+fn a_missing_or_foreign_certificate_refuses_before_any_write() {
+    let env = emulator_env();
+    let name = format!("crt{}", std::process::id() % 100_000);
+    let api = format!(
+        r#"{{ "image": "123456789012.dkr.ecr.us-east-1.amazonaws.com/{name}/api", "version": "v1", "port": 8080 }}"#
+    );
+    let with_certificate = |arn: &str| {
+        let platform = format!(
+            r#"{{ "name": "{name}", "region": "us-east-1",
+  "routing": {{ "mode": "host", "domain": "crt.example.com" }},
+  "certificate_arn": "{arn}" }}"#
+        );
+        crate::support::deployments_dir(platform.as_bytes(), &[("api.json", api.as_bytes())])
+    };
+    let missing = with_certificate(
+        "arn:aws:acm:us-east-1:123456789012:certificate/00000000-0000-0000-0000-000000000000",
+    );
+    push_images(&env, missing.path());
+    let refused = rnd_with(
+        &env,
+        &["apply", "--dir", missing.path().to_str().unwrap(), "--yes"],
+    );
+    assert_eq!(refused.code, 1, "{}\n{}", refused.stdout, refused.stderr);
+    for expected in [
+        "platform.json:3:",
+        "does not exist in ACM in us-east-1",
+        "AWS API calls, 0 of them changes",
+    ] {
+        assert!(
+            refused.stderr.contains(expected),
+            "{expected}: {}",
+            refused.stderr
+        );
+    }
+    let other = certificate(&env, "*.elsewhere.example.com");
+    let foreign = with_certificate(&other);
+    let refused = rnd_with(&env, &["plan", "--dir", foreign.path().to_str().unwrap()]);
+    assert_eq!(refused.code, 1, "{}\n{}", refused.stdout, refused.stderr);
+    assert!(
+        refused
+            .stderr
+            .contains("which does not cover api.crt.example.com"),
+        "{}",
+        refused.stderr
+    );
+    let covering = certificate(&env, "*.crt.example.com");
+    let fine = with_certificate(&covering);
+    let planned = rnd_with(&env, &["plan", "--dir", fine.path().to_str().unwrap()]);
+    assert_eq!(planned.code, 0, "{}\n{}", planned.stdout, planned.stderr);
 }

@@ -32,6 +32,8 @@ pub enum Resource {
     Global { service: &'static str, path: String },
     /// A resource AWS owns (a public SSM parameter): no account.
     Public { service: &'static str, path: String },
+    /// One resource named in `platform.json`, by its full ARN.
+    Exact(String),
 }
 
 /// How a grant is kept to the platform beyond its resource ARNs.
@@ -115,6 +117,7 @@ fn iam_of_platform() -> Vec<Resource> {
 pub fn grants(platform: &Platform) -> Vec<Grant> {
     let mut all = reads();
     all.extend(changes());
+    all.push(certificate(platform));
     all.extend(credentials(platform));
     all.extend(secrets(platform));
     all
@@ -476,6 +479,19 @@ fn changes() -> Vec<Grant> {
             scoping: Scoping::Names,
         },
     ]
+}
+
+/// Checking the certificate `platform.json` names before anything changes: that one only.
+fn certificate(platform: &Platform) -> Grant {
+    Grant {
+        sid: "CheckThePlatformsCertificate",
+        why: "the reference check: the certificate platform.json names exists, is issued and \
+              covers the routing domain",
+        modes: READ,
+        actions: vec!["acm:DescribeCertificate"],
+        resources: vec![Resource::Exact(platform.certificate_arn.clone())],
+        scoping: Scoping::Names,
+    }
 }
 
 /// Reading rnd's own credential (the Slack webhook or bot token kept in the platform's store):

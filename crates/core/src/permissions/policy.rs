@@ -77,6 +77,7 @@ fn arn(scope: &Scope, resource: &Resource) -> String {
         }
         // AWS's own resources carry no account (`arn:aws:ssm:us-east-1::parameter/aws/...`);
         // `*` matches that, whatever the caller's account.
+        Resource::Exact(arn) => arn.clone(),
         Resource::Public { service, path } => format!("arn:{partition}:{service}:{region}:*:{path}"),
     }
 }

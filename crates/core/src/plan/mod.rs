@@ -1,6 +1,7 @@
 //! Planning: from validated manifests, the platform and what exists in AWS, to a graph of
 //! operations that makes AWS match, with placement and cost before and after.
 
+pub mod budget;
 pub mod cost;
 pub mod current;
 pub mod desired;

@@ -15,7 +15,6 @@ use super::observed::{Expected, ObservedResource, ObservedState};
 use super::ownership::{settle, OwnershipError};
 use super::resource::ResourceId;
 use super::routing::{assign_routes, RouteSlot};
-use crate::catalog::Usd;
 use crate::manifest::Manifest;
 use crate::placement::{
     plan_capacity, plan_capacity_stable, AllowList, CapacityPlan, NoFit, PreviousPlacement, ServiceDemand,
@@ -356,36 +355,12 @@ pub fn idle_gpu_types(
 }
 
 fn check_budget(repository: &Repository, capacity: &CapacityPlan) -> Result<(), PlanError> {
-    let limits = &repository.platform.limits;
-    let mut over = Vec::new();
-    if let Some(max) = limits.max_hourly_cost_per_service {
-        for s in &capacity.services {
-            if s.hourly_cost.as_f64() > max + 1e-9 {
-                over.push(format!(
-                    "service {} would cost {}/hour, above max_hourly_cost_per_service {}",
-                    s.name,
-                    s.hourly_cost,
-                    dollars(max)
-                ));
-            }
-        }
-    }
-    if let Some(max) = limits.max_hourly_cost_total {
-        if capacity.total_hourly_cost.as_f64() > max + 1e-9 {
-            over.push(format!(
-                "all services together would cost {}/hour, above max_hourly_cost_total {}",
-                capacity.total_hourly_cost,
-                dollars(max)
-            ));
-        }
-    }
+    let over = super::budget::over_budget(&repository.platform.limits, capacity);
     if over.is_empty() {
         Ok(())
     } else {
-        Err(PlanError::OverBudget(over))
+        Err(PlanError::OverBudget(
+            over.into_iter().map(|o| o.message).collect(),
+        ))
     }
-}
-
-fn dollars(amount: f64) -> Usd {
-    Usd::from_nanos((amount * 1e9).round().max(0.0) as u64)
 }

@@ -20,6 +20,7 @@ fn role_policy() -> Value {
     let output = Command::new(root.join("scripts/lambda-role-policy"))
         .args([
             "Platform=research",
+            "CertificateArn=arn:aws:acm:us-east-1:123456789012:certificate/5f1a3c2e-8d4b-4e6f-9a0b-1c2d3e4f5a6b",
             "Repository=lab/deployments",
             "CodeBucket=artifacts",
             "WebhookSecretParameter=rnd-research-webhook",

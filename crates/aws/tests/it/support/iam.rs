@@ -653,6 +653,7 @@ pub fn iam_requests(sent: &SentRequest, place: &Place) -> Vec<IamRequest> {
                 request_tags(&tags),
             )
         }
+        ("acm", "DescribeCertificate") => push(&action, sent.str("CertificateArn").unwrap(), none()),
         ("ecr", "BatchGetImage") => {
             let repository = sent.str("repositoryName").unwrap();
             let registry = sent.str("registryId").unwrap_or_else(|| account.to_string());

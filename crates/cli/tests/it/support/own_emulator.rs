@@ -29,6 +29,8 @@ impl OwnEmulator {
             .args(["-H", "127.0.0.1", "-p", &port.to_string()])
             // As scripts/emulator does: AWS's managed policies exist in every account.
             .env("MOTO_IAM_LOAD_MANAGED_POLICIES", "true")
+            // Certificates are issued at once, as scripts/emulator has them.
+            .env("MOTO_ACM_VALIDATION_WAIT", "0")
             .envs(settings.iter().copied())
             .stdout(Stdio::null())
             .stderr(Stdio::null())

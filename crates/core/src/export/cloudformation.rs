@@ -1,0 +1,683 @@
+//! The platform as a CloudFormation template: one logical resource per resource the planner
+//! would create for the repository (planned against an empty account), with the same names,
+//! settings and tags, and references between them as `Ref`/`Fn::GetAtt`. What rnd finds at apply
+//! time becomes a parameter: the default VPC and its subnets (when `platform.json` names none) and
+//! the current ECS GPU AMI (a public SSM parameter, as rnd reads it). Secrets are references
+//! (parameter or secret names), never values.
+
+use std::collections::BTreeMap;
+
+use serde_json::{json, Map, Value};
+
+use crate::plan::desired::GPU_AMI_PARAMETER;
+use crate::plan::observed::ObservedState;
+use crate::plan::resource::{DesiredResource, ResourceKind};
+use crate::plan::spec::*;
+use crate::plan::{plan, PlanError};
+use crate::repository::Repository;
+
+/// Why a repository cannot be exported.
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct ExportError(#[from] PlanError);
+
+/// The template, as a JSON value with keys in a stable order.
+pub fn cloudformation(repository: &Repository) -> Result<Value, ExportError> {
+    let planned = plan(repository, &ObservedState::default())?;
+    let resources: Vec<&DesiredResource> = planned
+        .graph
+        .operations()
+        .filter_map(|op| op.desired.as_ref())
+        .collect();
+    let ids = LogicalIds::new(&resources);
+    let platform = &repository.platform;
+    let default_network = platform.network.is_none();
+    let mut out = Map::new();
+    for resource in &resources {
+        let (kind, mut properties, depends) = render(resource, &ids, platform.region.as_str());
+        match tags(resource, kind) {
+            // A launch template's own tags go in a tag specification for the template itself.
+            Some(tags) if kind == "AWS::EC2::LaunchTemplate" => {
+                properties.insert(
+                    "TagSpecifications".into(),
+                    json!([{ "ResourceType": "launch-template", "Tags": tags }]),
+                );
+            }
+            Some(tags) => {
+                properties.insert("Tags".into(), tags);
+            }
+            None => {}
+        }
+        let mut entry = Map::new();
+        entry.insert("Type".into(), Value::from(kind));
+        if !depends.is_empty() {
+            entry.insert("DependsOn".into(), Value::from(depends));
+        }
+        entry.insert("Properties".into(), Value::Object(properties));
+        out.insert(ids.get(resource.id.kind, &resource.id.name), Value::Object(entry));
+    }
+    let mut parameters = Map::new();
+    if default_network {
+        parameters.insert(
+            "VpcId".into(),
+            json!({ "Type": "AWS::EC2::VPC::Id", "Description": "The VPC rnd uses when platform.json names none: the account's default VPC." }),
+        );
+        parameters.insert(
+            "SubnetIds".into(),
+            json!({ "Type": "List<AWS::EC2::Subnet::Id>", "Description": "Subnets of that VPC in at least two Availability Zones (the default VPC's)." }),
+        );
+    }
+    if resources
+        .iter()
+        .any(|r| r.id.kind == ResourceKind::LaunchTemplate)
+    {
+        parameters.insert(
+            "GpuAmiId".into(),
+            json!({
+                "Type": "AWS::SSM::Parameter::Value<AWS::EC2::Image::Id>",
+                "Default": GPU_AMI_PARAMETER,
+                "Description": "The current ECS-optimised GPU AMI, as rnd reads it at apply time."
+            }),
+        );
+    }
+    let mut template = Map::new();
+    template.insert("AWSTemplateFormatVersion".into(), Value::from("2010-09-09"));
+    template.insert(
+        "Description".into(),
+        Value::from(format!(
+            "rnd platform {} in {}: {} services, exported by `rnd export cloudformation`",
+            platform.name,
+            platform.region,
+            repository.manifests.len()
+        )),
+    );
+    if !parameters.is_empty() {
+        template.insert("Parameters".into(), Value::Object(parameters));
+    }
+    template.insert("Resources".into(), Value::Object(out));
+    Ok(Value::Object(template))
+}
+
+/// A logical id per resource: its kind and name in CamelCase, made unique if two collide.
+struct LogicalIds(BTreeMap<(ResourceKind, String), String>);
+
+impl LogicalIds {
+    fn new(resources: &[&DesiredResource]) -> Self {
+        let mut ids = BTreeMap::new();
+        let mut taken = std::collections::BTreeSet::new();
+        for r in resources {
+            let base = format!("{}{}", camel(r.id.kind.as_str()), camel(&r.id.name));
+            let mut id = base.clone();
+            let mut n = 2;
+            while !taken.insert(id.clone()) {
+                id = format!("{base}{n}");
+                n += 1;
+            }
+            ids.insert((r.id.kind, r.id.name.clone()), id);
+        }
+        LogicalIds(ids)
+    }
+
+    fn get(&self, kind: ResourceKind, name: &str) -> String {
+        self.0
+            .get(&(kind, name.to_string()))
+            .cloned()
+            .unwrap_or_else(|| format!("{}{}", camel(kind.as_str()), camel(name)))
+    }
+
+    fn reference(&self, kind: ResourceKind, name: &str) -> Value {
+        json!({ "Ref": self.get(kind, name) })
+    }
+
+    fn attribute(&self, kind: ResourceKind, name: &str, attribute: &str) -> Value {
+        json!({ "Fn::GetAtt": [self.get(kind, name), attribute] })
+    }
+}
+
+/// `research-api.task` → `ResearchApiTask`.
+fn camel(name: &str) -> String {
+    name.split(|c: char| !c.is_ascii_alphanumeric())
+        .filter(|p| !p.is_empty())
+        .map(|p| {
+            let mut chars = p.chars();
+            chars
+                .next()
+                .map(|c| c.to_ascii_uppercase().to_string() + chars.as_str())
+                .unwrap_or_default()
+        })
+        .collect()
+}
+
+fn vpc(value: &str) -> Value {
+    if value == DEFAULT_NETWORK {
+        json!({ "Ref": "VpcId" })
+    } else {
+        Value::from(value)
+    }
+}
+
+fn subnets(values: &[String]) -> Value {
+    if values.iter().any(|s| s == DEFAULT_NETWORK) {
+        json!({ "Ref": "SubnetIds" })
+    } else {
+        Value::from(values.to_vec())
+    }
+}
+
+fn props(pairs: Vec<(&str, Value)>) -> Map<String, Value> {
+    pairs
+        .into_iter()
+        .filter(|(_, v)| !v.is_null())
+        .map(|(k, v)| (k.to_string(), v))
+        .collect()
+}
+
+/// The resource's CloudFormation type, properties and explicit dependencies.
+fn render(
+    r: &DesiredResource,
+    ids: &LogicalIds,
+    region: &str,
+) -> (&'static str, Map<String, Value>, Vec<String>) {
+    use ResourceKind as K;
+    let name = r.id.name.as_str();
+    let sg_id = |sg: &str| ids.attribute(K::SecurityGroup, sg, "GroupId");
+    match &r.spec {
+        Spec::Cluster(s) => (
+            "AWS::ECS::Cluster",
+            props(vec![
+                ("ClusterName", Value::from(name)),
+                (
+                    "ClusterSettings",
+                    json!([{ "Name": "containerInsights", "Value": if s.container_insights { "enabled" } else { "disabled" } }]),
+                ),
+            ]),
+            vec![],
+        ),
+        Spec::SecurityGroup(s) => {
+            let ingress: Vec<Value> = s
+                .ingress
+                .iter()
+                .map(|rule| {
+                    let mut m = props(vec![
+                        ("IpProtocol", Value::from(rule.protocol.as_str())),
+                        ("FromPort", Value::from(rule.from_port)),
+                        ("ToPort", Value::from(rule.to_port)),
+                    ]);
+                    let (key, value) = if rule.source.contains(':') && rule.source.contains('/') {
+                        ("CidrIpv6", Value::from(rule.source.as_str()))
+                    } else if rule.source.contains('/') {
+                        ("CidrIp", Value::from(rule.source.as_str()))
+                    } else {
+                        ("SourceSecurityGroupId", sg_id(&rule.source))
+                    };
+                    m.insert(key.into(), value);
+                    Value::Object(m)
+                })
+                .collect();
+            (
+                "AWS::EC2::SecurityGroup",
+                props(vec![
+                    ("GroupName", Value::from(name)),
+                    ("GroupDescription", Value::from(s.description.as_str())),
+                    ("VpcId", vpc(&s.vpc)),
+                    ("SecurityGroupIngress", Value::from(ingress)),
+                ]),
+                vec![],
+            )
+        }
+        Spec::LoadBalancer(s) => (
+            "AWS::ElasticLoadBalancingV2::LoadBalancer",
+            props(vec![
+                ("Name", Value::from(name)),
+                ("Type", Value::from("application")),
+                ("Scheme", Value::from(s.scheme.as_str())),
+                ("SecurityGroups", json!([sg_id(&s.security_group)])),
+                ("Subnets", subnets(&s.subnets)),
+                (
+                    "LoadBalancerAttributes",
+                    json!([
+                        { "Key": "routing.http.drop_invalid_header_fields.enabled", "Value": s.drop_invalid_header_fields.to_string() },
+                        { "Key": "idle_timeout.timeout_seconds", "Value": s.idle_timeout_seconds.to_string() }
+                    ]),
+                ),
+            ]),
+            vec![],
+        ),
+        Spec::Listener(s) => {
+            let action = match s.default_action.split(':').collect::<Vec<_>>().as_slice() {
+                ["redirect", protocol, port] => json!({
+                    "Type": "redirect",
+                    "RedirectConfig": { "Protocol": protocol, "Port": port, "StatusCode": "HTTP_301" }
+                }),
+                ["fixed-response", code] => json!({
+                    "Type": "fixed-response",
+                    "FixedResponseConfig": { "StatusCode": code, "ContentType": "text/plain" }
+                }),
+                _ => json!({ "Type": s.default_action }),
+            };
+            (
+                "AWS::ElasticLoadBalancingV2::Listener",
+                props(vec![
+                    (
+                        "LoadBalancerArn",
+                        ids.reference(K::LoadBalancer, &s.load_balancer),
+                    ),
+                    ("Port", Value::from(s.port)),
+                    ("Protocol", Value::from(s.protocol.as_str())),
+                    (
+                        "Certificates",
+                        s.certificate_arn
+                            .as_ref()
+                            .map_or(Value::Null, |arn| json!([{ "CertificateArn": arn }])),
+                    ),
+                    (
+                        "SslPolicy",
+                        s.ssl_policy
+                            .as_ref()
+                            .map_or(Value::Null, |p| Value::from(p.as_str())),
+                    ),
+                    ("DefaultActions", json!([action])),
+                ]),
+                vec![],
+            )
+        }
+        Spec::ListenerRule(s) => {
+            let condition = match &s.host {
+                Some(host) => json!({ "Field": "host-header", "HostHeaderConfig": { "Values": [host] } }),
+                None => {
+                    json!({ "Field": "path-pattern", "PathPatternConfig": { "Values": s.path_patterns } })
+                }
+            };
+            (
+                "AWS::ElasticLoadBalancingV2::ListenerRule",
+                props(vec![
+                    ("ListenerArn", ids.reference(K::Listener, &s.listener)),
+                    ("Priority", Value::from(s.priority)),
+                    ("Conditions", json!([condition])),
+                    (
+                        "Actions",
+                        json!([{ "Type": "forward", "TargetGroupArn": ids.reference(K::TargetGroup, &s.target_group) }]),
+                    ),
+                ]),
+                vec![],
+            )
+        }
+        Spec::TargetGroup(s) => {
+            let mut attributes = vec![
+                json!({ "Key": "deregistration_delay.timeout_seconds", "Value": s.deregistration_delay_seconds.to_string() }),
+            ];
+            attributes.push(json!({ "Key": "stickiness.enabled", "Value": s.stickiness.to_string() }));
+            if s.stickiness {
+                attributes.push(json!({ "Key": "stickiness.type", "Value": "lb_cookie" }));
+            }
+            (
+                "AWS::ElasticLoadBalancingV2::TargetGroup",
+                props(vec![
+                    ("Name", Value::from(name)),
+                    ("Port", Value::from(s.port)),
+                    ("Protocol", Value::from(s.protocol.as_str())),
+                    ("TargetType", Value::from(s.target_type.as_str())),
+                    ("VpcId", vpc(&s.vpc)),
+                    ("HealthCheckPath", Value::from(s.health_check_path.as_str())),
+                    ("Matcher", json!({ "HttpCode": s.health_check_matcher })),
+                    ("TargetGroupAttributes", Value::from(attributes)),
+                ]),
+                vec![],
+            )
+        }
+        Spec::IamRole(s) => {
+            let path = format!(
+                "/rnd/{}/",
+                r.tags
+                    .get(crate::plan::observed::TAG_PLATFORM)
+                    .map_or("", String::as_str)
+            );
+            let managed: Vec<Value> = s
+                .managed_policies
+                .iter()
+                .map(|p| json!({ "Fn::Sub": format!("arn:${{AWS::Partition}}:iam::aws:policy/{p}") }))
+                .collect();
+            (
+                "AWS::IAM::Role",
+                props(vec![
+                    ("RoleName", Value::from(name)),
+                    ("Path", Value::from(path)),
+                    (
+                        "AssumeRolePolicyDocument",
+                        json!({
+                            "Version": "2012-10-17",
+                            "Statement": [{ "Effect": "Allow", "Principal": { "Service": s.assumed_by }, "Action": "sts:AssumeRole" }]
+                        }),
+                    ),
+                    (
+                        "ManagedPolicyArns",
+                        if managed.is_empty() {
+                            Value::Null
+                        } else {
+                            Value::from(managed)
+                        },
+                    ),
+                    (
+                        "Policies",
+                        s.inline_policy.as_ref().map_or(
+                            Value::Null,
+                            |p| json!([{ "PolicyName": "rnd", "PolicyDocument": p }]),
+                        ),
+                    ),
+                ]),
+                vec![],
+            )
+        }
+        Spec::InstanceProfile(s) => {
+            let path = format!(
+                "/rnd/{}/",
+                r.tags
+                    .get(crate::plan::observed::TAG_PLATFORM)
+                    .map_or("", String::as_str)
+            );
+            (
+                "AWS::IAM::InstanceProfile",
+                props(vec![
+                    ("InstanceProfileName", Value::from(name)),
+                    ("Path", Value::from(path)),
+                    ("Roles", json!([ids.reference(K::IamRole, &s.role)])),
+                ]),
+                vec![],
+            )
+        }
+        Spec::LaunchTemplate(s) => (
+            "AWS::EC2::LaunchTemplate",
+            props(vec![
+                ("LaunchTemplateName", Value::from(name)),
+                (
+                    "LaunchTemplateData",
+                    json!({
+                        "ImageId": { "Ref": "GpuAmiId" },
+                        "InstanceType": s.instance_type,
+                        "IamInstanceProfile": { "Arn": ids.attribute(K::InstanceProfile, &s.instance_profile, "Arn") },
+                        "SecurityGroupIds": [sg_id(&s.security_group)],
+                        "UserData": { "Fn::Base64": s.user_data },
+                        "MetadataOptions": {
+                            "HttpEndpoint": "enabled",
+                            "HttpTokens": if s.metadata_tokens_required { "required" } else { "optional" },
+                            "HttpPutResponseHopLimit": s.metadata_hop_limit
+                        }
+                    }),
+                ),
+            ]),
+            vec![],
+        ),
+        Spec::AutoScalingGroup(s) => (
+            "AWS::AutoScaling::AutoScalingGroup",
+            props(vec![
+                ("AutoScalingGroupName", Value::from(name)),
+                ("MinSize", Value::from(s.min_size.to_string())),
+                ("MaxSize", Value::from(s.max_size.to_string())),
+                ("DesiredCapacity", Value::from(s.desired_capacity.to_string())),
+                (
+                    "LaunchTemplate",
+                    json!({
+                        "LaunchTemplateId": ids.reference(K::LaunchTemplate, &s.launch_template),
+                        "Version": ids.attribute(K::LaunchTemplate, &s.launch_template, "LatestVersionNumber")
+                    }),
+                ),
+                ("VPCZoneIdentifier", subnets(&s.subnets)),
+                ("NewInstancesProtectedFromScaleIn", Value::from(true)),
+            ]),
+            vec![],
+        ),
+        Spec::CapacityProvider(s) => (
+            "AWS::ECS::CapacityProvider",
+            props(vec![
+                ("Name", Value::from(name)),
+                (
+                    "AutoScalingGroupProvider",
+                    json!({
+                        "AutoScalingGroupArn": ids.reference(K::AutoScalingGroup, &s.auto_scaling_group),
+                        "ManagedScaling": { "Status": if s.managed_scaling { "ENABLED" } else { "DISABLED" } },
+                        "ManagedTerminationProtection": if s.managed_termination_protection { "ENABLED" } else { "DISABLED" }
+                    }),
+                ),
+            ]),
+            vec![],
+        ),
+        Spec::ClusterCapacityProviders(s) => {
+            let provider = |p: &String| {
+                if p.starts_with("FARGATE") {
+                    Value::from(p.as_str())
+                } else {
+                    ids.reference(K::CapacityProvider, p)
+                }
+            };
+            let providers: Vec<Value> = s.providers.iter().map(provider).collect();
+            let default = s
+                .providers
+                .first()
+                .map(provider)
+                .unwrap_or(Value::from("FARGATE"));
+            (
+                "AWS::ECS::ClusterCapacityProviderAssociations",
+                props(vec![
+                    ("Cluster", ids.reference(K::EcsCluster, &s.cluster)),
+                    ("CapacityProviders", Value::from(providers)),
+                    (
+                        "DefaultCapacityProviderStrategy",
+                        json!([{ "CapacityProvider": default, "Weight": 1 }]),
+                    ),
+                ]),
+                vec![],
+            )
+        }
+        Spec::LogGroup(s) => (
+            "AWS::Logs::LogGroup",
+            props(vec![
+                ("LogGroupName", Value::from(name)),
+                ("RetentionInDays", Value::from(s.retention_days)),
+            ]),
+            vec![],
+        ),
+        Spec::TaskDefinition(s) => task_definition(name, s, ids, region),
+        Spec::EcsService(s) => ecs_service(name, s, ids),
+    }
+}
+
+fn task_definition(
+    family: &str,
+    s: &TaskDefinitionSpec,
+    ids: &LogicalIds,
+    region: &str,
+) -> (&'static str, Map<String, Value>, Vec<String>) {
+    use ResourceKind as K;
+    let secrets: Vec<Value> = s
+        .secrets
+        .iter()
+        .map(|(env, from)| {
+            let value_from = match from.split_once(':') {
+                Some(("ssm", path)) => json!({
+                    "Fn::Sub": format!("arn:${{AWS::Partition}}:ssm:${{AWS::Region}}:${{AWS::AccountId}}:parameter/{}", path.trim_start_matches('/'))
+                }),
+                Some((_, name)) => Value::from(name),
+                None => Value::from(from.as_str()),
+            };
+            json!({ "Name": env, "ValueFrom": value_from })
+        })
+        .collect();
+    let environment: Vec<Value> = s
+        .environment
+        .iter()
+        .map(|(k, v)| json!({ "Name": k, "Value": v }))
+        .collect();
+    let container = props(vec![
+        ("Name", Value::from(s.container_name.as_str())),
+        ("Image", Value::from(s.image.as_str())),
+        ("Essential", Value::from(true)),
+        ("Cpu", Value::from(s.cpu)),
+        ("Memory", Value::from(s.memory)),
+        (
+            "PortMappings",
+            s.port.map_or(
+                Value::Null,
+                |p| json!([{ "ContainerPort": p, "Protocol": "tcp" }]),
+            ),
+        ),
+        (
+            "Environment",
+            if environment.is_empty() {
+                Value::Null
+            } else {
+                Value::from(environment)
+            },
+        ),
+        (
+            "Secrets",
+            if secrets.is_empty() {
+                Value::Null
+            } else {
+                Value::from(secrets)
+            },
+        ),
+        (
+            "ResourceRequirements",
+            if s.gpu > 0 {
+                json!([{ "Type": "GPU", "Value": s.gpu.to_string() }])
+            } else {
+                Value::Null
+            },
+        ),
+        (
+            "LogConfiguration",
+            json!({
+                "LogDriver": "awslogs",
+                "Options": {
+                    "awslogs-group": ids.reference(K::LogGroup, &s.log_group),
+                    "awslogs-region": if s.log_region.is_empty() { region } else { s.log_region.as_str() },
+                    "awslogs-stream-prefix": s.container_name
+                }
+            }),
+        ),
+    ]);
+    (
+        "AWS::ECS::TaskDefinition",
+        props(vec![
+            ("Family", Value::from(family)),
+            ("RequiresCompatibilities", json!([s.compatibility])),
+            ("NetworkMode", Value::from(s.network_mode.as_str())),
+            (
+                "Cpu",
+                s.task_cpu.map_or(Value::Null, |c| Value::from(c.to_string())),
+            ),
+            (
+                "Memory",
+                s.task_memory.map_or(Value::Null, |m| Value::from(m.to_string())),
+            ),
+            (
+                "ExecutionRoleArn",
+                ids.attribute(K::IamRole, &s.execution_role, "Arn"),
+            ),
+            ("TaskRoleArn", ids.attribute(K::IamRole, &s.task_role, "Arn")),
+            ("ContainerDefinitions", json!([container])),
+        ]),
+        vec![],
+    )
+}
+
+fn ecs_service(
+    name: &str,
+    s: &EcsServiceSpec,
+    ids: &LogicalIds,
+) -> (&'static str, Map<String, Value>, Vec<String>) {
+    use ResourceKind as K;
+    let family = s.task_definition.split('@').next().unwrap_or(&s.task_definition);
+    let strategy: Vec<Value> = s
+        .capacity_providers
+        .iter()
+        .map(|(provider, weight)| {
+            let provider = if provider.starts_with("FARGATE") {
+                Value::from(provider.as_str())
+            } else {
+                ids.reference(K::CapacityProvider, provider)
+            };
+            json!({ "CapacityProvider": provider, "Weight": weight })
+        })
+        .collect();
+    let placement = s.placement_strategy.as_ref().map_or(Value::Null, |p| {
+        let (kind, field) = p.split_once(':').unwrap_or((p.as_str(), ""));
+        json!([{ "Type": kind, "Field": field }])
+    });
+    let load_balancers = match (&s.target_group, s.container_port) {
+        (Some(tg), Some(port)) => json!([{
+            "ContainerName": name,
+            "ContainerPort": port,
+            "TargetGroupArn": ids.reference(K::TargetGroup, tg)
+        }]),
+        _ => Value::Null,
+    };
+    // A service joins its target group once a listener rule forwards to it, and runs on its
+    // capacity providers once the cluster has them.
+    let mut depends = vec![ids.get(K::ClusterCapacityProviders, &s.cluster)];
+    if let Some(rule) = &s.listener_rule {
+        depends.push(ids.get(K::ListenerRule, rule));
+    }
+    (
+        "AWS::ECS::Service",
+        props(vec![
+            ("ServiceName", Value::from(name)),
+            ("Cluster", ids.reference(K::EcsCluster, &s.cluster)),
+            ("TaskDefinition", ids.reference(K::TaskDefinition, family)),
+            ("DesiredCount", Value::from(s.desired_count)),
+            ("CapacityProviderStrategy", Value::from(strategy)),
+            (
+                "NetworkConfiguration",
+                json!({
+                    "AwsvpcConfiguration": {
+                        "AssignPublicIp": if s.assign_public_ip { "ENABLED" } else { "DISABLED" },
+                        "SecurityGroups": s.security_groups.iter().map(|g| ids.attribute(K::SecurityGroup, g, "GroupId")).collect::<Vec<_>>(),
+                        "Subnets": subnets(&s.subnets)
+                    }
+                }),
+            ),
+            (
+                "DeploymentConfiguration",
+                json!({
+                    "MaximumPercent": s.maximum_percent,
+                    "MinimumHealthyPercent": s.minimum_healthy_percent,
+                    "DeploymentCircuitBreaker": { "Enable": s.circuit_breaker_rollback, "Rollback": s.circuit_breaker_rollback }
+                }),
+            ),
+            ("LoadBalancers", load_balancers),
+            (
+                "HealthCheckGracePeriodSeconds",
+                s.health_check_grace_period_seconds
+                    .map_or(Value::Null, Value::from),
+            ),
+            ("PlacementStrategies", placement),
+        ]),
+        depends,
+    )
+}
+
+/// The resource's tags in the form its type takes (`[{Key, Value}]`), or none for the types
+/// CloudFormation cannot tag (listeners and rules; they are found through their balancer).
+fn tags(r: &DesiredResource, kind: &str) -> Option<Value> {
+    let untaggable = [
+        "AWS::ElasticLoadBalancingV2::Listener",
+        "AWS::ElasticLoadBalancingV2::ListenerRule",
+        "AWS::ECS::ClusterCapacityProviderAssociations",
+        "AWS::IAM::InstanceProfile",
+    ];
+    if untaggable.contains(&kind) || r.tags.is_empty() {
+        return None;
+    }
+    let list: Vec<Value> = r
+        .tags
+        .iter()
+        .map(|(k, v)| {
+            if kind == "AWS::AutoScaling::AutoScalingGroup" {
+                json!({ "Key": k, "Value": v, "PropagateAtLaunch": true })
+            } else {
+                json!({ "Key": k, "Value": v })
+            }
+        })
+        .collect();
+    Some(Value::from(list))
+}
