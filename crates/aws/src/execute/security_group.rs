@@ -37,22 +37,28 @@ pub(super) async fn ensure(
     ctx.remember(ResourceKind::SecurityGroup, name, &id);
 
     let mut wanted = BTreeSet::new();
+    let mut descriptions = std::collections::BTreeMap::new();
     for rule in &spec.ingress {
         let source = if rule.source.contains('/') {
             rule.source.clone()
         } else {
             ctx.require(ResourceKind::SecurityGroup, &rule.source)?
         };
-        wanted.insert((
+        let resolved = (
             rule.protocol.clone(),
             i32::from(rule.from_port),
             i32::from(rule.to_port),
             source,
-        ));
+        );
+        descriptions.insert(resolved.clone(), rule.description());
+        wanted.insert(resolved);
     }
     let current = current_rules(ctx, name, &id).await?;
-    let revoke: Vec<IpPermission> = current.difference(&wanted).map(permission).collect();
-    let authorize: Vec<IpPermission> = wanted.difference(&current).map(permission).collect();
+    let revoke: Vec<IpPermission> = current.difference(&wanted).map(|r| permission(r, None)).collect();
+    let authorize: Vec<IpPermission> = wanted
+        .difference(&current)
+        .map(|r| permission(r, descriptions.get(r).map(String::as_str)))
+        .collect();
     if !revoke.is_empty() {
         ec2.revoke_security_group_ingress()
             .group_id(&id)
@@ -148,17 +154,34 @@ async fn current_rules(ctx: &Context, name: &str, id: &str) -> Result<BTreeSet<R
     Ok(rules)
 }
 
-fn permission((protocol, from, to, source): &Rule) -> IpPermission {
+/// One rule as EC2 takes it; `description` (what it lets in, in words) when authorizing.
+fn permission((protocol, from, to, source): &Rule, description: Option<&str>) -> IpPermission {
     let p = IpPermission::builder()
         .ip_protocol(protocol)
         .from_port(*from)
         .to_port(*to);
+    let description = description.map(str::to_string);
     if source.contains(':') {
-        p.ipv6_ranges(Ipv6Range::builder().cidr_ipv6(source).build())
+        p.ipv6_ranges(
+            Ipv6Range::builder()
+                .cidr_ipv6(source)
+                .set_description(description)
+                .build(),
+        )
     } else if source.contains('/') {
-        p.ip_ranges(IpRange::builder().cidr_ip(source).build())
+        p.ip_ranges(
+            IpRange::builder()
+                .cidr_ip(source)
+                .set_description(description)
+                .build(),
+        )
     } else {
-        p.user_id_group_pairs(UserIdGroupPair::builder().group_id(source).build())
+        p.user_id_group_pairs(
+            UserIdGroupPair::builder()
+                .group_id(source)
+                .set_description(description)
+                .build(),
+        )
     }
     .build()
 }

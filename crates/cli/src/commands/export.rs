@@ -4,7 +4,7 @@
 
 use std::path::PathBuf;
 
-use anyhow::{Context, Result};
+use anyhow::{bail, Context, Result};
 use clap::{Args, Subcommand};
 
 use super::load::valid_repository;
@@ -27,8 +27,9 @@ pub enum ExportFormat {
 pub struct CloudformationArgs {
     #[command(flatten)]
     pub dir: DirArg,
-    /// Write the template to this file instead of standard output.
-    #[arg(long, value_name = "FILE")]
+    /// Write the template to this file instead of standard output; a platform too large for
+    /// one stack needs a directory, where one template per stack is written.
+    #[arg(long, value_name = "FILE|DIR")]
     pub output: Option<PathBuf>,
 }
 
@@ -37,17 +38,42 @@ pub fn run(args: &ExportArgs) -> Result<Code> {
     let Some(repository) = valid_repository(&args.dir.dir)? else {
         return Ok(Code::Failure);
     };
-    let template = match rnd_core::export::cloudformation(&repository) {
-        Ok(template) => template,
+    let stacks = match rnd_core::export::cloudformation(&repository) {
+        Ok(stacks) => stacks,
         Err(e) => {
             eprintln!("error: {e}");
             return Ok(Code::Failure);
         }
     };
-    let text = serde_json::to_string_pretty(&template)? + "\n";
-    match &args.output {
-        Some(path) => std::fs::write(path, text).with_context(|| format!("writing {}", path.display()))?,
-        None => print!("{text}"),
+    match (&args.output, stacks.as_slice()) {
+        (None, [one]) => print!("{}", text(&one.template)?),
+        (Some(path), [one]) if !path.is_dir() => write(path, &one.template)?,
+        (None, _) => bail!(
+            "platform {} needs {} CloudFormation stacks (a stack holds at most 500 resources): \
+             pass --output DIR to write one template per stack",
+            repository.platform.name,
+            stacks.len()
+        ),
+        (Some(dir), _) => {
+            std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+            for stack in &stacks {
+                write(&dir.join(format!("{}.json", stack.name)), &stack.template)?;
+            }
+            eprintln!(
+                "wrote {} stacks to {}: deploy foundation.json first, then each services-N.json \
+                 with FoundationStack set to the foundation stack's name",
+                stacks.len(),
+                dir.display()
+            );
+        }
     }
     Ok(Code::Success)
+}
+
+fn text(template: &serde_json::Value) -> Result<String> {
+    Ok(serde_json::to_string_pretty(template)? + "\n")
+}
+
+fn write(path: &std::path::Path, template: &serde_json::Value) -> Result<()> {
+    std::fs::write(path, text(template)?).with_context(|| format!("writing {}", path.display()))
 }

@@ -3,6 +3,7 @@
 
 mod apply_emulator;
 mod aws_setup_errors;
+mod export;
 mod logs_emulator;
 mod ownership_emulator;
 mod permissions;

@@ -5,7 +5,8 @@
 //! the current ECS GPU AMI (a public SSM parameter, as rnd reads it). Secrets are references
 //! (parameter or secret names), never values.
 
-use std::collections::BTreeMap;
+use std::cell::{Cell, RefCell};
+use std::collections::{BTreeMap, BTreeSet};
 
 use serde_json::{json, Map, Value};
 
@@ -21,56 +22,145 @@ use crate::repository::Repository;
 #[error("{0}")]
 pub struct ExportError(#[from] PlanError);
 
-/// The template, as a JSON value with keys in a stable order.
-pub fn cloudformation(repository: &Repository) -> Result<Value, ExportError> {
+/// CloudFormation's limit is 500 resources a stack; a platform above this many is split into
+/// a foundation stack and service stacks, leaving room under the limit.
+const RESOURCES_PER_STACK: usize = 400;
+
+/// One stack of the export: its name (`platform`, or `foundation`, `services-1`, …) and template.
+pub struct Stack {
+    pub name: String,
+    pub template: Value,
+}
+
+/// The platform as CloudFormation: one template when it fits in a stack, otherwise a
+/// `foundation` stack (shared resources, which exports what the others use) and `services-N`
+/// stacks (whole services, each taking the foundation stack's name as a parameter).
+pub fn cloudformation(repository: &Repository) -> Result<Vec<Stack>, ExportError> {
     let planned = plan(repository, &ObservedState::default())?;
     let resources: Vec<&DesiredResource> = planned
         .graph
         .operations()
         .filter_map(|op| op.desired.as_ref())
         .collect();
-    let ids = LogicalIds::new(&resources);
+    let stacks = partition(&resources);
+    let ids = LogicalIds::new(&resources, &stacks);
     let platform = &repository.platform;
-    let default_network = platform.network.is_none();
-    let mut out = Map::new();
-    for resource in &resources {
-        let (kind, mut properties, depends) = render(resource, &ids, platform.region.as_str());
-        match tags(resource, kind) {
-            // A launch template's own tags go in a tag specification for the template itself.
-            Some(tags) if kind == "AWS::EC2::LaunchTemplate" => {
-                properties.insert(
-                    "TagSpecifications".into(),
-                    json!([{ "ResourceType": "launch-template", "Tags": tags }]),
-                );
+    let single = stacks.len() == 1;
+    let mut rendered = Vec::new();
+    for (index, members) in stacks.iter().enumerate() {
+        ids.enter(index);
+        let mut out = Map::new();
+        for resource in members {
+            let (kind, mut properties, depends) = render(resource, &ids, platform.region.as_str());
+            match tags(resource, kind) {
+                // A launch template's own tags go in a tag specification for the template itself.
+                Some(tags) if kind == "AWS::EC2::LaunchTemplate" => {
+                    properties.insert(
+                        "TagSpecifications".into(),
+                        json!([{ "ResourceType": "launch-template", "Tags": tags }]),
+                    );
+                }
+                Some(tags) => {
+                    properties.insert("Tags".into(), tags);
+                }
+                None => {}
             }
-            Some(tags) => {
-                properties.insert("Tags".into(), tags);
+            let mut entry = Map::new();
+            entry.insert("Type".into(), Value::from(kind));
+            let depends: Vec<String> = depends.into_iter().filter(|d| ids.is_here(d)).collect();
+            if !depends.is_empty() {
+                entry.insert("DependsOn".into(), Value::from(depends));
             }
-            None => {}
+            entry.insert("Properties".into(), Value::Object(properties));
+            out.insert(ids.get(resource.id.kind, &resource.id.name), Value::Object(entry));
         }
-        let mut entry = Map::new();
-        entry.insert("Type".into(), Value::from(kind));
-        if !depends.is_empty() {
-            entry.insert("DependsOn".into(), Value::from(depends));
-        }
-        entry.insert("Properties".into(), Value::Object(properties));
-        out.insert(ids.get(resource.id.kind, &resource.id.name), Value::Object(entry));
+        let name = match (single, index) {
+            (true, _) => "platform".to_string(),
+            (false, 0) => "foundation".to_string(),
+            (false, n) => format!("services-{n}"),
+        };
+        rendered.push((name, out));
     }
+    let exports = ids.imported();
+    let count = rendered.len();
+    Ok(rendered
+        .into_iter()
+        .enumerate()
+        .map(|(index, (name, resources))| {
+            let outputs = if index == 0 { outputs(&exports) } else { Map::new() };
+            let template = template(repository, &name, count, index > 0, resources, outputs);
+            Stack { name, template }
+        })
+        .collect())
+}
+
+/// Foundations (no service) in the first stack; services whole, in order, in the next ones.
+fn partition<'a>(resources: &[&'a DesiredResource]) -> Vec<Vec<&'a DesiredResource>> {
+    if resources.len() <= RESOURCES_PER_STACK {
+        return vec![resources.to_vec()];
+    }
+    let mut by_service: BTreeMap<&str, Vec<&DesiredResource>> = BTreeMap::new();
+    let mut foundation = Vec::new();
+    for r in resources {
+        match &r.service {
+            Some(service) => by_service.entry(service.as_str()).or_default().push(r),
+            None => foundation.push(*r),
+        }
+    }
+    let mut stacks = vec![foundation];
+    let mut current: Vec<&DesiredResource> = Vec::new();
+    for (_, members) in by_service {
+        if !current.is_empty() && current.len() + members.len() > RESOURCES_PER_STACK {
+            stacks.push(std::mem::take(&mut current));
+        }
+        current.extend(members);
+    }
+    if !current.is_empty() {
+        stacks.push(current);
+    }
+    stacks
+}
+
+/// The foundation stack's outputs: every resource (and attribute) another stack imports.
+fn outputs(exports: &BTreeSet<(String, Option<String>)>) -> Map<String, Value> {
+    exports
+        .iter()
+        .map(|(id, attribute)| {
+            let (key, value) = match attribute {
+                Some(a) => (format!("{id}{a}"), json!({ "Fn::GetAtt": [id, a] })),
+                None => (id.clone(), json!({ "Ref": id })),
+            };
+            let export = json!({ "Name": { "Fn::Sub": format!("${{AWS::StackName}}-{key}") } });
+            (key, json!({ "Value": value, "Export": export }))
+        })
+        .collect()
+}
+
+/// One stack's template, with the parameters its resources use.
+fn template(
+    repository: &Repository,
+    name: &str,
+    stacks: usize,
+    imports: bool,
+    resources: Map<String, Value>,
+    outputs: Map<String, Value>,
+) -> Value {
+    let platform = &repository.platform;
+    let text = Value::Object(resources.clone()).to_string();
     let mut parameters = Map::new();
-    if default_network {
+    if text.contains(r#"{"Ref":"VpcId"}"#) {
         parameters.insert(
             "VpcId".into(),
             json!({ "Type": "AWS::EC2::VPC::Id", "Description": "The VPC rnd uses when platform.json names none: the account's default VPC." }),
         );
+    }
+    if text.contains(r#"{"Ref":"SubnetIds"}"#) {
         parameters.insert(
             "SubnetIds".into(),
             json!({ "Type": "List<AWS::EC2::Subnet::Id>", "Description": "Subnets of that VPC in at least two Availability Zones (the default VPC's)." }),
         );
     }
-    if resources
-        .iter()
-        .any(|r| r.id.kind == ResourceKind::LaunchTemplate)
-    {
+    if text.contains(r#"{"Ref":"GpuAmiId"}"#) {
         parameters.insert(
             "GpuAmiId".into(),
             json!({
@@ -80,12 +170,23 @@ pub fn cloudformation(repository: &Repository) -> Result<Value, ExportError> {
             }),
         );
     }
+    if imports {
+        parameters.insert(
+            "FoundationStack".into(),
+            json!({ "Type": "String", "Description": "The name of this platform's foundation stack (its exports are imported)." }),
+        );
+    }
     let mut template = Map::new();
     template.insert("AWSTemplateFormatVersion".into(), Value::from("2010-09-09"));
+    let part = if stacks == 1 {
+        String::new()
+    } else {
+        format!(" ({name}, one of {stacks} stacks)")
+    };
     template.insert(
         "Description".into(),
         Value::from(format!(
-            "rnd platform {} in {}: {} services, exported by `rnd export cloudformation`",
+            "rnd platform {} in {}: {} services{part}, exported by `rnd export cloudformation`",
             platform.name,
             platform.region,
             repository.manifests.len()
@@ -94,17 +195,26 @@ pub fn cloudformation(repository: &Repository) -> Result<Value, ExportError> {
     if !parameters.is_empty() {
         template.insert("Parameters".into(), Value::Object(parameters));
     }
-    template.insert("Resources".into(), Value::Object(out));
-    Ok(Value::Object(template))
+    template.insert("Resources".into(), Value::Object(resources));
+    if !outputs.is_empty() {
+        template.insert("Outputs".into(), Value::Object(outputs));
+    }
+    Value::Object(template)
 }
 
-/// A logical id per resource: its kind and name in CamelCase, made unique if two collide.
-struct LogicalIds(BTreeMap<(ResourceKind, String), String>);
+/// A logical id per resource (its kind and name in CamelCase, made unique if two collide), the
+/// stack each is in, and what the stack being rendered imports from the foundation stack.
+struct LogicalIds {
+    ids: BTreeMap<(ResourceKind, String), String>,
+    stack_of: BTreeMap<String, usize>,
+    current: Cell<usize>,
+    imported: RefCell<BTreeSet<(String, Option<String>)>>,
+}
 
 impl LogicalIds {
-    fn new(resources: &[&DesiredResource]) -> Self {
+    fn new(resources: &[&DesiredResource], stacks: &[Vec<&DesiredResource>]) -> Self {
         let mut ids = BTreeMap::new();
-        let mut taken = std::collections::BTreeSet::new();
+        let mut taken = BTreeSet::new();
         for r in resources {
             let base = format!("{}{}", camel(r.id.kind.as_str()), camel(&r.id.name));
             let mut id = base.clone();
@@ -115,22 +225,63 @@ impl LogicalIds {
             }
             ids.insert((r.id.kind, r.id.name.clone()), id);
         }
-        LogicalIds(ids)
+        let stack_of = stacks
+            .iter()
+            .enumerate()
+            .flat_map(|(i, members)| {
+                let ids = &ids;
+                members
+                    .iter()
+                    .map(move |r| (ids[&(r.id.kind, r.id.name.clone())].clone(), i))
+            })
+            .collect();
+        LogicalIds {
+            ids,
+            stack_of,
+            current: Cell::new(0),
+            imported: RefCell::new(BTreeSet::new()),
+        }
+    }
+
+    fn enter(&self, stack: usize) {
+        self.current.set(stack);
+    }
+
+    fn is_here(&self, id: &str) -> bool {
+        self.stack_of.get(id).is_none_or(|s| *s == self.current.get())
+    }
+
+    fn imported(&self) -> BTreeSet<(String, Option<String>)> {
+        self.imported.borrow().clone()
     }
 
     fn get(&self, kind: ResourceKind, name: &str) -> String {
-        self.0
+        self.ids
             .get(&(kind, name.to_string()))
             .cloned()
             .unwrap_or_else(|| format!("{}{}", camel(kind.as_str()), camel(name)))
     }
 
+    /// `Ref`, or the foundation stack's export of it from another stack.
     fn reference(&self, kind: ResourceKind, name: &str) -> Value {
-        json!({ "Ref": self.get(kind, name) })
+        let id = self.get(kind, name);
+        if self.is_here(&id) {
+            return json!({ "Ref": id });
+        }
+        self.imported.borrow_mut().insert((id.clone(), None));
+        json!({ "Fn::ImportValue": { "Fn::Sub": format!("${{FoundationStack}}-{id}") } })
     }
 
+    /// `Fn::GetAtt`, or the foundation stack's export of it from another stack.
     fn attribute(&self, kind: ResourceKind, name: &str, attribute: &str) -> Value {
-        json!({ "Fn::GetAtt": [self.get(kind, name), attribute] })
+        let id = self.get(kind, name);
+        if self.is_here(&id) {
+            return json!({ "Fn::GetAtt": [id, attribute] });
+        }
+        self.imported
+            .borrow_mut()
+            .insert((id.clone(), Some(attribute.to_string())));
+        json!({ "Fn::ImportValue": { "Fn::Sub": format!("${{FoundationStack}}-{id}{attribute}") } })
     }
 }
 
@@ -202,6 +353,7 @@ fn render(
                         ("IpProtocol", Value::from(rule.protocol.as_str())),
                         ("FromPort", Value::from(rule.from_port)),
                         ("ToPort", Value::from(rule.to_port)),
+                        ("Description", Value::from(rule.description())),
                     ]);
                     let (key, value) = if rule.source.contains(':') && rule.source.contains('/') {
                         ("CidrIpv6", Value::from(rule.source.as_str()))

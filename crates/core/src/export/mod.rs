@@ -5,4 +5,4 @@
 
 mod cloudformation;
 
-pub use cloudformation::{cloudformation, ExportError};
+pub use cloudformation::{cloudformation, ExportError, Stack};

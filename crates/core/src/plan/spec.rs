@@ -68,6 +68,25 @@ pub struct IngressRule {
     pub to_port: u16,
 }
 
+impl IngressRule {
+    /// What the rule lets in, in words: its description in AWS and in the CloudFormation export
+    /// (derived, so it is no setting of its own and never a difference).
+    pub fn description(&self) -> String {
+        let ports = if self.from_port == self.to_port {
+            self.from_port.to_string()
+        } else {
+            format!("{}-{}", self.from_port, self.to_port)
+        };
+        let from = match self.source.as_str() {
+            "0.0.0.0/0" => "anywhere (IPv4)".to_string(),
+            "::/0" => "anywhere (IPv6)".to_string(),
+            cidr if cidr.contains('/') => cidr.to_string(),
+            group => format!("security group {group}"),
+        };
+        format!("rnd: {} {ports} from {from}", self.protocol)
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct LoadBalancerSpec {
     /// Requests with header names that are not valid HTTP are dropped at the balancer
