@@ -54,7 +54,8 @@ pub async fn live_services(
                 LiveService {
                     desired: s.desired_count(),
                     running: s.running_count(),
-                    pending: s.pending_count(),
+                    // ECS counts are never meant to be negative; a transient report is not shown.
+                    pending: s.pending_count().max(0),
                     rollout: newest
                         .and_then(|d| d.rollout_state())
                         .map(|r| r.as_str().to_string()),

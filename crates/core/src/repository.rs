@@ -123,6 +123,15 @@ pub fn validate_repository(platform_file: &SourceFile, manifest_files: &[SourceF
         files.push(report);
     }
     manifests.sort_by(|a, b| a.name.cmp(&b.name));
+    for manifest in &manifests {
+        if let Some(mut problem) = too_large_for_ecs(manifest) {
+            crate::prerequisites::locate(std::slice::from_mut(&mut problem), manifest_files);
+            all_valid = false;
+            if let Some(report) = files.iter_mut().find(|f| f.file == problem.file) {
+                report.diagnostics.push(problem);
+            }
+        }
+    }
     if let (true, Some(platform)) = (all_valid, &platform) {
         let over = over_budget(platform_file, platform, &manifests);
         all_valid = over.is_empty();
@@ -133,6 +142,48 @@ pub fn validate_repository(platform_file: &SourceFile, manifest_files: &[SourceF
         _ => None,
     };
     RepositoryReport { repository, files }
+}
+
+/// ECS refuses a task definition larger than 64 KiB; what a manifest puts in one that can grow
+/// is its variables (from `env` and its `.env` file) and secret references. Counted with room
+/// for the rest of the definition (names, image, roles, log settings: a few KiB at most).
+const TASK_DEFINITION_LIMIT: usize = 64 * 1024;
+const TASK_DEFINITION_REST: usize = 4 * 1024;
+
+fn too_large_for_ecs(manifest: &Manifest) -> Option<Diagnostic> {
+    // Each variable becomes `{"name":"…","value":"…"}`; each secret `{"name":"…","valueFrom":"…"}`
+    // with the store path (up to ~80 bytes more than the secret's name).
+    let env: usize = manifest.env.iter().map(|(k, v)| k.len() + v.len() + 24).sum();
+    let secrets: usize = manifest
+        .secrets
+        .iter()
+        .map(|(k, v)| k.len() + v.len() + 110)
+        .sum();
+    let size = env + secrets + TASK_DEFINITION_REST;
+    (size > TASK_DEFINITION_LIMIT).then(|| Diagnostic {
+        severity: Severity::Error,
+        code: "manifest/task-definition-too-large",
+        file: format!("manifests/{}.json", manifest.name),
+        pointer: "/env".into(),
+        location: Location {
+            offset: 0,
+            length: 0,
+            line: 1,
+            column: 1,
+        },
+        message: format!(
+            "its variables and secrets make a task definition of about {} KiB, and ECS accepts at \
+             most 64 KiB ({} variables, {} secrets)",
+            size.div_ceil(1024),
+            manifest.env.len(),
+            manifest.secrets.len()
+        ),
+        help: Some(
+            "move large values out of the environment (a file in the image, an S3 object, or a \
+             secret, which is a short reference) or split the configuration"
+                .into(),
+        ),
+    })
 }
 
 /// The cost limits of `platform.json` against where the manifests would run (a fresh placement,

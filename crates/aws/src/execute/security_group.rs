@@ -1,6 +1,6 @@
 //! Security groups: created or adopted by name, then their ingress made exactly the spec's.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::time::Duration;
 
 use aws_sdk_ec2::types::{Filter, IpPermission, IpRange, Ipv6Range, ResourceType, UserIdGroupPair};
@@ -37,7 +37,7 @@ pub(super) async fn ensure(
     ctx.remember(ResourceKind::SecurityGroup, name, &id);
 
     let mut wanted = BTreeSet::new();
-    let mut descriptions = std::collections::BTreeMap::new();
+    let mut descriptions = BTreeMap::new();
     for rule in &spec.ingress {
         let source = if rule.source.contains('/') {
             rule.source.clone()
@@ -54,9 +54,14 @@ pub(super) async fn ensure(
         wanted.insert(resolved);
     }
     let current = current_rules(ctx, name, &id).await?;
-    let revoke: Vec<IpPermission> = current.difference(&wanted).map(|r| permission(r, None)).collect();
+    let revoke: Vec<IpPermission> = current
+        .iter()
+        .filter(|(rule, _)| !wanted.contains(*rule))
+        .map(|(rule, description)| permission(rule, description.as_deref()))
+        .collect();
     let authorize: Vec<IpPermission> = wanted
-        .difference(&current)
+        .iter()
+        .filter(|rule| !current.contains_key(*rule))
         .map(|r| permission(r, descriptions.get(r).map(String::as_str)))
         .collect();
     if !revoke.is_empty() {
@@ -128,7 +133,13 @@ async fn create_or_adopt(
     }
 }
 
-async fn current_rules(ctx: &Context, name: &str, id: &str) -> Result<BTreeSet<Rule>, AwsError> {
+/// The group's inbound rules as they are, each with its description (revoking a rule names it
+/// as it was authorized: the emulator matches the description too, AWS ignores it).
+async fn current_rules(
+    ctx: &Context,
+    name: &str,
+    id: &str,
+) -> Result<BTreeMap<Rule, Option<String>>, AwsError> {
     let out = ctx
         .clients
         .ec2
@@ -137,24 +148,35 @@ async fn current_rules(ctx: &Context, name: &str, id: &str) -> Result<BTreeSet<R
         .send()
         .await
         .map_err(|e| AwsError::call("DescribeSecurityGroups", name, e))?;
-    let mut rules = BTreeSet::new();
+    let mut rules = BTreeMap::new();
     for p in out.security_groups().iter().flat_map(|g| g.ip_permissions()) {
         let protocol = p.ip_protocol().unwrap_or("-1").to_string();
         let (from, to) = (p.from_port().unwrap_or(0), p.to_port().unwrap_or(0));
         let sources = p
             .ip_ranges()
             .iter()
-            .filter_map(|r| r.cidr_ip())
-            .chain(p.ipv6_ranges().iter().filter_map(|r| r.cidr_ipv6()))
-            .chain(p.user_id_group_pairs().iter().filter_map(|g| g.group_id()));
-        for source in sources {
-            rules.insert((protocol.clone(), from, to, source.to_string()));
+            .filter_map(|r| Some((r.cidr_ip()?, r.description())))
+            .chain(
+                p.ipv6_ranges()
+                    .iter()
+                    .filter_map(|r| Some((r.cidr_ipv6()?, r.description()))),
+            )
+            .chain(
+                p.user_id_group_pairs()
+                    .iter()
+                    .filter_map(|g| Some((g.group_id()?, g.description()))),
+            );
+        for (source, description) in sources {
+            rules.insert(
+                (protocol.clone(), from, to, source.to_string()),
+                description.map(str::to_string),
+            );
         }
     }
     Ok(rules)
 }
 
-/// One rule as EC2 takes it; `description` (what it lets in, in words) when authorizing.
+/// One rule as EC2 takes it, with its description (what it lets in, in words).
 fn permission((protocol, from, to, source): &Rule, description: Option<&str>) -> IpPermission {
     let p = IpPermission::builder()
         .ip_protocol(protocol)

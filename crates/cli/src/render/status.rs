@@ -70,8 +70,13 @@ pub fn render_text(status: &PlatformStatus) -> String {
     if status.pending_operations == 0 {
         out.push_str("AWS matches the manifests.\n");
     } else {
+        let noun = if status.pending_operations == 1 {
+            "operation"
+        } else {
+            "operations"
+        };
         out.push_str(&format!(
-            "AWS differs from the manifests: {} operations pending ({} per month once applied). \
+            "AWS differs from the manifests: {} {noun} pending ({} per month once applied). \
              `rnd plan` shows them; `rnd apply` carries them out.\n",
             status.pending_operations,
             dollars(status.monthly_cost_manifests)

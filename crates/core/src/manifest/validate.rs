@@ -94,7 +94,7 @@ pub fn validate_manifest(
 ) -> Validated<Manifest> {
     let source = match JsonSource::parse(text) {
         Ok(source) => source,
-        Err(e) => return Validated::invalid(vec![syntax_diagnostic(file, e)]),
+        Err(e) => return Validated::invalid(vec![syntax_diagnostic(file, text, e)]),
     };
     let mut c = Checker::new(file, &source);
     let name = check_service_name(&mut c, service, context);

@@ -44,7 +44,7 @@ const MAX_EXTRA_TAGS: usize = 40;
 pub fn validate_platform(file: &str, text: &str) -> Validated<Platform> {
     let source = match JsonSource::parse(text) {
         Ok(source) => source,
-        Err(e) => return Validated::invalid(vec![syntax_diagnostic(file, e)]),
+        Err(e) => return Validated::invalid(vec![syntax_diagnostic(file, text, e)]),
     };
     let mut c = Checker::new(file, &source);
     let platform = check_platform(&mut c, &source.value);

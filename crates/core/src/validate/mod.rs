@@ -39,14 +39,34 @@ impl<T> Validated<T> {
 }
 
 /// A JSON syntax error as a diagnostic.
-pub fn syntax_diagnostic(file: &str, error: SyntaxError) -> Diagnostic {
+pub fn syntax_diagnostic(file: &str, text: &str, error: SyntaxError) -> Diagnostic {
+    // Two mistakes an editor makes rather than a person get a message of their own.
+    let (code, message, help) = if text.trim().is_empty() {
+        (
+            "json/empty",
+            "the file is empty".to_string(),
+            "write a JSON object in it, e.g. { \"image\": \"…\", \"version\": \"v1\" }, or delete it",
+        )
+    } else if text.starts_with('\u{feff}') {
+        (
+            "json/byte-order-mark",
+            "the file starts with a UTF-8 byte-order mark, which JSON does not allow".to_string(),
+            "save it as UTF-8 without a BOM (most editors have this as an encoding choice)",
+        )
+    } else {
+        (
+            "json/syntax",
+            format!("this is not valid JSON: {}", error.message),
+            "JSON allows no comments and no trailing commas; strings use double quotes",
+        )
+    };
     Diagnostic {
         severity: Severity::Error,
-        code: "json/syntax",
+        code,
         file: file.to_string(),
         pointer: String::new(),
         location: error.location,
-        message: format!("this is not valid JSON: {}", error.message),
-        help: Some("JSON allows no comments and no trailing commas; strings use double quotes".into()),
+        message,
+        help: Some(help.into()),
     }
 }
