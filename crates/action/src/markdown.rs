@@ -97,7 +97,7 @@ pub fn applied(plan: &Plan, report: &ApplyReport, sha: &str) -> String {
             let why = match &o.result {
                 OperationResult::Failed(e) => e.clone(),
                 OperationResult::Skipped { failed_dependency } => {
-                    format!("skipped, {failed_dependency} failed")
+                    format!("not attempted, because {failed_dependency} failed")
                 }
                 OperationResult::Done => continue,
             };
@@ -115,7 +115,8 @@ pub fn applied(plan: &Plan, report: &ApplyReport, sha: &str) -> String {
 /// The step output `monthly_cost_delta`: dollars per month, a plain number (`12.3400`,
 /// `-4.0000`) that `fromJSON` reads.
 pub fn monthly_delta(plan: &Plan) -> String {
-    plan.cost.monthly_delta.to_string().replace(['$', '+'], "")
+    // Four decimals, as in the plan's JSON: a number for scripts, not money for people.
+    format!("{:.4}", plan.cost.monthly_delta).replace(['$', '+'], "")
 }
 
 fn footer(sha: &str) -> String {

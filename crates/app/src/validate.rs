@@ -3,7 +3,8 @@
 //! placed at their line and column in those files).
 
 use rnd_core::diagnostic::{Diagnostic, Location, Severity};
-use rnd_core::repository::{validate_repository, FileReport, Repository, RepositoryReport};
+use rnd_core::repository::{validate_repository, FileReport, Repository, RepositoryReport, SourceFile};
+use rnd_core::schema_reference::check_schema_references;
 
 use crate::repository::{read, Deployments, Directory, ReadError, Tree};
 
@@ -82,7 +83,24 @@ pub fn validate_platform_only(dir: &std::path::Path) -> Result<Validated, ReadEr
     Ok(Validated { deployments, report })
 }
 
-/// Read the directory `dir` and validate it.
+/// Read the directory `dir` and validate it, and warn about `$schema` paths that find no file
+/// (only here: in a directory, unlike a GitHub tree, the paths editors follow can be checked).
 pub fn validate_directory(dir: &std::path::Path) -> Result<Validated, ReadError> {
-    Ok(validate(Directory::new(dir).read()?))
+    let mut validated = validate(Directory::new(dir).read()?);
+    let deployments = &validated.deployments;
+    let files: Vec<&SourceFile> = std::iter::once(&deployments.platform)
+        .chain(&deployments.manifests)
+        .collect();
+    let warnings = check_schema_references(&files, |path| dir.join(path).is_file());
+    for warning in warnings {
+        match validated.report.files.iter_mut().find(|f| f.file == warning.file) {
+            Some(report) => report.diagnostics.push(warning),
+            None => validated.report.files.push(FileReport {
+                file: warning.file.clone(),
+                diagnostics: vec![warning],
+                concealed: Vec::new(),
+            }),
+        }
+    }
+    Ok(validated)
 }

@@ -10,6 +10,7 @@ mod error;
 pub mod events;
 pub mod execute;
 pub mod foreign;
+pub mod instances;
 pub mod lock;
 mod network;
 pub mod observe;

@@ -22,6 +22,9 @@ pub struct LiveService {
     pub deployments: usize,
     /// The service's most recent event message.
     pub last_event: Option<String>,
+    /// The task definition (ARN) of the service's primary deployment: the version it runs.
+    #[serde(skip)]
+    pub task_definition: Option<String>,
 }
 
 /// The named services of `cluster`, by ECS service name; services ECS does not know are absent.
@@ -62,6 +65,7 @@ pub async fn live_services(
                     rollout_reason: newest.and_then(|d| d.rollout_state_reason()).map(str::to_string),
                     deployments: s.deployments().len(),
                     last_event: s.events().first().and_then(|e| e.message()).map(str::to_string),
+                    task_definition: s.task_definition().map(str::to_string),
                 },
             );
         }

@@ -21,5 +21,6 @@ pub mod platform_references;
 pub mod prerequisites;
 pub mod repository;
 pub mod schema;
+pub mod schema_reference;
 pub mod source;
 pub mod validate;

@@ -176,7 +176,9 @@ fn the_text_report_lists_services_instances_and_totals() {
     let plan = plan_capacity(&services, &AllowList::all(), "us-east-1", None).unwrap();
     let text = render_capacity_text(&plan);
     assert!(
-        text.contains("1  g4dn.12xlarge  big#0 big#1 small#0 small#1  $3.9120  $2855.7600"),
+        text.contains(
+            "1  g4dn.12xlarge (4 × NVIDIA T4 16 GiB)  big#0 big#1 small#0 small#1  $3.9120  $2855.76"
+        ),
         "{text}"
     );
     assert!(
@@ -184,7 +186,7 @@ fn the_text_report_lists_services_instances_and_totals() {
         "{text}"
     );
     assert!(
-        text.ends_with("Total: $7.5044 per hour, $5478.2120 per month (730 h)\n"),
+        text.ends_with("Total: $7.5044 per hour, $5478.21 per month (730 h)\n"),
         "{text}"
     );
     let json = serde_json::to_value(&plan).unwrap();

@@ -10,7 +10,7 @@ use crate::limits::{
     context, counted_sections, divider, escape, header, list_sections, section, truncate, MAX_BLOCKS,
     MAX_SECTION_TEXT,
 };
-use crate::summary::{Change, RunSummary};
+use crate::summary::{dollars, Change, RunSummary};
 
 /// How one service ended.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -107,16 +107,11 @@ pub fn run_started(summary: &RunSummary) -> Value {
         .services
         .iter()
         .map(|s| {
-            let cost = s
-                .monthly_delta
-                .as_ref()
-                .map(|d| format!(", {d}/month"))
-                .unwrap_or_default();
             format!(
-                "• `{}` {} ({} operations{cost})",
+                "• `{}`: {} ({})",
                 s.service,
-                s.change.word(),
-                s.operations
+                escape(&s.words),
+                plural(s.operations, "operation", "operations")
             )
         })
         .collect();
@@ -154,7 +149,14 @@ pub fn service_failed(summary: &RunSummary, failure: &ServiceFailure) -> Value {
     let service = &failure.service;
     let title = format!("{}: {service} failed on {}", verb(summary), summary.platform);
     let mut blocks = vec![header(&title), context(&provenance(summary))];
-    let operations = if failure.failed_operations.is_empty() {
+    let held_up = failure
+        .errors
+        .iter()
+        .any(|e| e.contains(": not attempted, because "));
+    let operations = if failure.failed_operations.is_empty() && held_up {
+        "nothing of its own: an operation it needs failed first, so its changes were not attempted"
+            .to_string()
+    } else if failure.failed_operations.is_empty() {
         "its deployment did not become stable".to_string()
     } else {
         let mut text = String::new();
@@ -183,10 +185,7 @@ pub fn service_failed(summary: &RunSummary, failure: &ServiceFailure) -> Value {
             code_block(&failure.log_lines, budget)
         )));
     }
-    let mut more = String::from("More: `rnd status` shows its tasks and rollout");
-    if let Some(group) = summary.log_groups.get(service) {
-        more.push_str(&format!("; its logs: `aws logs tail {group} --since 1h`"));
-    }
+    let more = format!("More: `rnd status` shows its tasks and rollout; `rnd logs {service}` its logs");
     blocks.push(context(&more));
     fallback(blocks, title)
 }
@@ -227,9 +226,24 @@ pub fn run_finished(summary: &RunSummary, result: &RunResult) -> Value {
         totals.push_str(&format!(" · {} not finished", unknown.len()));
     }
     totals.push_str(&format!(
-        "\n{} operations succeeded, {} failed, {} skipped\n*Monthly cost now:* {} ({})",
-        result.succeeded, result.failed, result.skipped, summary.monthly_after, summary.monthly_delta
+        "\n{} operations succeeded, {} failed, {} skipped",
+        result.succeeded, result.failed, result.skipped
     ));
+    // What runs now: a service that failed (or did not finish) still has what it had before.
+    let not_deployed: Vec<&String> = failed.iter().chain(&unknown).copied().collect();
+    let deployed_now = summary.monthly_deployed(&not_deployed);
+    if (deployed_now - summary.monthly_after_amount.as_f64()).abs() < 0.005 {
+        totals.push_str(&format!(
+            "\n*Monthly cost now:* {} ({})",
+            summary.monthly_after, summary.monthly_delta
+        ));
+    } else {
+        totals.push_str(&format!(
+            "\n*Monthly cost now:* {} as deployed; {} once the failed services deploy",
+            dollars(deployed_now),
+            summary.monthly_after
+        ));
+    }
     blocks.push(section(&totals));
     // The note "…and N more" of the last list needs a block; keep lists within what is left.
     let url = |s: &str| {

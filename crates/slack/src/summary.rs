@@ -3,8 +3,10 @@
 
 use std::collections::BTreeMap;
 
+use rnd_core::catalog::Usd;
 use rnd_core::plan::diff::Action;
 use rnd_core::plan::naming::Names;
+use rnd_core::plan::render::service_summaries;
 use rnd_core::plan::resource::ResourceKind;
 use rnd_core::plan::Plan;
 
@@ -44,6 +46,9 @@ pub struct ServiceChange {
     pub operations: usize,
     /// Monthly cost difference, e.g. `+$29.57`; `None` when it does not change.
     pub monthly_delta: Option<String>,
+    /// The plan's plain-words line for it, as the plan and the PR comment show it:
+    /// `updated, g6.xlarge: 1 × NVIDIA L4 22.35 GiB, v1.4.2 → v1.5.0, https://…, +$29.57/month`.
+    pub words: String,
 }
 
 /// Everything the start, failure and end messages need to know before the run starts.
@@ -69,6 +74,11 @@ pub struct RunSummary {
     pub addresses: BTreeMap<String, String>,
     /// Log group per changed service, for "how to see more".
     pub log_groups: BTreeMap<String, String>,
+    /// Monthly cost per service before and after the plan: a failed service still costs what
+    /// it did, so the end message can say what is actually deployed.
+    pub monthly_costs: BTreeMap<String, (Usd, Usd)>,
+    /// The plan's monthly total after.
+    pub monthly_after_amount: Usd,
 }
 
 impl RunSummary {
@@ -101,6 +111,10 @@ impl RunSummary {
                 .map(|c| signed_dollars(c.monthly_delta.as_f64()))
         };
         let names = Names::new(&plan.platform);
+        let words: BTreeMap<String, String> = service_summaries(plan)
+            .into_iter()
+            .map(|s| (s.service.clone(), s.words()))
+            .collect();
         let services: Vec<ServiceChange> = per_service
             .iter()
             .map(|(service, (change, operations))| ServiceChange {
@@ -108,6 +122,10 @@ impl RunSummary {
                 change: *change,
                 operations: *operations,
                 monthly_delta: delta_of(service),
+                words: words
+                    .get(service)
+                    .cloned()
+                    .unwrap_or_else(|| change.word().to_string()),
             })
             .collect();
         let mut unchanged: Vec<String> = plan
@@ -137,7 +155,25 @@ impl RunSummary {
             monthly_delta: signed_dollars(plan.cost.monthly_delta.as_f64()),
             urls: plan.urls.iter().cloned().collect(),
             addresses,
+            monthly_costs: plan
+                .cost
+                .services
+                .iter()
+                .map(|c| (c.service.clone(), (c.monthly_before, c.monthly_after)))
+                .collect(),
+            monthly_after_amount: plan.cost.monthly_after,
         }
+    }
+
+    /// The monthly cost actually deployed when `not_deployed` services kept what they had: the
+    /// plan's total, less each such service's change.
+    pub fn monthly_deployed(&self, not_deployed: &[&String]) -> f64 {
+        let held_back: i128 = not_deployed
+            .iter()
+            .filter_map(|s| self.monthly_costs.get(*s))
+            .map(|(before, after)| i128::from(after.nanos()) - i128::from(before.nanos()))
+            .sum();
+        (i128::from(self.monthly_after_amount.nanos()) - held_back) as f64 / 1e9
     }
 
     pub fn change_of(&self, service: &str) -> Option<Change> {

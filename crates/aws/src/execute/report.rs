@@ -35,6 +35,23 @@ pub enum ServiceOutcome {
     },
 }
 
+/// The operation that failed and held up `address` (following skipped operations back to the
+/// one that failed), with AWS's error.
+fn root_cause<'a>(operations: &'a [OperationOutcome], address: &'a str) -> Option<(&'a str, &'a str)> {
+    let mut address = address;
+    // A skip chain is at most as long as the plan; the bound guards against a malformed one.
+    for _ in 0..=operations.len() {
+        match &operations.iter().find(|o| o.address == address)?.result {
+            OperationResult::Failed(error) => return Some((address, error)),
+            OperationResult::Skipped { failed_dependency } if !failed_dependency.is_empty() => {
+                address = failed_dependency;
+            }
+            _ => return None,
+        }
+    }
+    None
+}
+
 /// What a service's settling means for its outcome.
 pub(super) fn stability_outcome(service: &str, state: &super::stability::Stability) -> ServiceOutcome {
     match state {
@@ -76,10 +93,20 @@ impl ApplyReport {
                     .filter_map(|&i| match &operations[i].result {
                         OperationResult::Done => None,
                         OperationResult::Failed(e) => Some(format!("{}: {e}", operations[i].address)),
-                        OperationResult::Skipped { failed_dependency } => Some(format!(
-                            "{}: skipped, {failed_dependency} failed",
-                            operations[i].address
-                        )),
+                        OperationResult::Skipped { failed_dependency } => {
+                            Some(match root_cause(&operations, failed_dependency) {
+                                // What AWS said where it went wrong first, so a service held up by a
+                                // shared resource reads "certificate not found", not only "skipped".
+                                Some((root, error)) => format!(
+                                    "{}: not attempted, because {root} failed: {error}",
+                                    operations[i].address
+                                ),
+                                None => format!(
+                                    "{}: not attempted, because {failed_dependency} failed",
+                                    operations[i].address
+                                ),
+                            })
+                        }
                     })
                     .collect();
                 let outcome = if errors.is_empty() {
@@ -124,5 +151,60 @@ impl ApplyReport {
             .iter()
             .filter(|o| o.result != OperationResult::Done)
             .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use rnd_core::plan::resource::{ResourceId, ResourceKind};
+
+    use super::*;
+
+    fn change(kind: ResourceKind, name: &str, service: Option<&str>) -> ResourceChange {
+        let id = ResourceId::new(kind, name);
+        ResourceChange {
+            address: format!("{}.{name}", kind.as_str()),
+            id,
+            action: Action::Create,
+            service: service.map(str::to_string),
+            changes: Vec::new(),
+            desired: None,
+            observed: None,
+            adopts: None,
+        }
+    }
+
+    #[test]
+    fn a_service_held_up_by_a_shared_failure_carries_aws_s_error() {
+        let changes = [
+            change(ResourceKind::Listener, "research-alb-0-https", None),
+            change(ResourceKind::ListenerRule, "research-api", Some("api")),
+            change(ResourceKind::EcsService, "research-api", Some("api")),
+        ];
+        let results = vec![
+            Some(OperationResult::Failed(
+                "CertificateNotFound: Certificate 'arn:aws:acm:…' not found".into(),
+            )),
+            Some(OperationResult::Skipped {
+                failed_dependency: "listener.research-alb-0-https".into(),
+            }),
+            // Skipped for the rule, which was itself skipped: the cause is still the listener.
+            Some(OperationResult::Skipped {
+                failed_dependency: "listener_rule.research-api".into(),
+            }),
+        ];
+        let report = ApplyReport::new(&changes, results);
+        let ServiceOutcome::Failed { errors } = &report.services["api"] else {
+            panic!("api failed: {:?}", report.services);
+        };
+        assert_eq!(errors.len(), 2);
+        for error in errors {
+            assert!(
+                error.contains(
+                    "not attempted, because listener.research-alb-0-https failed: CertificateNotFound"
+                ),
+                "{error}"
+            );
+        }
     }
 }

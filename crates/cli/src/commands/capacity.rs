@@ -2,7 +2,10 @@
 
 use anyhow::Result;
 use clap::{Args, ValueEnum};
-use rnd_core::placement::{plan_capacity, render_capacity_text, AllowList};
+use rnd_core::catalog::Catalog;
+use rnd_core::placement::{
+    explain_gpu_choices, plan_capacity, render_capacity_text, render_explanations, AllowList,
+};
 use rnd_core::plan::demand_of;
 
 use super::load::valid_repository;
@@ -16,6 +19,10 @@ pub struct CapacityArgs {
     /// Output format: text for people, json for machines.
     #[arg(long, value_enum, default_value_t = CapacityFormat::Text)]
     pub format: CapacityFormat,
+    /// After the table, say why each GPU service runs on its instance type: the cheaper
+    /// allowed types that cannot hold one of its tasks, and the next cheapest that could.
+    #[arg(long)]
+    pub explain: bool,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -45,7 +52,14 @@ pub fn run(args: &CapacityArgs) -> Result<Code> {
         }
     };
     match args.format {
-        CapacityFormat::Text => print!("{}", render_capacity_text(&plan)),
+        CapacityFormat::Text => {
+            print!("{}", render_capacity_text(&plan));
+            if args.explain {
+                let allowed = AllowList(platform.gpu_instance_types.clone());
+                let why = explain_gpu_choices(&plan, &demands, &allowed, Catalog::builtin());
+                print!("\n{}", render_explanations(&why));
+            }
+        }
         CapacityFormat::Json => println!("{}", serde_json::to_string_pretty(&plan)?),
     }
     Ok(Code::Success)

@@ -4,14 +4,16 @@ use std::collections::BTreeMap;
 
 use anyhow::Result;
 use clap::{Args, ValueEnum};
-use rnd_aws::status::live_services;
+use rnd_aws::instances::live_instances;
+use rnd_aws::status::{live_services, LiveService};
+use rnd_core::catalog::{Catalog, Usd};
 use rnd_core::plan::observed::ObservedState;
 use rnd_core::plan::resource::ResourceKind;
 use rnd_core::plan::{plan_with_fanout, PlanOptions};
 
 use super::load::valid_repository;
 use super::DirArg;
-use crate::render::status::{render_text, PlatformStatus, ServiceRow, ServiceState};
+use crate::render::status::{render_text, InstanceRow, PlatformStatus, ServiceRow, ServiceState};
 use rnd_app::aws;
 use rnd_app::exit::Code;
 use rnd_app::fanout::Threads;
@@ -54,6 +56,7 @@ pub fn run(args: &StatusArgs) -> Result<Code> {
             live.extend(live_services(&clients, &cluster, &names).await?);
         }
         let lock = rnd_aws::lock::holder(&clients, &platform).await?;
+        let instances = running_instances(&clients, &observed, &repository.platform.region).await?;
         let urls: BTreeMap<&str, &str> = plan.urls.iter().map(|(s, u)| (s.as_str(), u.as_str())).collect();
         let mut rows: Vec<ServiceRow> = plan
             .capacity
@@ -61,9 +64,11 @@ pub fn run(args: &StatusArgs) -> Result<Code> {
             .iter()
             .map(|s| {
                 let ecs_name = deployed.get(s.name.as_str());
+                let live = ecs_name.and_then(|n| live.get(*n));
                 ServiceRow {
                     service: s.name.clone(),
-                    state: match ecs_name.and_then(|n| live.get(*n)) {
+                    version: live.and_then(|l| running_version(&observed, l)),
+                    state: match live {
                         Some(l) => ServiceState::Deployed(l.clone()),
                         None => ServiceState::NotDeployed,
                     },
@@ -78,6 +83,7 @@ pub fn run(args: &StatusArgs) -> Result<Code> {
             if !rows.iter().any(|r| r.service == *service) {
                 rows.push(ServiceRow {
                     service: service.to_string(),
+                    version: live.get(*ecs_name).and_then(|l| running_version(&observed, l)),
                     state: match live.get(*ecs_name) {
                         Some(l) => ServiceState::Orphaned(l.clone()),
                         None => ServiceState::NotDeployed,
@@ -89,9 +95,22 @@ pub fn run(args: &StatusArgs) -> Result<Code> {
             }
         }
         rows.sort_by(|a, b| a.service.cmp(&b.service));
+        // What is billed now: Fargate tasks as deployed, and every instance that is up, whether
+        // or not it runs a task (a GPU service's share of an instance is in the instance).
+        let on_fargate = fargate_services(&observed);
+        let fargate_deployed: Usd = plan
+            .cost
+            .services
+            .iter()
+            .filter(|c| on_fargate.contains(c.service.as_str()))
+            .map(|c| c.hourly_before)
+            .sum();
+        let instances_hourly: Usd = instances.iter().filter_map(|i| i.hourly_price).sum();
         Ok::<_, anyhow::Error>(PlatformStatus {
             platform: platform.clone(),
             services: rows,
+            monthly_cost_running: (fargate_deployed + instances_hourly).monthly(),
+            instances,
             pending_operations: plan.graph.len(),
             monthly_cost_deployed: plan.cost.monthly_before,
             monthly_cost_manifests: plan.cost.monthly_after,
@@ -103,6 +122,76 @@ pub fn run(args: &StatusArgs) -> Result<Code> {
         StatusFormat::Json => println!("{}", serde_json::to_string_pretty(&status)?),
     }
     Ok(Code::Success)
+}
+
+/// The image tag (or short digest) of the task definition a service's primary deployment runs,
+/// when it is the family's revision rnd observed.
+fn running_version(observed: &ObservedState, live: &LiveService) -> Option<String> {
+    let arn = live.task_definition.as_deref()?;
+    let image = observed
+        .resources
+        .iter()
+        .filter(|r| r.kind == ResourceKind::TaskDefinition)
+        .find(|r| r.arn.as_deref() == Some(arn))?
+        .attributes
+        .get("image")?
+        .as_str()?;
+    image_version(image)
+}
+
+/// `repo/app:v1.5.0` → `v1.5.0`; `app@sha256:0123…` → `sha256:0123456789ab`; a registry port
+/// (`host:5000/app`) is not a tag.
+fn image_version(image: &str) -> Option<String> {
+    if let Some((_, digest)) = image.split_once('@') {
+        return Some(digest.chars().take("sha256:".len() + 12).collect());
+    }
+    let (_, tag) = image.rsplit_once(':')?;
+    (!tag.contains('/')).then(|| tag.to_string())
+}
+
+/// The services whose deployed task definition asks for no GPU: they run on Fargate.
+fn fargate_services(observed: &ObservedState) -> std::collections::BTreeSet<&str> {
+    observed
+        .resources
+        .iter()
+        .filter(|r| r.kind == ResourceKind::TaskDefinition)
+        .filter(|r| r.attributes.get("gpu").and_then(|g| g.as_u64()).unwrap_or(0) == 0)
+        .filter_map(|r| r.service())
+        .collect()
+}
+
+/// Every instance of the platform's auto scaling groups, priced from the catalog.
+async fn running_instances(
+    clients: &rnd_aws::Clients,
+    observed: &ObservedState,
+    region: &str,
+) -> Result<Vec<InstanceRow>> {
+    let groups: Vec<String> = observed
+        .resources
+        .iter()
+        .filter(|r| r.kind == ResourceKind::AutoScalingGroup)
+        .map(|r| r.name.clone())
+        .collect();
+    let Some(cluster) = observed
+        .resources
+        .iter()
+        .find(|r| r.kind == ResourceKind::EcsCluster)
+    else {
+        return Ok(Vec::new());
+    };
+    if groups.is_empty() {
+        return Ok(Vec::new());
+    }
+    let live = live_instances(clients, &cluster.name, &groups).await?;
+    Ok(live
+        .into_iter()
+        .map(|live| InstanceRow {
+            hourly_price: Catalog::builtin()
+                .gpu_price(region, &live.instance_type)
+                .map(|p| p.hourly),
+            live,
+        })
+        .collect())
 }
 
 /// rnd service name to ECS service name, for every service deployed.

@@ -1,5 +1,6 @@
 //! `rnd status` as a table (or JSON): one row per service, then whether AWS matches the manifests.
 
+use rnd_aws::instances::LiveInstance;
 use rnd_aws::status::LiveService;
 use rnd_core::catalog::Usd;
 use rnd_core::placement::Placement;
@@ -14,14 +15,29 @@ pub struct PlatformStatus {
     pub pending_operations: usize,
     pub monthly_cost_deployed: Usd,
     pub monthly_cost_manifests: Usd,
+    /// What is billed now: Fargate tasks as deployed plus every instance that is up, idle or
+    /// not (the services' own figures share instances out; this counts them whole).
+    pub monthly_cost_running: Usd,
+    /// The instances of the platform's auto scaling groups.
+    pub instances: Vec<InstanceRow>,
     /// Who holds the apply lock, when a run is under way.
     pub lock_holder: Option<String>,
+}
+
+/// One instance, with its on-demand price (`None` for a type the catalog does not price).
+#[derive(Debug, Clone, Serialize)]
+pub struct InstanceRow {
+    #[serde(flatten)]
+    pub live: LiveInstance,
+    pub hourly_price: Option<Usd>,
 }
 
 /// One service.
 #[derive(Debug, Clone, Serialize)]
 pub struct ServiceRow {
     pub service: String,
+    /// The image tag its running deployment runs (`v1.5.0`).
+    pub version: Option<String>,
     pub state: ServiceState,
     pub url: Option<String>,
     /// Where the manifest's tasks go (none for a service whose manifest is gone).
@@ -44,6 +60,7 @@ pub fn render_text(status: &PlatformStatus) -> String {
     let mut rows = vec![[
         "SERVICE".to_string(),
         "TASKS".into(),
+        "VERSION".into(),
         "DEPLOYMENT".into(),
         "PLACEMENT".into(),
         "PER MONTH".into(),
@@ -53,6 +70,7 @@ pub fn render_text(status: &PlatformStatus) -> String {
         rows.push([
             s.service.clone(),
             tasks(&s.state),
+            s.version.clone().unwrap_or_else(|| "-".into()),
             deployment(&s.state),
             s.placement.as_ref().map(placement).unwrap_or_else(|| "-".into()),
             s.monthly_cost.map(dollars).unwrap_or_else(|| "-".into()),
@@ -60,13 +78,14 @@ pub fn render_text(status: &PlatformStatus) -> String {
         ]);
     }
     let mut out = format!(
-        "platform {}: {} services, {} per month as deployed\n\n",
+        "platform {}: {} services, {} per month running now\n\n",
         status.platform,
         status.services.len(),
-        dollars(status.monthly_cost_deployed)
+        dollars(status.monthly_cost_running)
     );
     out.push_str(&table(&rows));
     out.push('\n');
+    out.push_str(&instances(&status.instances));
     if status.pending_operations == 0 {
         out.push_str("AWS matches the manifests.\n");
     } else {
@@ -99,6 +118,69 @@ pub fn render_text(status: &PlatformStatus) -> String {
         out.push_str(&format!("An apply is under way: the lock is held by {holder}.\n"));
     }
     out
+}
+
+/// The GPU instances that are up, what each runs and costs, and a warning for any that run
+/// nothing: capacity billed by the hour for no work.
+fn instances(instances: &[InstanceRow]) -> String {
+    if instances.is_empty() {
+        return String::new();
+    }
+    let mut rows = vec![[
+        "INSTANCE".to_string(),
+        "TYPE".into(),
+        "STATE".into(),
+        "TASKS".into(),
+        "PER HOUR".into(),
+    ]];
+    for i in instances {
+        let l = &i.live;
+        rows.push([
+            l.instance_id.clone(),
+            l.instance_type.clone(),
+            l.lifecycle.clone(),
+            match (l.running_tasks, l.pending_tasks) {
+                (None, _) => "not in the cluster".into(),
+                (Some(r), Some(p)) if p > 0 => format!("{r} ({p} pending)"),
+                (Some(r), _) => r.to_string(),
+            },
+            i.hourly_price
+                .map(|p| format!("{p:.4}"))
+                .unwrap_or_else(|| "-".into()),
+        ]);
+    }
+    let hourly: Usd = instances.iter().filter_map(|i| i.hourly_price).sum();
+    let mut out = format!(
+        "{} GPU instance{} up, {} per month:\n",
+        instances.len(),
+        if instances.len() == 1 { "" } else { "s" },
+        dollars(hourly.monthly())
+    );
+    out.push_str(&table(&rows));
+    let idle: Vec<&InstanceRow> = instances.iter().filter(|i| i.live.is_idle()).collect();
+    if !idle.is_empty() {
+        let wasted: Usd = idle.iter().filter_map(|i| i.hourly_price).sum();
+        let ids: Vec<&str> = idle.iter().map(|i| i.live.instance_id.as_str()).collect();
+        out.push_str(&format!(
+            "warning: {} run{} no task ({} per month for nothing): {}. `rnd apply` sets each group \
+             to the instances the plan needs; if the plan is empty, a task is failing to start \
+             there (`rnd logs <service>` says why).\n",
+            plural_instances(idle.len()),
+            if idle.len() == 1 { "s" } else { "" },
+            dollars(wasted.monthly()),
+            ids.join(", ")
+        ));
+    }
+    out.push('\n');
+    out
+}
+
+fn plural_instances(n: usize) -> String {
+    if n == 1 {
+        "1 instance".to_string()
+    } else {
+        format!("{n} instances")
+    }
 }
 
 fn tasks(state: &ServiceState) -> String {
@@ -163,7 +245,7 @@ fn trim(x: f64) -> String {
 }
 
 fn dollars(usd: Usd) -> String {
-    format!("${:.2}", usd.as_f64())
+    usd.to_string()
 }
 
 /// Left-aligned columns, two spaces apart, no trailing spaces.
@@ -202,6 +284,21 @@ mod tests {
                 .then(|| "ECS deployment circuit breaker: tasks failed to start.".to_string()),
             deployments,
             last_event: None,
+            task_definition: None,
+        }
+    }
+
+    fn instance(id: &str, running: Option<u32>) -> InstanceRow {
+        InstanceRow {
+            live: LiveInstance {
+                instance_id: id.into(),
+                instance_type: "g5.xlarge".into(),
+                group: "research-g5-xlarge".into(),
+                lifecycle: "InService".into(),
+                running_tasks: running,
+                pending_tasks: running.map(|_| 0),
+            },
+            hourly_price: Some(Usd::parse("1.006").unwrap()),
         }
     }
 
@@ -212,6 +309,7 @@ mod tests {
             services: vec![
                 ServiceRow {
                     service: "api".into(),
+                    version: Some("v2.4.0".into()),
                     state: ServiceState::Deployed(live(2, 2, 0, "COMPLETED", 1)),
                     url: Some("https://api.research.example.com/".into()),
                     placement: Some(Placement::Fargate {
@@ -222,6 +320,7 @@ mod tests {
                 },
                 ServiceRow {
                     service: "chat".into(),
+                    version: None,
                     state: ServiceState::NotDeployed,
                     url: Some("https://chat.research.example.com/".into()),
                     placement: Some(Placement::Fargate {
@@ -232,6 +331,7 @@ mod tests {
                 },
                 ServiceRow {
                     service: "old-batch".into(),
+                    version: Some("2026-11-01".into()),
                     state: ServiceState::Orphaned(live(1, 1, 0, "COMPLETED", 1)),
                     url: None,
                     placement: None,
@@ -239,6 +339,7 @@ mod tests {
                 },
                 ServiceRow {
                     service: "vision".into(),
+                    version: Some("v1.4.2".into()),
                     state: ServiceState::Deployed(live(2, 1, 1, "FAILED", 2)),
                     url: Some("https://vision.research.example.com/".into()),
                     placement: Some(Placement::Ec2 {
@@ -251,6 +352,12 @@ mod tests {
             pending_operations: 9,
             monthly_cost_deployed: Usd::parse("1513.81").unwrap(),
             monthly_cost_manifests: Usd::parse("1513.81").unwrap(),
+            monthly_cost_running: Usd::parse("2248.19").unwrap(),
+            instances: vec![
+                instance("i-0a1b2c3d4e5f60001", Some(1)),
+                instance("i-0a1b2c3d4e5f60002", Some(0)),
+                instance("i-0a1b2c3d4e5f60003", None),
+            ],
             lock_holder: Some("alice@laptop (rnd 0.1.0, pid 42) since 2026-11-27T19:04:19Z".into()),
         };
         insta::assert_snapshot!("status_text", render_text(&status));

@@ -10,5 +10,6 @@ mod permissions;
 mod plan_and_capacity;
 mod references_emulator;
 mod slack_emulator;
+mod status_emulator;
 mod support;
 mod validate_corpus;

@@ -51,9 +51,59 @@ fn check_invalid(dir: &Path, file: &str) -> String {
     text.stdout
 }
 
+/// The examples' platform.json without its `$schema` line: copied into a temporary directory, the
+/// path would point nowhere and warn (as it should) in every snapshot of this corpus.
+fn examples_platform() -> Vec<u8> {
+    let text = std::fs::read_to_string(repo_root().join("examples/platform.json")).unwrap();
+    text.lines()
+        .filter(|l| !l.contains("\"$schema\""))
+        .collect::<Vec<_>>()
+        .join("\n")
+        .into_bytes()
+}
+
+#[test]
+fn a_schema_path_that_finds_nothing_is_a_warning_with_the_right_path() {
+    let platform = std::fs::read(repo_root().join("examples/platform.json")).unwrap();
+    let manifest =
+        br#"{ "$schema": "../../schema/manifest.schema.json", "image": "repo/app", "version": "v1" }"#;
+    let dir = deployments_dir(&platform, &[("app.json", manifest)]);
+    let run = rnd(&["validate", "--dir", dir.path().to_str().unwrap()]);
+    assert_eq!(run.code, 0, "a warning is not an error: {}", run.stderr);
+    // The text wraps long help; the words are what count.
+    let all = format!("{}{}", run.stdout, run.stderr);
+    let all = all
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+        .replace("/ ", "/");
+    assert!(all.contains("json/schema-not-found"), "{all}");
+    assert!(all.contains("`../schema/manifest.schema.json`"), "{all}");
+    assert!(
+        all.contains("rnd schema manifest > schema/manifest.schema.json"),
+        "{all}"
+    );
+    // Written where the warning says, it is found and the warning goes.
+    std::fs::create_dir(dir.path().join("schema")).unwrap();
+    std::fs::write(dir.path().join("schema/manifest.schema.json"), b"{}").unwrap();
+    std::fs::write(dir.path().join("schema/platform.schema.json"), b"{}").unwrap();
+    let fixed = br#"{ "$schema": "../schema/manifest.schema.json", "image": "repo/app", "version": "v1" }"#;
+    std::fs::write(dir.path().join("manifests/app.json"), fixed).unwrap();
+    std::fs::write(
+        dir.path().join("platform.json"),
+        String::from_utf8(platform)
+            .unwrap()
+            .replace("../schema/", "schema/"),
+    )
+    .unwrap();
+    let run = rnd(&["validate", "--dir", dir.path().to_str().unwrap()]);
+    let all = format!("{}{}", run.stdout, run.stderr);
+    assert!(!all.contains("schema-not-found"), "{all}");
+}
+
 #[test]
 fn every_invalid_manifest_is_reported_with_position_and_help() {
-    let platform = std::fs::read(repo_root().join("examples/platform.json")).unwrap();
+    let platform = examples_platform();
     insta::glob!("../../../../fixtures/invalid", "manifests/*.json", |path| {
         let name = path.file_name().unwrap().to_str().unwrap();
         let bytes = std::fs::read(path).unwrap();

@@ -94,11 +94,24 @@ impl Sum for Usd {
     }
 }
 
-/// `$12.3456`: dollars with 4 decimals, rounded half up (the text report's precision).
+/// `$36.04`: dollars with 2 decimals, rounded half up, as people read money. A precision asks
+/// for more, for hourly rates where cents are too coarse: `format!("{:.4}", usd)` is `$0.0247`.
 impl fmt::Display for Usd {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let tenth_millis = (self.0 + 50_000) / 100_000;
-        write!(f, "${}.{:04}", tenth_millis / 10_000, tenth_millis % 10_000)
+        let decimals = f.precision().unwrap_or(2).min(9) as u32;
+        let unit = 10u64.pow(9 - decimals);
+        let scaled = (self.0 + unit / 2) / unit;
+        let per_dollar = 10u64.pow(decimals);
+        if decimals == 0 {
+            return write!(f, "${scaled}");
+        }
+        write!(
+            f,
+            "${}.{:0width$}",
+            scaled / per_dollar,
+            scaled % per_dollar,
+            width = decimals as usize
+        )
     }
 }
 
@@ -123,9 +136,12 @@ mod tests {
     }
 
     #[test]
-    fn displays_four_decimals_and_serializes_shortest_form() {
-        assert_eq!(Usd::from_nanos(12_342_500).to_string(), "$0.0123");
-        assert_eq!(Usd::parse("3.912").unwrap().monthly().to_string(), "$2855.7600");
+    fn displays_cents_or_the_asked_precision_and_serializes_shortest_form() {
+        assert_eq!(Usd::from_nanos(12_342_500).to_string(), "$0.01");
+        assert_eq!(format!("{:.4}", Usd::from_nanos(12_342_500)), "$0.0123");
+        assert_eq!(format!("{:.0}", Usd::parse("2.5").unwrap()), "$3");
+        assert_eq!(Usd::parse("3.912").unwrap().monthly().to_string(), "$2855.76");
+        assert_eq!(Usd::parse("36.035").unwrap().to_string(), "$36.04");
         let json = serde_json::to_string(&Usd::from_nanos(12_342_500)).unwrap();
         assert_eq!(json, "0.0123425");
     }

@@ -27,6 +27,7 @@ mod cost;
 mod demand;
 mod dominance;
 mod exchange;
+mod explain;
 mod fargate;
 mod fit;
 mod improve;
@@ -40,6 +41,7 @@ mod repack;
 mod report;
 
 pub use demand::{AllowList, ServiceDemand};
+pub use explain::{explain_gpu_choices, render_explanations, Explanation};
 pub use fargate::fargate_size;
 pub use fit::{check_gpu_fit, Need, NoFit, NoFitReason};
 pub use plan::{plan_capacity, plan_capacity_stable, plan_capacity_with};

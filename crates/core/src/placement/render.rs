@@ -3,6 +3,7 @@
 use std::fmt::Write;
 
 use super::report::{CapacityPlan, Placement};
+use crate::catalog::Catalog;
 
 /// The plan as a readable table: services, instances, idle types and totals.
 pub fn render_capacity_text(plan: &CapacityPlan) -> String {
@@ -34,7 +35,7 @@ pub fn render_capacity_text(plan: &CapacityPlan) -> String {
                 s.name.clone(),
                 s.replicas.to_string(),
                 placement,
-                s.hourly_cost.to_string(),
+                format!("{:.4}", s.hourly_cost),
                 s.monthly_cost.to_string(),
             ]
         })
@@ -60,9 +61,9 @@ pub fn render_capacity_text(plan: &CapacityPlan) -> String {
                     .collect();
                 [
                     format!("{}", n + 1),
-                    i.instance_type.clone(),
+                    with_gpus(&i.instance_type),
                     tasks.join(" "),
-                    i.hourly_cost.to_string(),
+                    format!("{:.4}", i.hourly_cost),
                     i.monthly_cost.to_string(),
                 ]
             })
@@ -79,10 +80,24 @@ pub fn render_capacity_text(plan: &CapacityPlan) -> String {
     let _ = writeln!(out);
     let _ = writeln!(
         out,
-        "Total: {} per hour, {} per month (730 h)",
+        "Total: {:.4} per hour, {} per month (730 h)",
         plan.total_hourly_cost, plan.total_monthly_cost
     );
     out
+}
+
+/// `g5.xlarge (1 × NVIDIA A10G 24 GiB)`: the GPU model and memory (per GPU) a researcher
+/// looks for.
+fn with_gpus(instance_type: &str) -> String {
+    match Catalog::builtin().gpu_type(instance_type) {
+        Some(t) => format!(
+            "{instance_type} ({} × {} {} GiB)",
+            t.gpus,
+            t.gpu_model,
+            trim(f64::from(t.gpu_memory_mib) / 1024.0)
+        ),
+        None => instance_type.to_string(),
+    }
 }
 
 fn table(out: &mut String, header: [&str; 5], rows: &[[String; 5]]) {

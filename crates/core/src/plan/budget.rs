@@ -24,7 +24,7 @@ pub fn over_budget(limits: &Limits, capacity: &CapacityPlan) -> Vec<Overrun> {
                 over.push(Overrun {
                     pointer: "/limits/max_hourly_cost_per_service",
                     message: format!(
-                        "service {} would cost {}/hour, above max_hourly_cost_per_service {}",
+                        "service {} would cost {:.4}/hour, above max_hourly_cost_per_service {}",
                         s.name,
                         s.hourly_cost,
                         dollars(max)
@@ -38,7 +38,7 @@ pub fn over_budget(limits: &Limits, capacity: &CapacityPlan) -> Vec<Overrun> {
             over.push(Overrun {
                 pointer: "/limits/max_hourly_cost_total",
                 message: format!(
-                    "all services together would cost {}/hour, above max_hourly_cost_total {}",
+                    "all services together would cost {:.4}/hour, above max_hourly_cost_total {}",
                     capacity.total_hourly_cost,
                     dollars(max)
                 ),

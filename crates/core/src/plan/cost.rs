@@ -31,14 +31,23 @@ impl UsdDelta {
     }
 }
 
-/// `+$1.2345` / `-$0.5000` / `$0.0000`.
+/// `+$1.23` / `-$0.50` / `$0.00`; a precision asks for more decimals, as for [`Usd`].
 impl fmt::Display for UsdDelta {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let magnitude = Usd::from_nanos(self.0.unsigned_abs().min(u128::from(u64::MAX)) as u64);
+        let text = match f.precision() {
+            Some(p) => format!("{magnitude:.p$}"),
+            None => magnitude.to_string(),
+        };
+        // A change that rounds to nothing reads as no change, not as "+$0.00".
+        let zero = text
+            .trim_start_matches('$')
+            .bytes()
+            .all(|b| b == b'0' || b == b'.');
         match self.0.signum() {
-            1 => write!(f, "+{magnitude}"),
-            -1 => write!(f, "-{magnitude}"),
-            _ => write!(f, "{magnitude}"),
+            1 if !zero => write!(f, "+{text}"),
+            -1 if !zero => write!(f, "-{text}"),
+            _ => f.write_str(&text),
         }
     }
 }

@@ -14,11 +14,12 @@ use rnd_slack::{Bot, BotToken, RetryPolicy, RunSummary};
 const TOKEN: &str = "xoxb-test-not-a-real-token";
 
 fn summary() -> RunSummary {
-    let service = |name: &str, change| ServiceChange {
+    let service = |name: &str, change: Change| ServiceChange {
         service: name.into(),
         change,
         operations: 1,
         monthly_delta: None,
+        words: change.word().to_string(),
     };
     RunSummary {
         platform: "research".into(),

@@ -11,11 +11,12 @@ use rnd_slack::summary::{Change, ServiceChange};
 use rnd_slack::{RetryPolicy, RunContext, RunSummary, Webhook, WebhookUrl};
 
 fn summary() -> RunSummary {
-    let service = |name: &str, change| ServiceChange {
+    let service = |name: &str, change: Change| ServiceChange {
         service: name.into(),
         change,
         operations: 1,
         monthly_delta: None,
+        words: change.word().to_string(),
     };
     RunSummary {
         platform: "research".into(),

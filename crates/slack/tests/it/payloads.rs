@@ -137,6 +137,27 @@ fn a_failed_service() {
 }
 
 #[test]
+fn a_service_held_up_by_a_shared_failure_says_what_aws_said_there() {
+    let summary = RunSummary::from_plan(&changed_plan(), context());
+    let failure = ServiceFailure {
+        service: "catalog-api".into(),
+        failed_operations: vec![],
+        errors: vec![
+            "listener_rule.research-catalog-api: not attempted, because listener.research-alb-0-https failed: CertificateNotFound: Certificate 'arn:aws:acm:us-east-1:123456789012:certificate/0000' not found".into(),
+        ],
+        log_lines: vec![],
+    };
+    let message = service_failed(&summary, &failure);
+    assert_within_limits(&message);
+    let text = message.to_string();
+    assert!(text.contains("an operation it needs failed first"), "{text}");
+    assert!(text.contains("CertificateNotFound"), "{text}");
+    assert!(text.contains("`rnd logs catalog-api`"), "{text}");
+    assert!(!text.contains("aws logs tail"), "{text}");
+    insta::assert_json_snapshot!(message);
+}
+
+#[test]
 fn end_of_a_run_with_a_failure() {
     let summary = RunSummary::from_plan(&changed_plan(), context());
     let mut result = RunResult {
@@ -180,6 +201,7 @@ fn an_over_long_run_is_cut_with_a_count() {
                 change: Change::Created,
                 operations: 7,
                 monthly_delta: Some("+$29.57".into()),
+                words: format!("new, g5.xlarge: 1 × NVIDIA A10G 22.35 GiB, v1.0.0, https://{s}.research.example.com/, +$29.57/month"),
             })
             .collect(),
         unchanged: (0..500).map(|i| format!("steady-{i:03}")).collect(),

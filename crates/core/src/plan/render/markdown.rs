@@ -11,6 +11,14 @@ use crate::plan::Plan;
 pub fn render_markdown(plan: &Plan) -> String {
     let mut out = String::new();
     let _ = writeln!(out, "### rnd plan: `{}` ({})\n", plan.platform, plan.region);
+    // The plan in plain words first, for whoever reads the pull request.
+    let summaries = super::service_summaries(plan);
+    for s in &summaries {
+        let _ = writeln!(out, "- **{}**: {}", s.service, s.words());
+    }
+    if !summaries.is_empty() {
+        out.push('\n');
+    }
     let _ = writeln!(out, "{}\n", summary_line(plan));
     let c = counts(plan);
     let n = |a| c.get(&a).copied().unwrap_or(0);

@@ -5,11 +5,13 @@
 mod json;
 mod markdown;
 mod mermaid;
+mod summary;
 mod text;
 
 pub use json::{plan_json, FORMAT_VERSION};
 pub use markdown::render_markdown;
 pub use mermaid::render_mermaid;
+pub use summary::{service_summaries, ServiceSummary};
 pub use text::render_text;
 
 use std::collections::BTreeMap;

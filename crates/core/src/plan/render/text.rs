@@ -46,6 +46,14 @@ pub fn render_text(plan: &Plan, colour: bool) -> String {
             plan.platform, plan.region
         ))
     );
+    // The plan in plain words first; the resources below say how.
+    let summaries = super::service_summaries(plan);
+    if !summaries.is_empty() {
+        let _ = writeln!(out, "\n{}", paint.bold("Services"));
+        for s in &summaries {
+            let _ = writeln!(out, "  {}", s.line());
+        }
+    }
     let mut sections: BTreeMap<Option<&str>, Vec<&ResourceChange>> = BTreeMap::new();
     for op in plan.graph.operations() {
         sections.entry(op.service.as_deref()).or_default().push(op);
@@ -117,14 +125,14 @@ fn write_cost(out: &mut String, plan: &Plan) {
     if let Some(savings) = plan.repack_savings {
         let _ = writeln!(
             out,
-            "\nRepacking running GPU tasks would save {} per hour ({} per month): `rnd plan --repack` shows how.",
+            "\nRepacking running GPU tasks would save {:.4} per hour ({} per month): `rnd plan --repack` shows how.",
             savings,
             savings.monthly()
         );
     }
     let _ = writeln!(
         out,
-        "\nCost: {} → {} per hour ({}), {} → {} per month ({})",
+        "\nCost: {:.4} → {:.4} per hour ({:.4}), {} → {} per month ({})",
         c.hourly_before, c.hourly_after, c.hourly_delta, c.monthly_before, c.monthly_after, c.monthly_delta
     );
     let width = c
@@ -144,8 +152,8 @@ fn write_cost(out: &mut String, plan: &Plan) {
             out,
             "  {:<width$}  {:>12}  {:>12}  {:>13}",
             s.service,
-            s.hourly_before.to_string(),
-            s.hourly_after.to_string(),
+            format!("{:.4}", s.hourly_before),
+            format!("{:.4}", s.hourly_after),
             s.monthly_delta.to_string()
         );
     }
