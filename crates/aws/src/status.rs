@@ -96,3 +96,27 @@ pub async fn is_managed(
             .any(|t| t.key() == Some(rnd_core::plan::observed::TAG_PLATFORM) && t.value() == Some(platform))
     }))
 }
+
+/// The DNS name of each named load balancer (`DescribeLoadBalancers`, 20 names per call), for
+/// the records a person points the platform's hosts at. Names ELB does not know are absent.
+pub async fn load_balancer_dns(
+    clients: &Clients,
+    names: &[String],
+) -> Result<BTreeMap<String, String>, AwsError> {
+    let mut dns = BTreeMap::new();
+    for batch in names.chunks(20) {
+        let out = clients
+            .elb
+            .describe_load_balancers()
+            .set_names(Some(batch.to_vec()))
+            .send()
+            .await
+            .map_err(|e| AwsError::call("DescribeLoadBalancers", &batch.join(","), e))?;
+        for lb in out.load_balancers() {
+            if let (Some(name), Some(dns_name)) = (lb.load_balancer_name(), lb.dns_name()) {
+                dns.insert(name.to_string(), dns_name.to_string());
+            }
+        }
+    }
+    Ok(dns)
+}

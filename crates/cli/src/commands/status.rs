@@ -5,15 +5,17 @@ use std::collections::BTreeMap;
 use anyhow::Result;
 use clap::{Args, ValueEnum};
 use rnd_aws::instances::live_instances;
-use rnd_aws::status::{live_services, LiveService};
+use rnd_aws::status::{live_services, load_balancer_dns, LiveService};
 use rnd_core::catalog::{Catalog, Usd};
+use rnd_core::plan::naming::Names;
 use rnd_core::plan::observed::ObservedState;
 use rnd_core::plan::resource::ResourceKind;
 use rnd_core::plan::{plan_with_fanout, PlanOptions};
+use rnd_core::platform::RoutingMode;
 
 use super::load::valid_repository;
 use super::DirArg;
-use crate::render::status::{render_text, InstanceRow, PlatformStatus, ServiceRow, ServiceState};
+use crate::render::status::{render_text, DnsRecord, InstanceRow, PlatformStatus, ServiceRow, ServiceState};
 use rnd_app::aws;
 use rnd_app::exit::Code;
 use rnd_app::fanout::Threads;
@@ -57,6 +59,7 @@ pub fn run(args: &StatusArgs) -> Result<Code> {
         }
         let lock = rnd_aws::lock::holder(&clients, &platform).await?;
         let instances = running_instances(&clients, &observed, &repository.platform.region).await?;
+        let dns = dns_records(&clients, &repository.platform, &plan).await?;
         let urls: BTreeMap<&str, &str> = plan.urls.iter().map(|(s, u)| (s.as_str(), u.as_str())).collect();
         let mut rows: Vec<ServiceRow> = plan
             .capacity
@@ -111,6 +114,7 @@ pub fn run(args: &StatusArgs) -> Result<Code> {
             services: rows,
             monthly_cost_running: (fargate_deployed + instances_hourly).monthly(),
             instances,
+            dns,
             pending_operations: plan.graph.len(),
             monthly_cost_deployed: plan.cost.monthly_before,
             monthly_cost_manifests: plan.cost.monthly_after,
@@ -147,6 +151,54 @@ fn image_version(image: &str) -> Option<String> {
     }
     let (_, tag) = image.rsplit_once(':')?;
     (!tag.contains('/')).then(|| tag.to_string())
+}
+
+/// The DNS records that make the platform's URLs answer, for the load balancers that exist: rnd
+/// keeps no DNS records, so a person creates these once (a CNAME, or a Route 53 alias record).
+/// Host routing on one balancer needs one wildcard; on several, one record per host. Path
+/// routing needs the domain itself.
+async fn dns_records(
+    clients: &rnd_aws::Clients,
+    platform: &rnd_core::platform::Platform,
+    plan: &rnd_core::plan::Plan,
+) -> Result<Vec<DnsRecord>> {
+    let routing = &platform.routing;
+    let names = Names::new(&platform.name);
+    let mut hosts_by_balancer: BTreeMap<u32, Vec<&str>> = BTreeMap::new();
+    for (service, slot) in &plan.routes {
+        hosts_by_balancer
+            .entry(slot.load_balancer)
+            .or_default()
+            .push(service);
+    }
+    let balancers: Vec<String> = hosts_by_balancer
+        .keys()
+        .map(|i| names.load_balancer(*i))
+        .collect();
+    if balancers.is_empty() {
+        return Ok(Vec::new());
+    }
+    let dns = load_balancer_dns(clients, &balancers).await?;
+    let one_balancer = hosts_by_balancer.len() == 1;
+    let mut records = Vec::new();
+    for (index, services) in &hosts_by_balancer {
+        let Some(target) = dns.get(&names.load_balancer(*index)) else {
+            continue;
+        };
+        let record = |name: String| DnsRecord {
+            name,
+            target: target.clone(),
+        };
+        match routing.mode {
+            RoutingMode::Path => records.push(record(routing.domain.clone())),
+            RoutingMode::Host if one_balancer => records.push(record(format!("*.{}", routing.domain))),
+            RoutingMode::Host => {
+                records.extend(services.iter().map(|s| record(format!("{s}.{}", routing.domain))))
+            }
+        }
+    }
+    records.dedup();
+    Ok(records)
 }
 
 /// The services whose deployed task definition asks for no GPU: they run on Fargate.

@@ -20,8 +20,17 @@ pub struct PlatformStatus {
     pub monthly_cost_running: Usd,
     /// The instances of the platform's auto scaling groups.
     pub instances: Vec<InstanceRow>,
+    /// The DNS records the platform's URLs need, each pointing at its load balancer.
+    pub dns: Vec<DnsRecord>,
     /// Who holds the apply lock, when a run is under way.
     pub lock_holder: Option<String>,
+}
+
+/// A DNS record to create by hand: `name` (a CNAME or a Route 53 alias) → a load balancer.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct DnsRecord {
+    pub name: String,
+    pub target: String,
 }
 
 /// One instance, with its on-demand price (`None` for a type the catalog does not price).
@@ -86,6 +95,19 @@ pub fn render_text(status: &PlatformStatus) -> String {
     out.push_str(&table(&rows));
     out.push('\n');
     out.push_str(&instances(&status.instances));
+    if !status.dns.is_empty() {
+        out.push_str(
+            "DNS: rnd keeps no DNS records; for the URLs to answer, point each name at its load \
+             balancer (a CNAME, or an alias record in Route 53):\n",
+        );
+        let rows: Vec<[String; 3]> = status
+            .dns
+            .iter()
+            .map(|r| [r.name.clone(), "→".to_string(), r.target.clone()])
+            .collect();
+        out.push_str(&indent(&table(&rows)));
+        out.push('\n');
+    }
     if status.pending_operations == 0 {
         out.push_str("AWS matches the manifests.\n");
     } else {
@@ -173,6 +195,10 @@ fn instances(instances: &[InstanceRow]) -> String {
     }
     out.push('\n');
     out
+}
+
+fn indent(text: &str) -> String {
+    text.lines().map(|l| format!("  {l}\n")).collect()
 }
 
 fn plural_instances(n: usize) -> String {
@@ -358,6 +384,10 @@ mod tests {
                 instance("i-0a1b2c3d4e5f60002", Some(0)),
                 instance("i-0a1b2c3d4e5f60003", None),
             ],
+            dns: vec![DnsRecord {
+                name: "*.research.example.com".into(),
+                target: "research-alb-1-1234567890.us-east-1.elb.amazonaws.com".into(),
+            }],
             lock_holder: Some("alice@laptop (rnd 0.1.0, pid 42) since 2026-11-27T19:04:19Z".into()),
         };
         insta::assert_snapshot!("status_text", render_text(&status));

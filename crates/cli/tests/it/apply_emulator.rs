@@ -76,6 +76,13 @@ fn apply_then_plan_then_remove_then_destroy() {
         "{}",
         status.stdout
     );
+    // No hosted zone: status says which record makes the URL answer, and where it points.
+    let dns = status
+        .stdout
+        .lines()
+        .find(|l| l.trim_start().starts_with("*.cli.example.com"))
+        .unwrap_or_else(|| panic!("a DNS record for the routed hosts: {}", status.stdout));
+    assert!(dns.contains("→") && dns.contains(".elb.amazonaws.com"), "{dns}");
     let status = rnd_with(&env, &["status", "--dir", d, "--format", "json"]);
     let status: serde_json::Value = serde_json::from_str(&status.stdout).unwrap();
     assert_eq!(status["pending_operations"], 0);
