@@ -25,6 +25,9 @@ pub struct LiveService {
     /// The task definition (ARN) of the service's primary deployment: the version it runs.
     #[serde(skip)]
     pub task_definition: Option<String>,
+    /// When the newest deployment started: its tasks read their secrets then.
+    #[serde(skip)]
+    pub deployed_at: Option<std::time::SystemTime>,
 }
 
 /// The named services of `cluster`, by ECS service name; services ECS does not know are absent.
@@ -66,6 +69,9 @@ pub async fn live_services(
                     deployments: s.deployments().len(),
                     last_event: s.events().first().and_then(|e| e.message()).map(str::to_string),
                     task_definition: s.task_definition().map(str::to_string),
+                    deployed_at: newest
+                        .and_then(|d| d.created_at())
+                        .and_then(|t| std::time::SystemTime::try_from(*t).ok()),
                 },
             );
         }

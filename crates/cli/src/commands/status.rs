@@ -7,15 +7,15 @@ use clap::{Args, ValueEnum};
 use rnd_aws::instances::live_instances;
 use rnd_aws::status::{live_services, load_balancer_dns, LiveService};
 use rnd_core::catalog::{Catalog, Usd};
-use rnd_core::plan::naming::Names;
 use rnd_core::plan::observed::ObservedState;
 use rnd_core::plan::resource::ResourceKind;
 use rnd_core::plan::{plan_with_fanout, PlanOptions};
-use rnd_core::platform::RoutingMode;
 
 use super::load::valid_repository;
 use super::DirArg;
-use crate::render::status::{render_text, DnsRecord, InstanceRow, PlatformStatus, ServiceRow, ServiceState};
+use crate::render::status::{
+    render_text, DnsRecord, InstanceRow, PlatformStatus, ServiceRow, ServiceState, StaleSecret,
+};
 use rnd_app::aws;
 use rnd_app::exit::Code;
 use rnd_app::fanout::Threads;
@@ -60,6 +60,7 @@ pub fn run(args: &StatusArgs) -> Result<Code> {
         let lock = rnd_aws::lock::holder(&clients, &platform).await?;
         let instances = running_instances(&clients, &observed, &repository.platform.region).await?;
         let dns = dns_records(&clients, &repository.platform, &plan).await?;
+        let stale_secrets = stale_secrets(&clients, &repository.platform, &live, &deployed).await?;
         let urls: BTreeMap<&str, &str> = plan.urls.iter().map(|(s, u)| (s.as_str(), u.as_str())).collect();
         let mut rows: Vec<ServiceRow> = plan
             .capacity
@@ -98,8 +99,9 @@ pub fn run(args: &StatusArgs) -> Result<Code> {
             }
         }
         rows.sort_by(|a, b| a.service.cmp(&b.service));
-        // What is billed now: Fargate tasks as deployed, and every instance that is up, whether
-        // or not it runs a task (a GPU service's share of an instance is in the instance).
+        // What is billed now: Fargate tasks as deployed, every instance that is up, whether or
+        // not it runs a task (a GPU service's share of an instance is in the instance), and the
+        // load balancers at their floor.
         let on_fargate = fargate_services(&observed);
         let fargate_deployed: Usd = plan
             .cost
@@ -112,9 +114,13 @@ pub fn run(args: &StatusArgs) -> Result<Code> {
         Ok::<_, anyhow::Error>(PlatformStatus {
             platform: platform.clone(),
             services: rows,
-            monthly_cost_running: (fargate_deployed + instances_hourly).monthly(),
+            monthly_cost_running: (fargate_deployed
+                + instances_hourly
+                + plan.cost.load_balancers.hourly_before())
+            .monthly(),
             instances,
             dns,
+            stale_secrets,
             pending_operations: plan.graph.len(),
             monthly_cost_deployed: plan.cost.monthly_before,
             monthly_cost_manifests: plan.cost.monthly_after,
@@ -153,52 +159,63 @@ fn image_version(image: &str) -> Option<String> {
     (!tag.contains('/')).then(|| tag.to_string())
 }
 
-/// The DNS records that make the platform's URLs answer, for the load balancers that exist: rnd
-/// keeps no DNS records, so a person creates these once (a CNAME, or a Route 53 alias record).
-/// Host routing on one balancer needs one wildcard; on several, one record per host. Path
-/// routing needs the domain itself.
+/// The DNS records that make the platform's URLs answer (`rnd_core::plan::dns`), each with the
+/// DNS name of its load balancer, for the balancers that exist.
 async fn dns_records(
     clients: &rnd_aws::Clients,
     platform: &rnd_core::platform::Platform,
     plan: &rnd_core::plan::Plan,
 ) -> Result<Vec<DnsRecord>> {
-    let routing = &platform.routing;
-    let names = Names::new(&platform.name);
-    let mut hosts_by_balancer: BTreeMap<u32, Vec<&str>> = BTreeMap::new();
-    for (service, slot) in &plan.routes {
-        hosts_by_balancer
-            .entry(slot.load_balancer)
-            .or_default()
-            .push(service);
-    }
-    let balancers: Vec<String> = hosts_by_balancer
-        .keys()
-        .map(|i| names.load_balancer(*i))
-        .collect();
+    let records = rnd_core::plan::dns::dns_records(&platform.name, &platform.routing, &plan.routes);
+    let mut balancers: Vec<String> = records.iter().map(|r| r.load_balancer.clone()).collect();
+    balancers.dedup();
     if balancers.is_empty() {
         return Ok(Vec::new());
     }
     let dns = load_balancer_dns(clients, &balancers).await?;
-    let one_balancer = hosts_by_balancer.len() == 1;
-    let mut records = Vec::new();
-    for (index, services) in &hosts_by_balancer {
-        let Some(target) = dns.get(&names.load_balancer(*index)) else {
+    Ok(records
+        .into_iter()
+        .filter_map(|r| {
+            Some(DnsRecord {
+                target: dns.get(&r.load_balancer)?.clone(),
+                name: r.name,
+            })
+        })
+        .collect())
+}
+
+/// The secrets stored for each deployed service that changed after its newest deployment started
+/// (one listing of the platform's secrets: names and dates, never values).
+async fn stale_secrets(
+    clients: &rnd_aws::Clients,
+    platform: &rnd_core::platform::Platform,
+    live: &BTreeMap<String, LiveService>,
+    deployed: &BTreeMap<&str, &str>,
+) -> Result<Vec<StaleSecret>> {
+    if deployed.is_empty() {
+        return Ok(Vec::new());
+    }
+    let prefix = format!("{}/", platform.name);
+    let stored = rnd_aws::secrets::list_under(clients, platform.secrets_store, &prefix).await?;
+    let mut stale = Vec::new();
+    for secret in stored {
+        let Some((service, name)) = secret.path.strip_prefix(&prefix).and_then(|p| p.split_once('/')) else {
             continue;
         };
-        let record = |name: String| DnsRecord {
-            name,
-            target: target.clone(),
-        };
-        match routing.mode {
-            RoutingMode::Path => records.push(record(routing.domain.clone())),
-            RoutingMode::Host if one_balancer => records.push(record(format!("*.{}", routing.domain))),
-            RoutingMode::Host => {
-                records.extend(services.iter().map(|s| record(format!("{s}.{}", routing.domain))))
+        let started = deployed
+            .get(service)
+            .and_then(|ecs_name| live.get(*ecs_name))
+            .and_then(|l| l.deployed_at);
+        if let (Some(started), Some(changed)) = (started, secret.last_changed) {
+            if changed > started {
+                stale.push(StaleSecret {
+                    service: service.to_string(),
+                    secret: name.to_string(),
+                });
             }
         }
     }
-    records.dedup();
-    Ok(records)
+    Ok(stale)
 }
 
 /// The services whose deployed task definition asks for no GPU: they run on Fargate.

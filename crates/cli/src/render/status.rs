@@ -22,8 +22,18 @@ pub struct PlatformStatus {
     pub instances: Vec<InstanceRow>,
     /// The DNS records the platform's URLs need, each pointing at its load balancer.
     pub dns: Vec<DnsRecord>,
+    /// Secrets changed after their service's newest deployment started: its tasks still hold
+    /// the old value.
+    pub stale_secrets: Vec<StaleSecret>,
     /// Who holds the apply lock, when a run is under way.
     pub lock_holder: Option<String>,
+}
+
+/// A secret whose value changed after its service's tasks started.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct StaleSecret {
+    pub service: String,
+    pub secret: String,
 }
 
 /// A DNS record to create by hand: `name` (a CNAME or a Route 53 alias) → a load balancer.
@@ -135,6 +145,17 @@ pub fn render_text(status: &PlatformStatus) -> String {
                 why.map(|w| format!(": {w}")).unwrap_or_default()
             ));
         }
+    }
+    let mut stale: std::collections::BTreeMap<&str, Vec<&str>> = std::collections::BTreeMap::new();
+    for s in &status.stale_secrets {
+        stale.entry(&s.service).or_default().push(&s.secret);
+    }
+    for (service, secrets) in stale {
+        out.push_str(&format!(
+            "{service}: {} changed after its tasks started; they keep the old value until \
+             `rnd restart {service}`.\n",
+            secrets.join(", ")
+        ));
     }
     if let Some(holder) = &status.lock_holder {
         out.push_str(&format!("An apply is under way: the lock is held by {holder}.\n"));
@@ -311,6 +332,7 @@ mod tests {
             deployments,
             last_event: None,
             task_definition: None,
+            deployed_at: None,
         }
     }
 
@@ -384,6 +406,10 @@ mod tests {
                 instance("i-0a1b2c3d4e5f60002", Some(0)),
                 instance("i-0a1b2c3d4e5f60003", None),
             ],
+            stale_secrets: vec![StaleSecret {
+                service: "vision".into(),
+                secret: "HF_TOKEN".into(),
+            }],
             dns: vec![DnsRecord {
                 name: "*.research.example.com".into(),
                 target: "research-alb-1-1234567890.us-east-1.elb.amazonaws.com".into(),

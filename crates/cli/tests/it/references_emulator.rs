@@ -206,8 +206,24 @@ fn missing_tags_and_secrets_fail_first_and_a_stored_value_is_never_shown() {
         input.as_bytes(),
     );
     assert!(changed.stdout.contains("`rnd restart api`"), "{}", changed.stdout);
+    let status = rnd_with(&env, &["status", "--dir", d]);
+    assert!(
+        status
+            .stdout
+            .contains("api: db-password changed after its tasks started; they keep the old value until `rnd restart api`."),
+        "{}",
+        status.stdout
+    );
+    assert!(!status.stdout.contains("worker: "), "{}", status.stdout);
+    assert_no_canary("rnd status", &status);
     let restarted = rnd_with(&env, &["restart", "--dir", d, "api"]);
     assert_eq!(restarted.code, 0, "{}", restarted.stderr);
+    let status = rnd_with(&env, &["status", "--dir", d]);
+    assert!(
+        !status.stdout.contains("changed after its tasks started"),
+        "{}",
+        status.stdout
+    );
     assert!(
         restarted.stdout.contains("starting new tasks"),
         "{}",

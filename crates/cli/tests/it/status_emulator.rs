@@ -129,9 +129,12 @@ fn status_shows_versions_instances_and_an_idle_instance() {
     assert_eq!(by_id(&idle)["running_tasks"], 0);
     assert_eq!(by_id(&idle)["instance_type"], "g4dn.xlarge");
     assert_eq!(json["services"][0]["version"], "v1.4.2");
-    // Running now: the two instances whole ($0.526/hour each) and the worker's Fargate task.
+    // Running now, per month (730 h): the two instances whole (2 × $0.526), the worker's Fargate
+    // task (0.5 vCPU × $0.04048 + 1 GB × $0.004445) and the load balancer at its floor
+    // ($0.0225 + one LCU-hour at $0.008).
     let running = json["monthly_cost_running"].as_f64().unwrap();
-    assert!(running > 767.96 && running < 800.0, "{running}");
+    let expected = (2.0 * 0.526 + 0.5 * 0.04048 + 0.004445 + 0.0225 + 0.008) * 730.0;
+    assert!((running - expected).abs() < 1e-6, "{running} != {expected}");
 
     let destroyed = rnd_with(&env, &["destroy", "--dir", d, "--yes"]);
     assert_eq!(destroyed.code, 0, "{}\n{}", destroyed.stdout, destroyed.stderr);

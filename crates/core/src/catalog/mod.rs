@@ -5,6 +5,7 @@
 
 mod fargate;
 mod gpu;
+mod load_balancer;
 mod money;
 mod table;
 
@@ -16,6 +17,7 @@ pub use gpu::{
     Arch, GpuInstanceType, ECS_RESERVED_MEMORY_MIN_MIB, ECS_RESERVED_MEMORY_PERCENT, KERNEL_HIDDEN_PERCENT,
     UNKNOWN_MAX_ENIS,
 };
+pub use load_balancer::LoadBalancerPrice;
 pub use money::{Usd, HOURS_PER_MONTH};
 
 use table::Table;
@@ -39,6 +41,7 @@ pub struct Catalog {
     gpu_types: Vec<GpuInstanceType>,
     gpu_prices: BTreeMap<(String, String), GpuPrice>,
     fargate_prices: BTreeMap<String, FargatePrice>,
+    load_balancer_prices: BTreeMap<String, LoadBalancerPrice>,
 }
 
 impl Catalog {
@@ -66,10 +69,15 @@ impl Catalog {
                 .into_iter()
                 .map(|p| (p.region.clone(), p))
                 .collect();
+            let load_balancer_prices = load_balancer::builtin_load_balancer_prices()
+                .into_iter()
+                .map(|p| (p.region.clone(), p))
+                .collect();
             Catalog {
                 gpu_types: gpu::builtin_gpu_types(),
                 gpu_prices,
                 fargate_prices,
+                load_balancer_prices,
             }
         })
     }
@@ -94,6 +102,11 @@ impl Catalog {
     /// Fargate prices in `region`, if known.
     pub fn fargate_price(&self, region: &str) -> Option<&FargatePrice> {
         self.fargate_prices.get(region)
+    }
+
+    /// The Application Load Balancer prices of `region`, if the catalog has them.
+    pub fn load_balancer_price(&self, region: &str) -> Option<&LoadBalancerPrice> {
+        self.load_balancer_prices.get(region)
     }
 }
 

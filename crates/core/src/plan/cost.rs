@@ -73,10 +73,32 @@ pub struct ServiceCost {
     pub monthly_delta: UsdDelta,
 }
 
-/// Every service's cost before and after, and the totals.
+/// The platform's Application Load Balancers before and after, each at its hourly floor (the
+/// ALB-hour and one LCU-hour; see `catalog/load_balancer.rs`). Shared by every routed service,
+/// so counted in the totals, not in any service's figure.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct LoadBalancerCost {
+    pub before: u32,
+    pub after: u32,
+    /// One balancer's hourly floor (zero where the catalog has no price for the region).
+    pub hourly_each: Usd,
+}
+
+impl LoadBalancerCost {
+    pub fn hourly_before(&self) -> Usd {
+        self.hourly_each * u64::from(self.before)
+    }
+
+    pub fn hourly_after(&self) -> Usd {
+        self.hourly_each * u64::from(self.after)
+    }
+}
+
+/// Every service's cost before and after, the load balancers, and the totals.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct CostSummary {
     pub services: Vec<ServiceCost>,
+    pub load_balancers: LoadBalancerCost,
     pub hourly_before: Usd,
     pub hourly_after: Usd,
     pub hourly_delta: UsdDelta,
@@ -94,6 +116,7 @@ impl CostSummary {
         let (b, a) = (before.total_hourly_cost, after.total_hourly_cost);
         CostSummary {
             services,
+            load_balancers: LoadBalancerCost::default(),
             hourly_before: b,
             hourly_after: a,
             hourly_delta: UsdDelta::between(b, a),
@@ -101,6 +124,20 @@ impl CostSummary {
             monthly_after: a.monthly(),
             monthly_delta: UsdDelta::between(b, a).monthly(),
         }
+    }
+
+    /// The same, with the platform's load balancers counted in the totals.
+    pub fn with_load_balancers(mut self, load_balancers: LoadBalancerCost) -> Self {
+        let b = self.hourly_before + load_balancers.hourly_before();
+        let a = self.hourly_after + load_balancers.hourly_after();
+        self.load_balancers = load_balancers;
+        self.hourly_before = b;
+        self.hourly_after = a;
+        self.hourly_delta = UsdDelta::between(b, a);
+        self.monthly_before = b.monthly();
+        self.monthly_after = a.monthly();
+        self.monthly_delta = UsdDelta::between(b, a).monthly();
+        self
     }
 
     /// Every service of either plan by name, through maps: for plans whose services are not

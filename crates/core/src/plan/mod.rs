@@ -6,6 +6,7 @@ pub mod cost;
 pub mod current;
 pub mod desired;
 pub mod diff;
+pub mod dns;
 mod fanout;
 pub mod graph;
 mod hash;

@@ -3,17 +3,18 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 
-use super::cost::CostSummary;
 use super::cost::UsdDelta;
+use super::cost::{CostSummary, LoadBalancerCost};
 use super::current::{deployed_demands, deployed_placement, existing_gpu_types, existing_routes};
 use super::desired::{desired_state, service_resources, shared_resources, DesiredInputs};
 use super::diff::{diff, DiffPart, ObservedIndex, ResourceChange};
+use super::dns::{dns_records, DnsRecord};
 use super::fanout::{Fanout, Sequential};
 use super::graph::{CycleError, OperationGraph};
 use super::naming::Names;
 use super::observed::{Expected, ObservedResource, ObservedState};
 use super::ownership::{settle, OwnershipError};
-use super::resource::ResourceId;
+use super::resource::{ResourceId, ResourceKind};
 use super::routing::{assign_routes, RouteSlot};
 use crate::manifest::Manifest;
 use crate::placement::{
@@ -37,6 +38,9 @@ pub struct Plan {
     /// How much less per hour a fresh packing of the GPU tasks would cost than keeping them
     /// where they run (`rnd plan --repack` takes it).
     pub repack_savings: Option<UsdDelta>,
+    /// DNS records to create by hand for the load balancers this plan creates (rnd keeps no
+    /// DNS records; see `plan::dns`).
+    pub dns_to_create: Vec<DnsRecord>,
 }
 
 impl Plan {
@@ -180,11 +184,21 @@ pub fn plan_with_fanout(
     )
     .map_err(PlanError::Ownership)?;
     let graph = OperationGraph::build(changes).map_err(PlanError::Cycle)?;
+    let cost = cost.with_load_balancers(load_balancer_cost(&existing, &graph, &platform.region));
     let urls = repository
         .manifests
         .iter()
         .filter(|m| m.route.is_some())
         .map(|m| (m.name.clone(), platform.routing.url(&m.name)))
+        .collect();
+    let created: BTreeSet<&str> = graph
+        .operations()
+        .filter(|op| op.id.kind == ResourceKind::LoadBalancer && op.action == super::diff::Action::Create)
+        .map(|op| op.id.name.as_str())
+        .collect();
+    let dns_to_create = dns_records(&platform.name, &platform.routing, &prepared.routes)
+        .into_iter()
+        .filter(|r| created.contains(r.load_balancer.as_str()))
         .collect();
     Ok(Plan {
         platform: platform.name.clone(),
@@ -195,7 +209,40 @@ pub fn plan_with_fanout(
         urls,
         routes: prepared.routes,
         repack_savings,
+        dns_to_create,
     })
+}
+
+/// The platform's load balancers now and after `graph` (those it creates, less those it deletes),
+/// each at its hourly floor in `region` (zero where the catalog has no price).
+fn load_balancer_cost(
+    existing: &[&ObservedResource],
+    graph: &OperationGraph,
+    region: &str,
+) -> LoadBalancerCost {
+    let before = existing
+        .iter()
+        .filter(|r| r.kind == ResourceKind::LoadBalancer)
+        .count() as u32;
+    let (mut created, mut deleted) = (0u32, 0u32);
+    for op in graph
+        .operations()
+        .filter(|op| op.id.kind == ResourceKind::LoadBalancer)
+    {
+        match op.action {
+            super::diff::Action::Create => created += 1,
+            super::diff::Action::Delete => deleted += 1,
+            super::diff::Action::Update | super::diff::Action::Replace => {}
+        }
+    }
+    LoadBalancerCost {
+        before,
+        after: (before + created).saturating_sub(deleted),
+        hourly_each: crate::catalog::Catalog::builtin()
+            .load_balancer_price(region)
+            .map(|p| p.base_hourly())
+            .unwrap_or_default(),
+    }
 }
 
 /// What the desired state is built from besides the repository, and what the cost before is
@@ -284,6 +331,7 @@ pub fn plan_destroy(repository: &Repository, observed: &ObservedState) -> Result
     let cost = CostSummary::compare(&before, &nothing);
     let graph = OperationGraph::build(diff(&super::desired::DesiredState::default(), &existing))
         .map_err(PlanError::Cycle)?;
+    let cost = cost.with_load_balancers(load_balancer_cost(&existing, &graph, &platform.region));
     Ok(Plan {
         platform: platform.name.clone(),
         region: platform.region.clone(),
@@ -293,6 +341,7 @@ pub fn plan_destroy(repository: &Repository, observed: &ObservedState) -> Result
         urls: Vec::new(),
         routes: BTreeMap::new(),
         repack_savings: None,
+        dns_to_create: Vec::new(),
     })
 }
 

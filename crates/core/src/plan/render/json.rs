@@ -68,5 +68,6 @@ pub fn plan_json(plan: &Plan) -> Value {
         "cost": plan.cost,
         "repack_savings_hourly": plan.repack_savings,
         "urls": urls,
+        "dns_to_create": plan.dns_to_create,
     })
 }

@@ -5,6 +5,7 @@ use std::collections::BTreeMap;
 use std::fmt::Write;
 
 use super::{counts, render_mermaid, render_text, summary_line};
+use crate::plan::cost::UsdDelta;
 use crate::plan::diff::Action;
 use crate::plan::Plan;
 
@@ -18,6 +19,18 @@ pub fn render_markdown(plan: &Plan) -> String {
     }
     if !summaries.is_empty() {
         out.push('\n');
+    }
+    if !plan.dns_to_create.is_empty() {
+        let records: Vec<String> = plan
+            .dns_to_create
+            .iter()
+            .map(|r| format!("`{}` → load balancer `{}`", r.name, r.load_balancer))
+            .collect();
+        let _ = writeln!(
+            out,
+            "DNS records to create by hand once applied (rnd keeps none; `rnd status` shows each load balancer's DNS name): {}\n",
+            records.join(", ")
+        );
     }
     let _ = writeln!(out, "{}\n", summary_line(plan));
     let c = counts(plan);
@@ -54,6 +67,18 @@ pub fn render_markdown(plan: &Plan) -> String {
             out,
             "| `{}` | {} | {} | {} |",
             s.service, s.monthly_before, s.monthly_after, s.monthly_delta
+        );
+    }
+    let lb = &cost.load_balancers;
+    if lb.before > 0 || lb.after > 0 {
+        let _ = writeln!(
+            out,
+            "| load balancers ({} → {}), at their floor | {} | {} | {} |",
+            lb.before,
+            lb.after,
+            lb.hourly_before().monthly(),
+            lb.hourly_after().monthly(),
+            UsdDelta::between(lb.hourly_before(), lb.hourly_after()).monthly()
         );
     }
     let _ = writeln!(

@@ -5,6 +5,7 @@ use std::collections::BTreeMap;
 use std::fmt::Write;
 
 use super::{show, summary_line};
+use crate::plan::cost::UsdDelta;
 use crate::plan::diff::{Action, ResourceChange};
 use crate::plan::Plan;
 
@@ -52,6 +53,16 @@ pub fn render_text(plan: &Plan, colour: bool) -> String {
         let _ = writeln!(out, "\n{}", paint.bold("Services"));
         for s in &summaries {
             let _ = writeln!(out, "  {}", s.line());
+        }
+    }
+    if !plan.dns_to_create.is_empty() {
+        let _ = writeln!(
+            out,
+            "\n{}",
+            paint.bold("DNS records to create by hand once applied (rnd keeps none; `rnd status` shows each load balancer's DNS name)")
+        );
+        for r in &plan.dns_to_create {
+            let _ = writeln!(out, "  {} → load balancer {}", r.name, r.load_balancer);
         }
     }
     let mut sections: BTreeMap<Option<&str>, Vec<&ResourceChange>> = BTreeMap::new();
@@ -135,10 +146,14 @@ fn write_cost(out: &mut String, plan: &Plan) {
         "\nCost: {:.4} → {:.4} per hour ({:.4}), {} → {} per month ({})",
         c.hourly_before, c.hourly_after, c.hourly_delta, c.monthly_before, c.monthly_after, c.monthly_delta
     );
+    let lb = &c.load_balancers;
+    let lb_label =
+        (lb.before > 0 || lb.after > 0).then(|| format!("load balancers ({} → {})", lb.before, lb.after));
     let width = c
         .services
         .iter()
         .map(|s| s.service.len())
+        .chain(lb_label.iter().map(|l| l.chars().count()))
         .max()
         .unwrap_or(7)
         .max(7);
@@ -155,6 +170,21 @@ fn write_cost(out: &mut String, plan: &Plan) {
             format!("{:.4}", s.hourly_before),
             format!("{:.4}", s.hourly_after),
             s.monthly_delta.to_string()
+        );
+    }
+    if let Some(label) = lb_label {
+        let _ = writeln!(
+            out,
+            "  {label:<width$}  {:>12}  {:>12}  {:>13}",
+            format!("{:.4}", lb.hourly_before()),
+            format!("{:.4}", lb.hourly_after()),
+            UsdDelta::between(lb.hourly_before(), lb.hourly_after())
+                .monthly()
+                .to_string()
+        );
+        let _ = writeln!(
+            out,
+            "  (each load balancer at its floor: the ALB-hour and one LCU-hour; traffic above one LCU costs more)"
         );
     }
 }
