@@ -117,7 +117,7 @@ pub async fn load_balancer_dns(
             .set_names(Some(batch.to_vec()))
             .send()
             .await
-            .map_err(|e| AwsError::call("DescribeLoadBalancers", &batch.join(","), e))?;
+            .map_err(|e| AwsError::call("DescribeLoadBalancers", batch.join(","), e))?;
         for lb in out.load_balancers() {
             if let (Some(name), Some(dns_name)) = (lb.load_balancer_name(), lb.dns_name()) {
                 dns.insert(name.to_string(), dns_name.to_string());

@@ -136,6 +136,9 @@ pub fn validate_repository(platform_file: &SourceFile, manifest_files: &[SourceF
         let over = over_budget(platform_file, platform, &manifests);
         all_valid = over.is_empty();
         files[0].diagnostics.extend(over);
+        files[0]
+            .diagnostics
+            .extend(open_to_everyone(platform_file, platform, &manifests));
     }
     let repository = match (all_valid, platform) {
         (true, Some(platform)) => Some(Repository { platform, manifests }),
@@ -189,6 +192,56 @@ fn too_large_for_ecs(manifest: &Manifest) -> Option<Diagnostic> {
 /// The cost limits of `platform.json` against where the manifests would run (a fresh placement,
 /// as `rnd capacity` shows it): one error per limit exceeded, at the limit. Placed only when a
 /// cost limit is set; a service that fits nowhere is reported by its manifest's checks.
+/// A warning when routed services are reachable by anyone on the internet, naming them: the
+/// platform team decides that, knowingly, not by leaving `routing` at its defaults.
+fn open_to_everyone(
+    platform_file: &SourceFile,
+    platform: &Platform,
+    manifests: &[Manifest],
+) -> Option<Diagnostic> {
+    let routing = &platform.routing;
+    let everywhere = crate::platform::EVERYWHERE
+        .iter()
+        .any(|c| routing.allowed_cidrs.iter().any(|a| a == c));
+    if routing.scheme != crate::platform::Scheme::InternetFacing || !everywhere {
+        return None;
+    }
+    let routed: Vec<&str> = manifests
+        .iter()
+        .filter(|m| m.route.is_some())
+        .map(|m| m.name.as_str())
+        .collect();
+    if routed.is_empty() {
+        return None;
+    }
+    let source = utf8(platform_file).ok().and_then(|t| JsonSource::parse(t).ok());
+    Some(Diagnostic {
+        severity: Severity::Warning,
+        code: "platform/routes-open-to-everyone",
+        file: platform_file.path.clone(),
+        pointer: "/routing".to_string(),
+        location: source
+            .as_ref()
+            .map(|s| s.value_location("/routing"))
+            .unwrap_or(Location {
+                offset: 0,
+                length: 0,
+                line: 1,
+                column: 1,
+            }),
+        message: format!(
+            "{} {} reachable by anyone on the internet, with no sign-in",
+            routed.join(", "),
+            if routed.len() == 1 { "is" } else { "are" }
+        ),
+        help: Some(
+            "to limit who can reach them, list your networks in `routing.allowed_cidrs` (e.g. \
+             [\"10.0.0.0/8\"]) or set `routing.scheme` to \"internal\""
+                .to_string(),
+        ),
+    })
+}
+
 fn over_budget(platform_file: &SourceFile, platform: &Platform, manifests: &[Manifest]) -> Vec<Diagnostic> {
     let limits = &platform.limits;
     if limits.max_hourly_cost_per_service.is_none() && limits.max_hourly_cost_total.is_none() {

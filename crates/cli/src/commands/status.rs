@@ -77,6 +77,7 @@ pub fn run(args: &StatusArgs) -> Result<Code> {
                         None => ServiceState::NotDeployed,
                     },
                     url: urls.get(s.name.as_str()).map(|u| u.to_string()),
+                    reachable: urls.get(s.name.as_str()).and(plan.exposure.clone()),
                     placement: Some(s.placement.clone()),
                     monthly_cost: Some(s.monthly_cost),
                 }
@@ -93,6 +94,7 @@ pub fn run(args: &StatusArgs) -> Result<Code> {
                         None => ServiceState::NotDeployed,
                     },
                     url: None,
+                    reachable: None,
                     placement: None,
                     monthly_cost: None,
                 });

@@ -55,6 +55,8 @@ pub struct InstanceRow {
 #[derive(Debug, Clone, Serialize)]
 pub struct ServiceRow {
     pub service: String,
+    /// Who can reach it, for a routed service (`internet, no sign-in`, `internal network`).
+    pub reachable: Option<String>,
     /// The image tag its running deployment runs (`v1.5.0`).
     pub version: Option<String>,
     pub state: ServiceState,
@@ -93,7 +95,11 @@ pub fn render_text(status: &PlatformStatus) -> String {
             deployment(&s.state),
             s.placement.as_ref().map(placement).unwrap_or_else(|| "-".into()),
             s.monthly_cost.map(dollars).unwrap_or_else(|| "-".into()),
-            s.url.clone().unwrap_or_else(|| "-".into()),
+            match (&s.url, &s.reachable) {
+                (Some(url), Some(who)) => format!("{url} ({who})"),
+                (Some(url), None) => url.clone(),
+                (None, _) => "-".into(),
+            },
         ]);
     }
     let mut out = format!(
@@ -357,6 +363,7 @@ mod tests {
             services: vec![
                 ServiceRow {
                     service: "api".into(),
+                    reachable: Some("internet, no sign-in".into()),
                     version: Some("v2.4.0".into()),
                     state: ServiceState::Deployed(live(2, 2, 0, "COMPLETED", 1)),
                     url: Some("https://api.research.example.com/".into()),
@@ -368,6 +375,7 @@ mod tests {
                 },
                 ServiceRow {
                     service: "chat".into(),
+                    reachable: None,
                     version: None,
                     state: ServiceState::NotDeployed,
                     url: Some("https://chat.research.example.com/".into()),
@@ -379,6 +387,7 @@ mod tests {
                 },
                 ServiceRow {
                     service: "old-batch".into(),
+                    reachable: None,
                     version: Some("2026-11-01".into()),
                     state: ServiceState::Orphaned(live(1, 1, 0, "COMPLETED", 1)),
                     url: None,
@@ -387,6 +396,7 @@ mod tests {
                 },
                 ServiceRow {
                     service: "vision".into(),
+                    reachable: None,
                     version: Some("v1.4.2".into()),
                     state: ServiceState::Deployed(live(2, 1, 1, "FAILED", 2)),
                     url: Some("https://vision.research.example.com/".into()),

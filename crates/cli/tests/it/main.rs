@@ -1,6 +1,7 @@
 //! rnd-cli's integration tests, one binary with a module per subject: the AWS SDK and the
 //! crate are linked once for all of them rather than once per file.
 
+mod access_emulator;
 mod apply_emulator;
 mod aws_setup_errors;
 mod export;

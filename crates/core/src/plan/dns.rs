@@ -79,6 +79,8 @@ mod tests {
         Routing {
             mode,
             domain: "research.example.com".into(),
+            scheme: crate::platform::Scheme::InternetFacing,
+            allowed_cidrs: crate::platform::EVERYWHERE.map(String::from).to_vec(),
         }
     }
 

@@ -41,6 +41,8 @@ pub struct Plan {
     /// DNS records to create by hand for the load balancers this plan creates (rnd keeps no
     /// DNS records; see `plan::dns`).
     pub dns_to_create: Vec<DnsRecord>,
+    /// Who can reach the routed services (`internet, no sign-in`, `internal network`, …).
+    pub exposure: Option<String>,
 }
 
 impl Plan {
@@ -210,6 +212,7 @@ pub fn plan_with_fanout(
         routes: prepared.routes,
         repack_savings,
         dns_to_create,
+        exposure: Some(platform.routing.exposure()),
     })
 }
 
@@ -342,6 +345,7 @@ pub fn plan_destroy(repository: &Repository, observed: &ObservedState) -> Result
         routes: BTreeMap::new(),
         repack_savings: None,
         dns_to_create: Vec::new(),
+        exposure: None,
     })
 }
 

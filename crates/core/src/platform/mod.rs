@@ -67,6 +67,54 @@ pub struct Routing {
     pub mode: RoutingMode,
     /// `<service>.<domain>` in host mode, `<domain>/<service>/` in path mode.
     pub domain: String,
+    /// `internet-facing` (the default) or `internal` (reachable only inside the VPC and the
+    /// networks joined to it: a VPN, peering, Direct Connect).
+    pub scheme: Scheme,
+    /// The networks allowed to reach the load balancers (on 443 and the redirecting 80); by
+    /// default every address, IPv4 and IPv6.
+    pub allowed_cidrs: Vec<String>,
+}
+
+/// Who can reach the load balancers at all.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Scheme {
+    InternetFacing,
+    Internal,
+}
+
+impl Scheme {
+    /// The name Elastic Load Balancing uses.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Scheme::InternetFacing => "internet-facing",
+            Scheme::Internal => "internal",
+        }
+    }
+}
+
+/// Every address: what `allowed_cidrs` is when `platform.json` does not say.
+pub const EVERYWHERE: [&str; 2] = ["0.0.0.0/0", "::/0"];
+
+impl Routing {
+    /// Who can reach a routed service, in words for plans and status: `internet`,
+    /// `internet, from 2 networks`, `internal network`.
+    pub fn exposure(&self) -> String {
+        // Every IPv4 or every IPv6 address is everyone, whatever else the list holds.
+        let everywhere = EVERYWHERE
+            .iter()
+            .any(|c| self.allowed_cidrs.iter().any(|a| a == c));
+        let networks = match self.allowed_cidrs.len() {
+            1 => "1 network".to_string(),
+            n => format!("{n} networks"),
+        };
+        match (self.scheme, everywhere) {
+            (Scheme::InternetFacing, true) => "internet, no sign-in".to_string(),
+            (Scheme::InternetFacing, false) => format!("internet from {networks} only, no sign-in"),
+            (Scheme::Internal, true) => "internal network".to_string(),
+            (Scheme::Internal, false) => format!("internal network, from {networks} only"),
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]

@@ -73,6 +73,28 @@ pub struct RawRouting {
     /// The DNS name the hand-made record points at the load balancer, e.g. `research.example.com`.
     #[schemars(regex(pattern = r"^([a-z0-9]([a-z0-9-]*[a-z0-9])?\.)+[a-z0-9]([a-z0-9-]*[a-z0-9])?$"))]
     pub domain: String,
+    /// `internet-facing` (default) or `internal`: reachable only from the VPC and networks joined
+    /// to it (VPN, peering, Direct Connect).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scheme: Option<RawScheme>,
+    /// Networks (IPv4 or IPv6 CIDR) allowed to reach the load balancers on 443 and 80. Absent:
+    /// every address.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(
+        length(min = 1),
+        inner(regex(
+            pattern = r"^([0-9]{1,3}(\.[0-9]{1,3}){3}/([0-9]|[12][0-9]|3[0-2])|[0-9a-fA-F:]*:[0-9a-fA-F:]*/([0-9]|[1-9][0-9]|1[01][0-9]|12[0-8]))$"
+        ))
+    )]
+    pub allowed_cidrs: Option<Vec<String>>,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum RawScheme {
+    #[default]
+    InternetFacing,
+    Internal,
 }
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]

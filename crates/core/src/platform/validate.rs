@@ -412,9 +412,30 @@ fn check_routing(c: &mut Checker, map: &Map<String, Value>) -> Option<Routing> {
         "/routing",
         value,
         "`routing`",
-        &["mode", "domain"],
-        &[("type", "mode"), ("host", "domain"), ("hostname", "domain")],
+        &["mode", "domain", "scheme", "allowed_cidrs"],
+        &[
+            ("type", "mode"),
+            ("host", "domain"),
+            ("hostname", "domain"),
+            ("cidrs", "allowed_cidrs"),
+            ("allowed_networks", "allowed_cidrs"),
+        ],
     )?;
+    let scheme = match c.string(r, "/routing", "scheme") {
+        Some("internet-facing") | None => Some(Scheme::InternetFacing),
+        Some("internal") => Some(Scheme::Internal),
+        Some(other) => {
+            c.error(
+                "platform/routing-scheme",
+                "/routing/scheme",
+                format!("unknown load balancer scheme \"{other}\""),
+                "use \"internet-facing\" (the default) or \"internal\" (reachable only from the VPC and networks joined to it)"
+                    .to_string(),
+            );
+            None
+        }
+    };
+    let allowed_cidrs = check_allowed_cidrs(c, r);
     let mode = match c.string(r, "/routing", "mode") {
         Some("host") | None => Some(RoutingMode::Host),
         Some("path") => Some(RoutingMode::Path),
@@ -451,7 +472,46 @@ fn check_routing(c: &mut Checker, map: &Map<String, Value>) -> Option<Routing> {
     Some(Routing {
         mode: mode?,
         domain: domain?,
+        scheme: scheme?,
+        allowed_cidrs: allowed_cidrs?,
     })
+}
+
+/// `routing.allowed_cidrs`: IPv4 and IPv6 networks in CIDR notation, at least one; absent, every
+/// address. A host address (`10.1.2.3`) must say `/32`, so nobody opens a network by accident.
+fn check_allowed_cidrs(c: &mut Checker, r: &Map<String, Value>) -> Option<Vec<String>> {
+    if !r.contains_key("allowed_cidrs") {
+        return Some(EVERYWHERE.iter().map(|s| s.to_string()).collect());
+    }
+    let entries = c.string_list(r, "/routing", "allowed_cidrs")?;
+    if entries.is_empty() {
+        c.error(
+            "platform/allowed-cidrs-empty",
+            "/routing/allowed_cidrs",
+            "`allowed_cidrs` is empty, so nobody could reach any route".to_string(),
+            "list the networks that may reach the load balancers, e.g. [\"10.0.0.0/8\"], or remove the field to allow every address"
+                .to_string(),
+        );
+        return None;
+    }
+    let mut valid = Vec::with_capacity(entries.len());
+    let mut ok = true;
+    for (cidr, pointer) in entries {
+        match names::cidr(&cidr) {
+            Ok(()) => valid.push(cidr),
+            Err(why) => {
+                c.error(
+                    "platform/cidr",
+                    &pointer,
+                    format!("`{cidr}` is not a network in CIDR notation: {why}"),
+                    "write an IPv4 or IPv6 network with its prefix length, e.g. \"10.0.0.0/8\", \"203.0.113.7/32\" or \"2001:db8::/32\""
+                        .to_string(),
+                );
+                ok = false;
+            }
+        }
+    }
+    ok.then_some(valid)
 }
 
 fn check_limits(c: &mut Checker, map: &Map<String, Value>) -> Limits {

@@ -530,3 +530,69 @@ mod tests {
         assert!(domain_name("https://x.com").is_err());
     }
 }
+
+/// An IPv4 or IPv6 network in CIDR notation (`10.0.0.0/8`, `2001:db8::/32`), with no bits set
+/// past its prefix (AWS refuses `10.0.0.1/8`: it is ambiguous whether a host or a network was
+/// meant).
+pub fn cidr(s: &str) -> Result<(), String> {
+    let Some((address, prefix)) = s.split_once('/') else {
+        return Err("it has no prefix length (`/8`, `/32`, …)".into());
+    };
+    let prefix: u32 = prefix
+        .parse()
+        .map_err(|_| format!("the prefix length `{prefix}` is not a number"))?;
+    let (bits, max) = match address.parse::<std::net::IpAddr>() {
+        Ok(std::net::IpAddr::V4(v4)) => (u128::from(u32::from(v4)) << 96, 32),
+        Ok(std::net::IpAddr::V6(v6)) => (u128::from(v6), 128),
+        Err(_) => return Err(format!("`{address}` is not an IPv4 or IPv6 address")),
+    };
+    if prefix > max {
+        return Err(format!("the prefix length is at most {max}"));
+    }
+    let host_bits = if max == 32 { 32 - prefix } else { 128 - prefix };
+    let host_mask = if host_bits == 0 {
+        0
+    } else if max == 32 {
+        (u128::from(u32::MAX >> (32 - host_bits))) << 96
+    } else if host_bits == 128 {
+        u128::MAX
+    } else {
+        (1u128 << host_bits) - 1
+    };
+    if bits & host_mask != 0 {
+        return Err(format!(
+            "bits are set past the prefix /{prefix}; the network is probably the address with them cleared"
+        ));
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod cidr_tests {
+    use super::cidr;
+
+    #[test]
+    fn networks_are_accepted_and_hosts_or_typos_refused() {
+        for ok in [
+            "10.0.0.0/8",
+            "0.0.0.0/0",
+            "203.0.113.7/32",
+            "::/0",
+            "2001:db8::/32",
+            "2001:db8::1/128",
+        ] {
+            assert_eq!(cidr(ok), Ok(()), "{ok}");
+        }
+        for bad in [
+            "10.0.0.1/8",
+            "10.0.0.0",
+            "10.0.0.0/33",
+            "10.0.0/8",
+            "2001:db8::1/32",
+            "x/8",
+            "10.0.0.0/a",
+        ] {
+            assert!(cidr(bad).is_err(), "{bad}");
+        }
+    }
+}

@@ -49,16 +49,17 @@ pub(super) fn add_foundations(
         }),
     );
 
-    // The balancers' own security group: HTTPS and the HTTP redirect, from anywhere.
+    // The balancers' own security group: HTTPS and the HTTP redirect, from the networks
+    // `routing.allowed_cidrs` names (every address unless it says otherwise).
     let lb_sg = names.load_balancer_security_group();
     let ingress = [80u16, 443]
         .iter()
         .flat_map(|port| {
-            ["0.0.0.0/0", "::/0"].map(|cidr| IngressRule {
+            platform.routing.allowed_cidrs.iter().map(|cidr| IngressRule {
                 protocol: "tcp".into(),
                 from_port: *port,
                 to_port: *port,
-                source: cidr.into(),
+                source: cidr.clone(),
             })
         })
         .collect();
@@ -99,7 +100,7 @@ pub(super) fn add_foundations(
             None,
             ResourceId::new(ResourceKind::LoadBalancer, &lb),
             Spec::LoadBalancer(LoadBalancerSpec {
-                scheme: "internet-facing".into(),
+                scheme: platform.routing.scheme.as_str().into(),
                 drop_invalid_header_fields: true,
                 subnets: network.subnets.clone(),
                 security_group: lb_sg.clone(),

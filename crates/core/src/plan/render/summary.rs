@@ -1,7 +1,7 @@
 //! The plan in plain words, one line per service that changes, for the researcher who reads a
 //! plan first: new / updated / removed, where it runs (a Fargate size, or a GPU instance type
 //! with its GPU model and memory), the version change, a move to another instance type, its URL
-//! and its monthly cost change. A version bump reads as an update of the service, not as a task
+//! and who can reach it, and its monthly cost change. A version bump reads as an update of the service, not as a task
 //! definition created and another deleted.
 
 use std::collections::BTreeMap;
@@ -25,6 +25,8 @@ pub struct ServiceSummary {
     /// `moves from g5.xlarge to g6.xlarge` when its instance type changes.
     pub moves: Option<String>,
     pub url: Option<String>,
+    /// Who can reach it, for a routed service: `internet, no sign-in`, `internal network`.
+    pub reachable: Option<String>,
     /// `+$12.34/month`.
     pub monthly_delta: Option<String>,
 }
@@ -48,6 +50,7 @@ impl ServiceSummary {
             self.version.as_deref(),
             self.moves.as_deref(),
             self.url.as_deref(),
+            self.reachable.as_deref(),
             self.monthly_delta.as_deref(),
         ]
         .into_iter()
@@ -86,20 +89,22 @@ fn summary(plan: &Plan, service: &str, ops: &[&ResourceChange]) -> ServiceSummar
     let monthly_delta = cost
         .filter(|c| c.monthly_before != c.monthly_after)
         .map(|c| format!("{}/month", c.monthly_delta));
+    let url = (verb != "removed")
+        .then(|| {
+            plan.urls
+                .iter()
+                .find(|(s, _)| s == service)
+                .map(|(_, u)| u.clone())
+        })
+        .flatten();
     ServiceSummary {
         service: service.to_string(),
         verb,
         runs_on,
         version: version(ops, verb),
         moves: ecs.and_then(|op| moves(op)),
-        url: (verb != "removed")
-            .then(|| {
-                plan.urls
-                    .iter()
-                    .find(|(s, _)| s == service)
-                    .map(|(_, u)| u.clone())
-            })
-            .flatten(),
+        reachable: url.as_ref().and(plan.exposure.clone()),
+        url,
         monthly_delta,
     }
 }

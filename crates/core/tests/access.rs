@@ -1,0 +1,143 @@
+//! Who may reach routed services (issue 18, first part): `routing.scheme` and
+//! `routing.allowed_cidrs` of `platform.json` decide the load balancers' scheme and their security
+//! group's ingress; plans say who can reach each routed service; validation warns when routes are
+//! open to everyone.
+
+// Tests stand where a frontend would: they read the examples from disk (clippy.toml forbids
+// files in the core itself).
+#![allow(clippy::disallowed_methods)]
+
+use std::path::Path;
+
+use rnd_core::plan::observed::ObservedState;
+use rnd_core::plan::render::render_text;
+use rnd_core::plan::resource::ResourceKind;
+use rnd_core::plan::simulate::simulate_apply;
+use rnd_core::plan::spec::Spec;
+use rnd_core::plan::{plan, Plan};
+use rnd_core::repository::{validate_repository, RepositoryReport, SourceFile};
+
+/// The examples with `routing` replaced by `routing` (a JSON object's text).
+fn examples_with_routing(routing: &str) -> RepositoryReport {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples");
+    let read = |p: &str| SourceFile {
+        path: p.to_string(),
+        bytes: std::fs::read(dir.join(p)).unwrap(),
+    };
+    let mut platform: serde_json::Value = serde_json::from_slice(&read("platform.json").bytes).unwrap();
+    platform["routing"] = serde_json::from_str(routing).unwrap();
+    let platform = SourceFile {
+        path: "platform.json".into(),
+        bytes: serde_json::to_vec_pretty(&platform).unwrap(),
+    };
+    let mut manifests: Vec<String> = std::fs::read_dir(dir.join("manifests"))
+        .unwrap()
+        .map(|e| format!("manifests/{}", e.unwrap().file_name().to_string_lossy()))
+        .collect();
+    manifests.sort();
+    let files: Vec<SourceFile> = manifests.iter().map(|m| read(m)).collect();
+    validate_repository(&platform, &files)
+}
+
+fn first_plan(routing: &str) -> Plan {
+    let repository = examples_with_routing(routing).repository.expect("valid");
+    plan(&repository, &ObservedState::default()).unwrap()
+}
+
+fn desired(plan: &Plan, kind: ResourceKind) -> Spec {
+    plan.graph
+        .operations()
+        .find(|op| op.id.kind == kind && op.service.is_none())
+        .and_then(|op| op.desired.as_ref())
+        .map(|d| d.spec.clone())
+        .unwrap_or_else(|| panic!("no {kind:?} in the plan"))
+}
+
+#[test]
+fn an_internal_platform_limited_to_its_networks() {
+    let plan = first_plan(
+        r#"{ "mode": "host", "domain": "research.example.com", "scheme": "internal",
+             "allowed_cidrs": ["10.0.0.0/8", "2001:db8::/32"] }"#,
+    );
+    let Spec::LoadBalancer(lb) = desired(&plan, ResourceKind::LoadBalancer) else {
+        unreachable!()
+    };
+    assert_eq!(lb.scheme, "internal");
+    let sg = plan
+        .graph
+        .operations()
+        .filter(|op| op.id.kind == ResourceKind::SecurityGroup)
+        .filter_map(|op| match op.desired.as_ref().map(|d| &d.spec) {
+            Some(Spec::SecurityGroup(sg)) if sg.description.contains("load balancers") => Some(sg.clone()),
+            _ => None,
+        })
+        .next()
+        .expect("the balancers' security group");
+    let mut rules: Vec<(u16, &str)> = sg
+        .ingress
+        .iter()
+        .map(|r| (r.from_port, r.source.as_str()))
+        .collect();
+    rules.sort();
+    assert_eq!(
+        rules,
+        [
+            (80, "10.0.0.0/8"),
+            (80, "2001:db8::/32"),
+            (443, "10.0.0.0/8"),
+            (443, "2001:db8::/32")
+        ]
+    );
+    let text = render_text(&plan, false);
+    assert!(
+        text.contains("https://notebook.research.example.com/, internal network, from 2 networks only"),
+        "{text}"
+    );
+}
+
+#[test]
+fn the_default_is_open_to_the_internet_and_validation_says_so() {
+    let report = examples_with_routing(r#"{ "mode": "host", "domain": "research.example.com" }"#);
+    let warnings: Vec<_> = report.files[0]
+        .diagnostics
+        .iter()
+        .filter(|d| d.code == "platform/routes-open-to-everyone")
+        .collect();
+    assert_eq!(warnings.len(), 1, "{:?}", report.files[0].diagnostics);
+    assert_eq!(
+        warnings[0].message,
+        "catalog-api, chat-ui, notebook, whisper are reachable by anyone on the internet, with no sign-in"
+    );
+    let plan = plan(&report.repository.unwrap(), &ObservedState::default()).unwrap();
+    assert!(
+        render_text(&plan, false).contains("https://notebook.research.example.com/, internet, no sign-in")
+    );
+
+    // Limited to some networks: no warning.
+    let limited = examples_with_routing(
+        r#"{ "mode": "host", "domain": "research.example.com", "allowed_cidrs": ["203.0.113.0/24"] }"#,
+    );
+    assert!(limited.files[0]
+        .diagnostics
+        .iter()
+        .all(|d| d.code != "platform/routes-open-to-everyone"));
+}
+
+#[test]
+fn narrowing_who_may_connect_changes_only_the_security_group_rules() {
+    let open = first_plan(r#"{ "mode": "host", "domain": "research.example.com" }"#);
+    let observed = simulate_apply(&open, &ObservedState::default());
+    let repository = examples_with_routing(
+        r#"{ "mode": "host", "domain": "research.example.com", "allowed_cidrs": ["203.0.113.0/24"] }"#,
+    )
+    .repository
+    .unwrap();
+    let narrowed = plan(&repository, &observed).unwrap();
+    let changed: Vec<String> = narrowed.graph.operations().map(|op| op.address.clone()).collect();
+    assert_eq!(
+        changed,
+        ["security_group.research-alb"],
+        "{}",
+        render_text(&narrowed, false)
+    );
+}
