@@ -7,7 +7,7 @@
 // files in the core itself).
 #![allow(clippy::disallowed_methods)]
 
-use std::path::Path;
+mod support;
 
 use rnd_core::plan::observed::ObservedState;
 use rnd_core::plan::render::render_text;
@@ -19,24 +19,14 @@ use rnd_core::repository::{validate_repository, RepositoryReport, SourceFile};
 
 /// The examples with `routing` replaced by `routing` (a JSON object's text).
 fn examples_with_routing(routing: &str) -> RepositoryReport {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples");
-    let read = |p: &str| SourceFile {
-        path: p.to_string(),
-        bytes: std::fs::read(dir.join(p)).unwrap(),
-    };
-    let mut platform: serde_json::Value = serde_json::from_slice(&read("platform.json").bytes).unwrap();
-    platform["routing"] = serde_json::from_str(routing).unwrap();
+    let (platform, manifests) = support::example_files();
+    let mut json: serde_json::Value = serde_json::from_slice(&platform.bytes).unwrap();
+    json["routing"] = serde_json::from_str(routing).unwrap();
     let platform = SourceFile {
         path: "platform.json".into(),
-        bytes: serde_json::to_vec_pretty(&platform).unwrap(),
+        bytes: serde_json::to_vec_pretty(&json).unwrap(),
     };
-    let mut manifests: Vec<String> = std::fs::read_dir(dir.join("manifests"))
-        .unwrap()
-        .map(|e| format!("manifests/{}", e.unwrap().file_name().to_string_lossy()))
-        .collect();
-    manifests.sort();
-    let files: Vec<SourceFile> = manifests.iter().map(|m| read(m)).collect();
-    validate_repository(&platform, &files)
+    validate_repository(&platform, &manifests)
 }
 
 fn first_plan(routing: &str) -> Plan {

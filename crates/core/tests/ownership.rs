@@ -4,8 +4,9 @@
 // Tests stand where a frontend would: they read the examples from disk.
 #![allow(clippy::disallowed_methods)]
 
+mod support;
+
 use std::collections::{BTreeMap, BTreeSet};
-use std::path::Path;
 
 use rnd_core::plan::diff::Action;
 use rnd_core::plan::observed::{ForeignResource, ObservedState, TAG_PLATFORM};
@@ -13,24 +14,7 @@ use rnd_core::plan::render::{plan_json, render_markdown, render_text};
 use rnd_core::plan::resource::{ResourceId, ResourceKind};
 use rnd_core::plan::simulate::simulate_apply;
 use rnd_core::plan::{plan, plan_with, PlanError, PlanOptions};
-use rnd_core::repository::{validate_repository, Repository, SourceFile};
-
-fn examples() -> Repository {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples");
-    let read = |p: &str| SourceFile {
-        path: p.to_string(),
-        bytes: std::fs::read(dir.join(p)).unwrap(),
-    };
-    let mut manifests: Vec<String> = std::fs::read_dir(dir.join("manifests"))
-        .unwrap()
-        .map(|e| format!("manifests/{}", e.unwrap().file_name().to_string_lossy()))
-        .collect();
-    manifests.sort();
-    let files: Vec<SourceFile> = manifests.iter().map(|m| read(m)).collect();
-    validate_repository(&read("platform.json"), &files)
-        .repository
-        .expect("examples are valid")
-}
+use support::examples;
 
 fn foreign(kind: ResourceKind, name: &str, tags: &[(&str, &str)]) -> ForeignResource {
     ForeignResource {
@@ -221,10 +205,12 @@ fn a_platform_named_with_a_hyphen_keeps_working_only_if_it_already_exists() {
 
 #[test]
 fn validation_warns_about_a_platform_name_with_a_hyphen_and_accepts_it() {
-    let text =
-        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/platform.json"))
-            .unwrap()
-            .replacen("\"name\": \"research\"", "\"name\": \"ml-prod\"", 1);
+    let (platform, _) = support::example_files();
+    let text = String::from_utf8(platform.bytes).unwrap().replacen(
+        "\"name\": \"research\"",
+        "\"name\": \"ml-prod\"",
+        1,
+    );
     assert!(text.contains("ml-prod"));
     let validated = rnd_core::platform::validate_platform("platform.json", &text);
     assert_eq!(validated.value.unwrap().name, "ml-prod");

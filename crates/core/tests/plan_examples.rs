@@ -5,7 +5,7 @@
 // disk and hand the core their bytes (clippy.toml forbids files in the core itself).
 #![allow(clippy::disallowed_methods)]
 
-use std::path::Path;
+mod support;
 
 use rnd_core::plan::kept::{keeps_log_group, STORED_BYTES, TAG_REMOVED};
 use rnd_core::plan::observed::{ObservedState, TAG_HASH};
@@ -13,24 +13,10 @@ use rnd_core::plan::render::{plan_json, render_markdown, render_mermaid, render_
 use rnd_core::plan::resource::ResourceKind;
 use rnd_core::plan::simulate::simulate_apply;
 use rnd_core::plan::{plan, Plan};
-use rnd_core::repository::{validate_repository, Repository, SourceFile};
+use std::path::Path;
 
-fn examples() -> Repository {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples");
-    let read = |p: &str| SourceFile {
-        path: p.to_string(),
-        bytes: std::fs::read(dir.join(p)).unwrap(),
-    };
-    let mut manifests: Vec<String> = std::fs::read_dir(dir.join("manifests"))
-        .unwrap()
-        .map(|e| format!("manifests/{}", e.unwrap().file_name().to_string_lossy()))
-        .collect();
-    manifests.sort();
-    let files: Vec<SourceFile> = manifests.iter().map(|m| read(m)).collect();
-    validate_repository(&read("platform.json"), &files)
-        .repository
-        .expect("examples are valid")
-}
+use rnd_core::repository::{validate_repository, Repository, SourceFile};
+use support::examples;
 
 fn snapshot_all(name: &str, plan: &Plan) {
     insta::assert_snapshot!(format!("{name}.text"), render_text(plan, false));

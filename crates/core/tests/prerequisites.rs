@@ -5,28 +5,15 @@
 // disk and hand the core their bytes (clippy.toml forbids files in the core itself).
 #![allow(clippy::disallowed_methods)]
 
-use std::path::Path;
+mod support;
 
 use rnd_core::diagnostic::Diagnostic;
 use rnd_core::prerequisites::{check, wanted, EcrImage, ExistingReferences};
-use rnd_core::repository::{validate_repository, Repository, SourceFile};
+use rnd_core::repository::{Repository, SourceFile};
 
 fn examples() -> (Repository, Vec<SourceFile>) {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples");
-    let read = |p: &str| SourceFile {
-        path: p.to_string(),
-        bytes: std::fs::read(dir.join(p)).unwrap(),
-    };
-    let mut manifests: Vec<String> = std::fs::read_dir(dir.join("manifests"))
-        .unwrap()
-        .map(|e| format!("manifests/{}", e.unwrap().file_name().to_string_lossy()))
-        .collect();
-    manifests.sort();
-    let files: Vec<SourceFile> = manifests.iter().map(|m| read(m)).collect();
-    let repository = validate_repository(&read("platform.json"), &files)
-        .repository
-        .expect("examples are valid");
-    (repository, files)
+    let (_, files) = support::example_files();
+    (support::examples(), files)
 }
 
 /// One line per problem, as a person reads them.
