@@ -107,6 +107,11 @@ pub fn wanted(repository: &Repository) -> Wanted {
             wanted.secrets.insert(names.secret_path(&manifest.name, secret));
         }
     }
+    if let Some(oidc) = &platform.routing.sign_in {
+        wanted
+            .secrets
+            .insert(names.platform_secret_path(&oidc.client_secret));
+    }
     if !wanted.secrets.is_empty() {
         wanted.secrets_store = Some(platform.secrets_store);
     }
@@ -169,6 +174,37 @@ pub fn check(
                 },
                 message,
                 help: Some(help),
+            });
+        }
+    }
+    if let Some(oidc) = &platform.routing.sign_in {
+        let path = names.platform_secret_path(&oidc.client_secret);
+        if !existing.secrets.contains(&path) {
+            problems.push(Diagnostic {
+                severity: Severity::Error,
+                code: "reference/secret-missing",
+                file: "platform.json".into(),
+                pointer: "/routing/sign_in/oidc/client_secret".into(),
+                location: Location {
+                    offset: 0,
+                    length: 0,
+                    line: 1,
+                    column: 1,
+                },
+                message: format!(
+                    "`routing.sign_in.oidc.client_secret` names the secret `{}`, but the {} `{}` does not exist",
+                    oidc.client_secret,
+                    store_label(platform.secrets_store),
+                    stored_name(platform.secrets_store, &path)
+                ),
+                help: Some(match platform.secrets_store {
+                    SecretsStore::Ssm => format!(
+                        "store the identity provider's client secret there (`aws ssm put-parameter --type SecureString --name /{path} --value …`), then plan again"
+                    ),
+                    SecretsStore::SecretsManager => format!(
+                        "store the identity provider's client secret there (`aws secretsmanager create-secret --name {path} --secret-string …`), then plan again"
+                    ),
+                }),
             });
         }
     }

@@ -203,7 +203,7 @@ fn open_to_everyone(
     let everywhere = crate::platform::EVERYWHERE
         .iter()
         .any(|c| routing.allowed_cidrs.iter().any(|a| a == c));
-    if routing.scheme != crate::platform::Scheme::InternetFacing || !everywhere {
+    if routing.scheme != crate::platform::Scheme::InternetFacing || !everywhere || routing.sign_in.is_some() {
         return None;
     }
     let routed: Vec<&str> = manifests
@@ -235,8 +235,8 @@ fn open_to_everyone(
             if routed.len() == 1 { "is" } else { "are" }
         ),
         help: Some(
-            "to limit who can reach them, list your networks in `routing.allowed_cidrs` (e.g. \
-             [\"10.0.0.0/8\"]) or set `routing.scheme` to \"internal\""
+            "to limit who can reach them, add sign-in (`routing.sign_in`), list your networks in \
+             `routing.allowed_cidrs` (e.g. [\"10.0.0.0/8\"]) or set `routing.scheme` to \"internal\""
                 .to_string(),
         ),
     })

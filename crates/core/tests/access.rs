@@ -131,3 +131,84 @@ fn narrowing_who_may_connect_changes_only_the_security_group_rules() {
         render_text(&narrowed, false)
     );
 }
+
+const SIGN_IN: &str = r#"{ "mode": "host", "domain": "research.example.com",
+    "sign_in": { "oidc": {
+        "issuer": "https://example.okta.com",
+        "authorization_endpoint": "https://example.okta.com/oauth2/v1/authorize",
+        "token_endpoint": "https://example.okta.com/oauth2/v1/token",
+        "user_info_endpoint": "https://example.okta.com/oauth2/v1/userinfo",
+        "client_id": "0oa1b2c3d4e5f6g7h8i9",
+        "client_secret": "oidc-client-secret" } } }"#;
+
+#[test]
+fn with_sign_in_every_route_signs_in_first_and_names_its_secret_only() {
+    let report = examples_with_routing(SIGN_IN);
+    assert!(
+        report.files[0]
+            .diagnostics
+            .iter()
+            .all(|d| d.code != "platform/routes-open-to-everyone"),
+        "{:?}",
+        report.files[0].diagnostics
+    );
+    let plan = plan(&report.repository.unwrap(), &ObservedState::default()).unwrap();
+    let rules: Vec<_> = plan
+        .graph
+        .operations()
+        .filter_map(|op| match op.desired.as_ref().map(|d| &d.spec) {
+            Some(Spec::ListenerRule(rule)) => Some(rule.clone()),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(rules.len(), 4, "one rule per routed service");
+    for rule in &rules {
+        let sign_in = rule.sign_in.as_ref().expect("every route signs in");
+        assert_eq!(sign_in.client_secret_path, "research/oidc-client-secret");
+        assert_eq!(sign_in.client_secret_store, "ssm");
+    }
+    assert!(render_text(&plan, false).contains("https://notebook.research.example.com/, internet, sign-in"));
+}
+
+#[test]
+fn turning_sign_in_on_and_off_updates_only_the_rules_and_keeps_their_priorities() {
+    let open = first_plan(r#"{ "mode": "host", "domain": "research.example.com" }"#);
+    let observed = simulate_apply(&open, &ObservedState::default());
+    let signed = plan(&examples_with_routing(SIGN_IN).repository.unwrap(), &observed).unwrap();
+    let changed: Vec<String> = signed.graph.operations().map(|op| op.address.clone()).collect();
+    assert_eq!(
+        changed,
+        [
+            "listener_rule.research-catalog-api",
+            "listener_rule.research-chat-ui",
+            "listener_rule.research-notebook",
+            "listener_rule.research-whisper"
+        ],
+        "{}",
+        render_text(&signed, false)
+    );
+    for op in signed.graph.operations() {
+        assert_eq!(op.action, rnd_core::plan::diff::Action::Update, "{}", op.address);
+        assert!(
+            op.changes.iter().all(|c| c.attribute != "priority"),
+            "{}",
+            op.address
+        );
+    }
+    assert_eq!(signed.routes, open.routes, "route slots stay");
+    let after = simulate_apply(&signed, &observed);
+    let off = plan(
+        &examples_with_routing(r#"{ "mode": "host", "domain": "research.example.com" }"#)
+            .repository
+            .unwrap(),
+        &after,
+    )
+    .unwrap();
+    assert_eq!(
+        off.graph
+            .operations()
+            .map(|op| op.address.clone())
+            .collect::<Vec<_>>(),
+        changed
+    );
+}

@@ -53,6 +53,7 @@ fn a_platform(name: &str, mode: RoutingMode, gpu_types: &[&str], secrets_store: 
             domain: "research.example.com".into(),
             scheme: rnd_core::platform::Scheme::InternetFacing,
             allowed_cidrs: rnd_core::platform::EVERYWHERE.map(String::from).to_vec(),
+            sign_in: None,
         },
         certificate_arn: "arn:aws:acm:us-east-1:123456789012:certificate/abc".into(),
         log_retention_days: 30,

@@ -3,12 +3,14 @@
 use std::time::Duration;
 
 use aws_sdk_elasticloadbalancingv2::types::{
-    Action, ActionTypeEnum, HostHeaderConditionConfig, Matcher, PathPatternConditionConfig, ProtocolEnum,
-    RuleCondition, RulePriorityPair, TargetGroupAttribute, TargetTypeEnum,
+    Action, ActionTypeEnum, AuthenticateOidcActionConditionalBehaviorEnum, AuthenticateOidcActionConfig,
+    HostHeaderConditionConfig, Matcher, PathPatternConditionConfig, ProtocolEnum, RuleCondition,
+    RulePriorityPair, TargetGroupAttribute, TargetTypeEnum,
 };
 use rnd_core::plan::observed::ObservedResource;
 use rnd_core::plan::resource::{DesiredResource, ResourceKind};
-use rnd_core::plan::spec::{ListenerRuleSpec, TargetGroupSpec};
+use rnd_core::plan::spec::{ListenerRuleSpec, SignInSpec, TargetGroupSpec};
+use rnd_core::platform::SecretsStore;
 
 use super::context::Context;
 use super::load_balancer::add_tags;
@@ -127,7 +129,7 @@ pub(super) async fn delete(ctx: &Context, have: &ObservedResource) -> Result<(),
     }
 }
 
-fn rule_parts(ctx: &Context, spec: &ListenerRuleSpec) -> Result<(Vec<RuleCondition>, Action), AwsError> {
+fn rule_conditions(ctx: &Context, spec: &ListenerRuleSpec) -> Result<(Vec<RuleCondition>, Action), AwsError> {
     let mut conditions = Vec::new();
     if let Some(host) = &spec.host {
         conditions.push(
@@ -166,17 +168,28 @@ pub(super) async fn ensure_rule(
     let elb = &ctx.clients.elb;
     let listener = ctx.require(ResourceKind::Listener, &spec.listener)?;
     let tags = tags::with_name(&want.tags, name);
-    let (conditions, action) = rule_parts(ctx, spec)?;
+    let (conditions, forward) = rule_conditions(ctx, spec)?;
     let existing = match ctx.known(ResourceKind::ListenerRule, name) {
         Some(arn) => Some(arn),
-        None => adoptable_rule(ctx, name, &listener, spec.priority, &action).await?,
+        None => adoptable_rule(ctx, name, &listener, spec.priority, &forward).await?,
+    };
+    let actions = match &spec.sign_in {
+        Some(sign_in) => vec![
+            sign_in_action(ctx, sign_in).await?,
+            Action::builder()
+                .r#type(ActionTypeEnum::Forward)
+                .set_target_group_arn(forward.target_group_arn().map(str::to_string))
+                .order(2)
+                .build(),
+        ],
+        None => vec![forward],
     };
     let arn = match existing {
         Some(arn) => {
             elb.modify_rule()
                 .rule_arn(&arn)
                 .set_conditions(Some(conditions))
-                .actions(action)
+                .set_actions(Some(actions))
                 .send()
                 .await
                 .map_err(|e| AwsError::call("ModifyRule", name, e))?;
@@ -211,7 +224,7 @@ pub(super) async fn ensure_rule(
             .listener_arn(&listener)
             .priority(spec.priority as i32)
             .set_conditions(Some(conditions))
-            .actions(action)
+            .set_actions(Some(actions))
             .set_tags(Some(tags::elb(&tags)))
             .send()
             .await
@@ -224,6 +237,30 @@ pub(super) async fn ensure_rule(
     };
     ctx.remember(ResourceKind::ListenerRule, name, &arn);
     Ok(())
+}
+
+/// The `authenticate-oidc` action that comes first in a signed-in route, with the client secret
+/// read from the platform's store now: it goes to Elastic Load Balancing and nowhere else.
+async fn sign_in_action(ctx: &Context, sign_in: &SignInSpec) -> Result<Action, AwsError> {
+    let store = match sign_in.client_secret_store.as_str() {
+        "secrets_manager" => SecretsStore::SecretsManager,
+        _ => SecretsStore::Ssm,
+    };
+    let secret = crate::secrets::get_value(&ctx.clients, store, &sign_in.client_secret_path).await?;
+    let config = AuthenticateOidcActionConfig::builder()
+        .issuer(&sign_in.issuer)
+        .authorization_endpoint(&sign_in.authorization_endpoint)
+        .token_endpoint(&sign_in.token_endpoint)
+        .user_info_endpoint(&sign_in.user_info_endpoint)
+        .client_id(&sign_in.client_id)
+        .client_secret(secret.expose())
+        .on_unauthenticated_request(AuthenticateOidcActionConditionalBehaviorEnum::Authenticate)
+        .build();
+    Ok(Action::builder()
+        .r#type(ActionTypeEnum::AuthenticateOidc)
+        .authenticate_oidc_config(config)
+        .order(1)
+        .build())
 }
 
 /// A rule left by a crashed run: at our priority and forwarding to our target group.

@@ -86,3 +86,108 @@ fn an_internal_balancer_open_only_to_the_allowed_networks() {
     let destroyed = rnd_with(&env, &["destroy", "--dir", d, "--yes"]);
     assert_eq!(destroyed.code, 0, "{}\n{}", destroyed.stdout, destroyed.stderr);
 }
+
+const CLIENT_SECRET: &str = "oidc-canary-7f3a9c21-never-printed";
+
+#[test]
+fn with_sign_in_every_rule_authenticates_before_it_forwards() {
+    let env = emulator_env();
+    let name = format!("sgn{}", std::process::id() % 100_000);
+    let arn = certificate(&env, "*.signin.example.com");
+    let platform = format!(
+        r#"{{ "name": "{name}", "region": "us-east-1", "certificate_arn": "{arn}",
+             "routing": {{ "mode": "host", "domain": "signin.example.com",
+               "sign_in": {{ "oidc": {{
+                 "issuer": "https://example.okta.com",
+                 "authorization_endpoint": "https://example.okta.com/oauth2/v1/authorize",
+                 "token_endpoint": "https://example.okta.com/oauth2/v1/token",
+                 "user_info_endpoint": "https://example.okta.com/oauth2/v1/userinfo",
+                 "client_id": "0oa1b2c3d4e5f6g7h8i9",
+                 "client_secret": "oidc-client-secret" }} }} }} }}"#
+    );
+    let api = br#"{ "image": "123456789012.dkr.ecr.us-east-1.amazonaws.com/repo/api", "version": "v1", "port": 8080 }"#;
+    let dir = crate::support::deployments_dir(platform.as_bytes(), &[("api.json", api)]);
+    let d = dir.path().to_str().unwrap();
+    push_images(&env, dir.path());
+
+    // The client secret is not stored yet: refused before anything is written, naming it.
+    let refused = rnd_with(&env, &["apply", "--dir", d, "--yes", "--wait", "0"]);
+    assert_eq!(refused.code, 1, "{}\n{}", refused.stdout, refused.stderr);
+    assert!(
+        refused.stderr.contains("names the secret `oidc-client-secret`"),
+        "{}",
+        refused.stderr
+    );
+
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let config = runtime.block_on(sdk_config(&env));
+    let clients = rnd_aws::Clients::new(&config);
+    runtime.block_on(async {
+        clients
+            .ssm
+            .put_parameter()
+            .name(format!("/{name}/oidc-client-secret"))
+            .r#type(aws_sdk_ssm::types::ParameterType::SecureString)
+            .value(CLIENT_SECRET)
+            .send()
+            .await
+            .expect("store the client secret");
+    });
+    let applied = rnd_with(&env, &["apply", "--dir", d, "--yes", "--wait", "0"]);
+    assert_eq!(applied.code, 0, "{}\n{}", applied.stdout, applied.stderr);
+    assert!(applied.stdout.contains("internet, sign-in"), "{}", applied.stdout);
+    for run in [
+        &applied,
+        &rnd_with(&env, &["plan", "--dir", d, "--format", "json"]),
+    ] {
+        assert!(!run.stdout.contains(CLIENT_SECRET) && !run.stderr.contains(CLIENT_SECRET));
+    }
+
+    runtime.block_on(async {
+        let lb = clients
+            .elb
+            .describe_load_balancers()
+            .names(format!("{name}-alb-1"))
+            .send()
+            .await
+            .unwrap();
+        let lb_arn = lb.load_balancers()[0].load_balancer_arn().unwrap().to_string();
+        let listeners = clients
+            .elb
+            .describe_listeners()
+            .load_balancer_arn(lb_arn)
+            .send()
+            .await
+            .unwrap();
+        let https = listeners
+            .listeners()
+            .iter()
+            .find(|l| l.port() == Some(443))
+            .expect("the HTTPS listener");
+        let rules = clients
+            .elb
+            .describe_rules()
+            .listener_arn(https.listener_arn().unwrap())
+            .send()
+            .await
+            .unwrap();
+        let rule = rules
+            .rules()
+            .iter()
+            .find(|r| r.is_default() != Some(true))
+            .expect("the api rule");
+        let mut actions: Vec<_> = rule.actions().to_vec();
+        actions.sort_by_key(|a| a.order());
+        let kinds: Vec<(&str, Option<i32>)> = actions
+            .iter()
+            .map(|a| (a.r#type().map(|t| t.as_str()).unwrap_or_default(), a.order()))
+            .collect();
+        assert_eq!(kinds, [("authenticate-oidc", Some(1)), ("forward", Some(2))]);
+        let oidc = actions[0].authenticate_oidc_config().unwrap();
+        assert_eq!(oidc.client_id(), Some("0oa1b2c3d4e5f6g7h8i9"));
+        assert_eq!(oidc.issuer(), Some("https://example.okta.com"));
+    });
+
+    let destroyed = rnd_with(&env, &["destroy", "--dir", d, "--yes"]);
+    assert_eq!(destroyed.code, 0, "{}\n{}", destroyed.stdout, destroyed.stderr);
+}

@@ -448,7 +448,7 @@ fn render(
                     ("Conditions", json!([condition])),
                     (
                         "Actions",
-                        json!([{ "Type": "forward", "TargetGroupArn": ids.reference(K::TargetGroup, &s.target_group) }]),
+                        rule_actions(s, ids.reference(K::TargetGroup, &s.target_group)),
                     ),
                 ]),
                 vec![],
@@ -832,4 +832,32 @@ fn tags(r: &DesiredResource, kind: &str) -> Option<Value> {
         })
         .collect();
     Some(Value::from(list))
+}
+
+/// A rule's actions: sign-in first when the platform asks for it (the client secret as a dynamic
+/// reference CloudFormation resolves from the platform's store, never its value), then forward.
+fn rule_actions(spec: &crate::plan::spec::ListenerRuleSpec, target_group: Value) -> Value {
+    let Some(sign_in) = &spec.sign_in else {
+        return json!([{ "Type": "forward", "TargetGroupArn": target_group }]);
+    };
+    let secret = match sign_in.client_secret_store.as_str() {
+        "secrets_manager" => format!("{{{{resolve:secretsmanager:{}}}}}", sign_in.client_secret_path),
+        _ => format!("{{{{resolve:ssm-secure:/{}}}}}", sign_in.client_secret_path),
+    };
+    json!([
+        {
+            "Type": "authenticate-oidc",
+            "Order": 1,
+            "AuthenticateOidcConfig": {
+                "Issuer": sign_in.issuer,
+                "AuthorizationEndpoint": sign_in.authorization_endpoint,
+                "TokenEndpoint": sign_in.token_endpoint,
+                "UserInfoEndpoint": sign_in.user_info_endpoint,
+                "ClientId": sign_in.client_id,
+                "ClientSecret": secret,
+                "OnUnauthenticatedRequest": "authenticate"
+            }
+        },
+        { "Type": "forward", "Order": 2, "TargetGroupArn": target_group }
+    ])
 }

@@ -119,6 +119,7 @@ pub fn grants(platform: &Platform) -> Vec<Grant> {
     all.extend(changes());
     all.push(certificate(platform));
     all.extend(credentials(platform));
+    all.extend(sign_in_secret(platform));
     all.extend(secrets(platform));
     all
 }
@@ -520,6 +521,30 @@ fn credentials(platform: &Platform) -> Vec<Grant> {
     vec![Grant {
         sid: "ReadTheSlackCredential",
         why: "posting to Slack with the credential platform.json names in the platform's store",
+        modes: APPLY,
+        actions: vec![action],
+        resources: vec![resource],
+        scoping: Scoping::Names,
+    }]
+}
+
+/// Reading the sign-in client secret `routing.sign_in` names, to write it into listener rules:
+/// that one secret, when sign-in is configured.
+fn sign_in_secret(platform: &Platform) -> Vec<Grant> {
+    let Some(oidc) = &platform.routing.sign_in else {
+        return Vec::new();
+    };
+    let path = Names::new("{platform}").platform_secret_path(&oidc.client_secret);
+    let (action, resource) = match platform.secrets_store {
+        SecretsStore::Ssm => ("ssm:GetParameter", arn("ssm", &format!("parameter/{path}"))),
+        SecretsStore::SecretsManager => (
+            "secretsmanager:GetSecretValue",
+            arn("secretsmanager", &format!("secret:{path}-??????")),
+        ),
+    };
+    vec![Grant {
+        sid: "ReadTheSignInClientSecret",
+        why: "writing the identity provider's client secret into the listener rules that sign people in",
         modes: APPLY,
         actions: vec![action],
         resources: vec![resource],

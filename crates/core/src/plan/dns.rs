@@ -81,6 +81,7 @@ mod tests {
             domain: "research.example.com".into(),
             scheme: crate::platform::Scheme::InternetFacing,
             allowed_cidrs: crate::platform::EVERYWHERE.map(String::from).to_vec(),
+            sign_in: None,
         }
     }
 

@@ -238,7 +238,25 @@ pub struct ListenerRuleSpec {
     pub path_patterns: Vec<String>,
     /// Stable: assigned once, never renumbered when other services come and go.
     pub priority: u32,
+    /// Sign in with this provider before forwarding (absent: forward at once).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sign_in: Option<SignInSpec>,
     pub target_group: String,
+}
+
+/// An `authenticate-oidc` action ahead of the rule's forward. The client secret is a reference
+/// (its store and path), read by the executor when it writes the rule: never in a plan.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SignInSpec {
+    pub issuer: String,
+    pub authorization_endpoint: String,
+    pub token_endpoint: String,
+    pub user_info_endpoint: String,
+    pub client_id: String,
+    /// `ssm` or `secrets_manager`.
+    pub client_secret_store: String,
+    /// `<platform>/<name>` in that store.
+    pub client_secret_path: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -73,6 +73,22 @@ pub struct Routing {
     /// The networks allowed to reach the load balancers (on 443 and the redirecting 80); by
     /// default every address, IPv4 and IPv6.
     pub allowed_cidrs: Vec<String>,
+    /// Sign-in the load balancers ask for before forwarding any route; none by default.
+    pub sign_in: Option<OidcSignIn>,
+}
+
+/// An OpenID Connect identity provider the load balancers sign people in with
+/// (`authenticate-oidc`). The client secret is named, never written: it lives in the platform's
+/// secret store at `<platform>/<client_secret>` and is read only when a rule is written.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct OidcSignIn {
+    pub issuer: String,
+    pub authorization_endpoint: String,
+    pub token_endpoint: String,
+    pub user_info_endpoint: String,
+    pub client_id: String,
+    /// The name of the platform secret holding the client secret.
+    pub client_secret: String,
 }
 
 /// Who can reach the load balancers at all.
@@ -108,10 +124,19 @@ impl Routing {
             1 => "1 network".to_string(),
             n => format!("{n} networks"),
         };
+        let sign_in = if self.sign_in.is_some() {
+            "sign-in"
+        } else {
+            "no sign-in"
+        };
         match (self.scheme, everywhere) {
-            (Scheme::InternetFacing, true) => "internet, no sign-in".to_string(),
-            (Scheme::InternetFacing, false) => format!("internet from {networks} only, no sign-in"),
+            (Scheme::InternetFacing, true) => format!("internet, {sign_in}"),
+            (Scheme::InternetFacing, false) => format!("internet from {networks} only, {sign_in}"),
+            (Scheme::Internal, true) if self.sign_in.is_some() => "internal network, sign-in".to_string(),
             (Scheme::Internal, true) => "internal network".to_string(),
+            (Scheme::Internal, false) if self.sign_in.is_some() => {
+                format!("internal network, from {networks} only, sign-in")
+            }
             (Scheme::Internal, false) => format!("internal network, from {networks} only"),
         }
     }

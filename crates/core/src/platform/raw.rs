@@ -87,6 +87,36 @@ pub struct RawRouting {
         ))
     )]
     pub allowed_cidrs: Option<Vec<String>>,
+    /// Sign-in the load balancers ask for before forwarding any route.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sign_in: Option<RawSignIn>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawSignIn {
+    /// An OpenID Connect identity provider (Okta, Entra ID, Google, Keycloak, …).
+    pub oidc: RawOidc,
+}
+
+/// The provider's endpoints (HTTPS) and the client rnd's load balancers are registered as.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawOidc {
+    #[schemars(regex(pattern = r"^https://"))]
+    pub issuer: String,
+    #[schemars(regex(pattern = r"^https://"))]
+    pub authorization_endpoint: String,
+    #[schemars(regex(pattern = r"^https://"))]
+    pub token_endpoint: String,
+    #[schemars(regex(pattern = r"^https://"))]
+    pub user_info_endpoint: String,
+    #[schemars(length(min = 1))]
+    pub client_id: String,
+    /// The NAME of a platform secret holding the client secret (`rnd secrets set` stores it);
+    /// never the secret itself: this file is in git.
+    #[schemars(regex(pattern = r"^[A-Za-z0-9_.-]+$"))]
+    pub client_secret: String,
 }
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]

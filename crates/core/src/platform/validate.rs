@@ -412,15 +412,18 @@ fn check_routing(c: &mut Checker, map: &Map<String, Value>) -> Option<Routing> {
         "/routing",
         value,
         "`routing`",
-        &["mode", "domain", "scheme", "allowed_cidrs"],
+        &["mode", "domain", "scheme", "allowed_cidrs", "sign_in"],
         &[
             ("type", "mode"),
             ("host", "domain"),
             ("hostname", "domain"),
             ("cidrs", "allowed_cidrs"),
             ("allowed_networks", "allowed_cidrs"),
+            ("auth", "sign_in"),
+            ("authentication", "sign_in"),
         ],
     )?;
+    let sign_in = check_sign_in(c, r);
     let scheme = match c.string(r, "/routing", "scheme") {
         Some("internet-facing") | None => Some(Scheme::InternetFacing),
         Some("internal") => Some(Scheme::Internal),
@@ -474,7 +477,136 @@ fn check_routing(c: &mut Checker, map: &Map<String, Value>) -> Option<Routing> {
         domain: domain?,
         scheme: scheme?,
         allowed_cidrs: allowed_cidrs?,
+        sign_in: sign_in?,
     })
+}
+
+/// `routing.sign_in.oidc`: the provider's four HTTPS endpoints, the client id, and the NAME of
+/// the platform secret holding the client secret. `Some(None)` when absent; `None` when invalid.
+fn check_sign_in(c: &mut Checker, r: &Map<String, Value>) -> Option<Option<OidcSignIn>> {
+    const BASE: &str = "/routing/sign_in";
+    const OIDC: &str = "/routing/sign_in/oidc";
+    let Some(value) = r.get("sign_in") else {
+        return Some(None);
+    };
+    let sign_in = c.object(BASE, value, "`routing.sign_in`", &["oidc"], &[("openid", "oidc")])?;
+    let Some(oidc_value) = sign_in.get("oidc") else {
+        c.missing(
+            BASE,
+            "oidc",
+            "add \"oidc\": { \"issuer\": …, \"client_id\": …, \"client_secret\": \"<secret name>\", … }"
+                .into(),
+        );
+        return None;
+    };
+    const FIELDS: &[&str] = &[
+        "issuer",
+        "authorization_endpoint",
+        "token_endpoint",
+        "user_info_endpoint",
+        "client_id",
+        "client_secret",
+    ];
+    // A literal secret in a file kept in git is the mistake worth its own message.
+    if let Some(obj) = oidc_value.as_object() {
+        if obj.contains_key("client_secret_value") {
+            let pointer = pointer_join(OIDC, "client_secret_value");
+            c.conceal(&pointer);
+            c.mark_handled(&pointer);
+            c.key_error(
+                "platform/sign-in-secret-in-file",
+                &pointer,
+                "`client_secret_value` would put the client secret in platform.json, which is committed to git".to_string(),
+                "store it in the platform's secret store and name it: \"client_secret\": \"oidc-client-secret\"".to_string(),
+            );
+        }
+    }
+    let oidc = c.object(
+        OIDC,
+        oidc_value,
+        "`routing.sign_in.oidc`",
+        FIELDS,
+        &[
+            ("authorize_url", "authorization_endpoint"),
+            ("token_url", "token_endpoint"),
+            ("userinfo_endpoint", "user_info_endpoint"),
+            ("client", "client_id"),
+        ],
+    )?;
+    let mut ok = true;
+    let mut field =
+        |c: &mut Checker, name: &str, check: fn(&str) -> Result<(), String>, example: &str| -> String {
+            match c.string(oidc, OIDC, name) {
+                Some(v) => match check(v) {
+                    Ok(()) => v.to_string(),
+                    Err(why) => {
+                        c.error(
+                            "platform/sign-in",
+                            &pointer_join(OIDC, name),
+                            format!("`{name}` \"{v}\" is not usable: {why}"),
+                            format!("e.g. \"{name}\": \"{example}\""),
+                        );
+                        ok = false;
+                        String::new()
+                    }
+                },
+                None => {
+                    if !oidc.contains_key(name) {
+                        c.missing(OIDC, name, format!("add \"{name}\": \"{example}\""));
+                    }
+                    ok = false;
+                    String::new()
+                }
+            }
+        };
+    let issuer = field(c, "issuer", https_url, "https://example.okta.com");
+    let authorization_endpoint = field(
+        c,
+        "authorization_endpoint",
+        https_url,
+        "https://example.okta.com/oauth2/v1/authorize",
+    );
+    let token_endpoint = field(
+        c,
+        "token_endpoint",
+        https_url,
+        "https://example.okta.com/oauth2/v1/token",
+    );
+    let user_info_endpoint = field(
+        c,
+        "user_info_endpoint",
+        https_url,
+        "https://example.okta.com/oauth2/v1/userinfo",
+    );
+    let client_id = field(c, "client_id", non_empty, "0oa1b2c3d4e5f6g7h8i9");
+    let client_secret = field(c, "client_secret", names::secret_name, "oidc-client-secret");
+    ok.then_some(Some(OidcSignIn {
+        issuer,
+        authorization_endpoint,
+        token_endpoint,
+        user_info_endpoint,
+        client_id,
+        client_secret,
+    }))
+}
+
+/// An absolute `https://` URL with a host (the load balancer calls these endpoints itself).
+fn https_url(s: &str) -> Result<(), String> {
+    let Some(rest) = s.strip_prefix("https://") else {
+        return Err("it must start with https://".into());
+    };
+    if rest.is_empty() || rest.starts_with('/') || s.chars().any(char::is_whitespace) {
+        return Err("it has no host".into());
+    }
+    Ok(())
+}
+
+fn non_empty(s: &str) -> Result<(), String> {
+    if s.trim().is_empty() {
+        Err("it is empty".into())
+    } else {
+        Ok(())
+    }
 }
 
 /// `routing.allowed_cidrs`: IPv4 and IPv6 networks in CIDR notation, at least one; absent, every
