@@ -203,12 +203,17 @@ fn open_to_everyone(
     let everywhere = crate::platform::EVERYWHERE
         .iter()
         .any(|c| routing.allowed_cidrs.iter().any(|a| a == c));
-    if routing.scheme != crate::platform::Scheme::InternetFacing || !everywhere || routing.sign_in.is_some() {
+    if routing.scheme != crate::platform::Scheme::InternetFacing || !everywhere {
         return None;
     }
+    // With sign-in, only `public` routes are open.
     let routed: Vec<&str> = manifests
         .iter()
-        .filter(|m| m.route.is_some())
+        .filter(|m| {
+            m.route
+                .as_ref()
+                .is_some_and(|r| routing.sign_in.is_none() || r.public)
+        })
         .map(|m| m.name.as_str())
         .collect();
     if routed.is_empty() {

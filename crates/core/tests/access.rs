@@ -212,3 +212,78 @@ fn turning_sign_in_on_and_off_updates_only_the_rules_and_keeps_their_priorities(
         changed
     );
 }
+
+/// The examples with sign-in (and `extra` routing fields) and `catalog-api` marked public.
+fn signed_in_with_public_api(extra: &str) -> RepositoryReport {
+    let (platform, mut manifests) = support::example_files();
+    let mut json: serde_json::Value = serde_json::from_slice(&platform.bytes).unwrap();
+    let mut routing: serde_json::Value = serde_json::from_str(SIGN_IN).unwrap();
+    for (k, v) in serde_json::from_str::<serde_json::Map<String, serde_json::Value>>(extra).unwrap() {
+        routing[k] = v;
+    }
+    json["routing"] = routing;
+    let platform = SourceFile {
+        path: "platform.json".into(),
+        bytes: serde_json::to_vec_pretty(&json).unwrap(),
+    };
+    let api = manifests
+        .iter_mut()
+        .find(|m| m.path == "manifests/catalog-api.json")
+        .unwrap();
+    let mut manifest: serde_json::Value = serde_json::from_slice(&api.bytes).unwrap();
+    manifest["public"] = true.into();
+    api.bytes = serde_json::to_vec_pretty(&manifest).unwrap();
+    validate_repository(&platform, &manifests)
+}
+
+#[test]
+fn a_public_service_skips_sign_in_and_is_named_as_open() {
+    let report = signed_in_with_public_api("{}");
+    let warnings: Vec<&str> = report.files[0]
+        .diagnostics
+        .iter()
+        .filter(|d| d.code == "platform/routes-open-to-everyone")
+        .map(|d| d.message.as_str())
+        .collect();
+    assert_eq!(
+        warnings,
+        ["catalog-api is reachable by anyone on the internet, with no sign-in"]
+    );
+    let plan = plan(&report.repository.unwrap(), &ObservedState::default()).unwrap();
+    for op in plan.graph.operations() {
+        if let Some(Spec::ListenerRule(rule)) = op.desired.as_ref().map(|d| &d.spec) {
+            assert_eq!(
+                rule.sign_in.is_none(),
+                op.address.ends_with("catalog-api"),
+                "{}",
+                op.address
+            );
+        }
+    }
+    let text = render_text(&plan, false);
+    assert!(
+        text.contains("https://catalog-api.research.example.com/, internet, no sign-in (public)"),
+        "{text}"
+    );
+    assert!(
+        text.contains("https://notebook.research.example.com/, internet, sign-in"),
+        "{text}"
+    );
+}
+
+#[test]
+fn a_platform_that_forbids_public_services_refuses_one() {
+    let report = signed_in_with_public_api(r#"{ "allow_public_services": false }"#);
+    assert!(report.repository.is_none());
+    let problems: Vec<(&str, &str)> = report
+        .files
+        .iter()
+        .flat_map(|f| f.diagnostics.iter())
+        .filter(|d| d.is_error())
+        .map(|d| (d.file.as_str(), d.code))
+        .collect();
+    assert_eq!(
+        problems,
+        [("manifests/catalog-api.json", "manifest/public-not-allowed")]
+    );
+}

@@ -54,6 +54,7 @@ fn a_platform(name: &str, mode: RoutingMode, gpu_types: &[&str], secrets_store: 
             scheme: rnd_core::platform::Scheme::InternetFacing,
             allowed_cidrs: rnd_core::platform::EVERYWHERE.map(String::from).to_vec(),
             sign_in: None,
+            allow_public_services: true,
         },
         certificate_arn: "arn:aws:acm:us-east-1:123456789012:certificate/abc".into(),
         log_retention_days: 30,
@@ -92,6 +93,7 @@ fn manifest(name: &'static str) -> impl Strategy<Value = Manifest> {
                 route: route.map(|(port, websocket)| Route {
                     port,
                     websocket,
+                    public: false,
                     health_check: "/".into(),
                 }),
                 replicas,

@@ -28,10 +28,17 @@ fn valid_manifest() -> impl Strategy<Value = Manifest> {
         };
         (Just(gpu), 1u32..=max_cpu, 128u32..=max_memory, gpu_memory)
     });
-    let route = proptest::option::of((1u16..=65535, any::<bool>(), "/[a-zA-Z0-9/_.-]{0,20}")).prop_map(|r| {
-        r.map(|(port, websocket, health_check)| Route {
+    let route = proptest::option::of((
+        1u16..=65535,
+        any::<bool>(),
+        any::<bool>(),
+        "/[a-zA-Z0-9/_.-]{0,20}",
+    ))
+    .prop_map(|r| {
+        r.map(|(port, websocket, public, health_check)| Route {
             port,
             websocket,
+            public,
             health_check,
         })
     });

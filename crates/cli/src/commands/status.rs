@@ -77,7 +77,7 @@ pub fn run(args: &StatusArgs) -> Result<Code> {
                         None => ServiceState::NotDeployed,
                     },
                     url: urls.get(s.name.as_str()).map(|u| u.to_string()),
-                    reachable: urls.get(s.name.as_str()).and(plan.exposure.clone()),
+                    reachable: plan.exposure.get(&s.name).cloned(),
                     placement: Some(s.placement.clone()),
                     monthly_cost: Some(s.monthly_cost),
                 }

@@ -54,6 +54,8 @@ pub struct Manifest {
 pub struct Route {
     pub port: u16,
     pub websocket: bool,
+    /// Reached without the platform's sign-in.
+    pub public: bool,
     pub health_check: String,
 }
 
@@ -80,6 +82,7 @@ impl Manifest {
             gpu_memory: self.gpu_memory_mib,
             port: self.route.as_ref().map(|r| r.port),
             websocket: self.route.as_ref().filter(|r| r.websocket).map(|_| true),
+            public: self.route.as_ref().filter(|r| r.public).map(|_| true),
             health_check: self
                 .route
                 .as_ref()

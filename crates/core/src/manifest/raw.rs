@@ -50,6 +50,10 @@ pub struct RawManifest {
     /// The route carries long-lived WebSocket connections (default false). Needs `port`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub websocket: Option<bool>,
+    /// Skip the platform's sign-in for this route (an API called by machines; default false).
+    /// Needs `port`; refused where the platform sets `routing.allow_public_services: false`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub public: Option<bool>,
     /// HTTP health check path (default `/`). Needs `port`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schemars(length(max = 1024), regex(pattern = r"^/[\x21-\x7e]*$"))]

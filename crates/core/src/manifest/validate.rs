@@ -25,6 +25,7 @@ pub const MANIFEST_FIELDS: &[&str] = &[
     "gpu_memory",
     "port",
     "websocket",
+    "public",
     "health_check",
     "replicas",
     "env",
@@ -69,6 +70,8 @@ pub struct ManifestContext {
     pub limits: Limits,
     /// Region and allowed GPU types; `None` skips the check that some instance type fits.
     pub gpu_placement: Option<(String, AllowList)>,
+    /// The platform forbids `public` routes (`routing.allow_public_services: false`).
+    pub forbid_public: bool,
 }
 
 impl ManifestContext {
@@ -76,6 +79,7 @@ impl ManifestContext {
         ManifestContext {
             platform_name_len: Some(platform.name.len()),
             limits: platform.limits.clone(),
+            forbid_public: !platform.routing.allow_public_services,
             gpu_placement: Some((
                 platform.region.clone(),
                 AllowList(platform.gpu_instance_types.clone()),
@@ -226,7 +230,7 @@ fn check_fields(
         }
     }
 
-    let route = check_route(c, map);
+    let route = check_route(c, map, context.forbid_public);
     let replicas = check_replicas(c, map, &context.limits);
     let (env, secrets) = check_env_and_secrets(c, map);
 
@@ -266,9 +270,18 @@ fn check_gpu(c: &mut Checker, map: &Map<String, Value>, limits: &Limits) -> u32 
     gpu
 }
 
-fn check_route(c: &mut Checker, map: &Map<String, Value>) -> Option<Route> {
+fn check_route(c: &mut Checker, map: &Map<String, Value>, forbid_public: bool) -> Option<Route> {
     let port = c.integer(map, "", "port", "", 1..=65535).map(|p| p as u16);
     let websocket = c.boolean(map, "", "websocket");
+    let public = c.boolean(map, "", "public");
+    if public == Some(true) && forbid_public {
+        c.error(
+            "manifest/public-not-allowed",
+            "/public",
+            "`public` would let anyone reach this service without signing in, and this platform does not allow public services".to_string(),
+            "remove `public` (callers then sign in), or ask the platform team to set `routing.allow_public_services` in platform.json".to_string(),
+        );
+    }
     let health_check = c
         .string(map, "", "health_check")
         .and_then(|path| match health_check_problem(path) {
@@ -284,7 +297,7 @@ fn check_route(c: &mut Checker, map: &Map<String, Value>) -> Option<Route> {
             }
         });
     if !map.contains_key("port") {
-        for field in ["websocket", "health_check"] {
+        for field in ["websocket", "public", "health_check"] {
             if map.contains_key(field) {
                 c.error("manifest/route-without-port", &format!("/{field}"), format!("`{field}` applies to load-balancer routes, but the service has no `port`"), format!("add \"port\": 8080 (the port the container listens on), or remove `{field}` for a worker"));
             }
@@ -293,6 +306,7 @@ fn check_route(c: &mut Checker, map: &Map<String, Value>) -> Option<Route> {
     Some(Route {
         port: port?,
         websocket: websocket.unwrap_or(false),
+        public: public.unwrap_or(false),
         health_check: health_check.unwrap_or_else(|| "/".to_string()),
     })
 }

@@ -82,6 +82,7 @@ mod tests {
             scheme: crate::platform::Scheme::InternetFacing,
             allowed_cidrs: crate::platform::EVERYWHERE.map(String::from).to_vec(),
             sign_in: None,
+            allow_public_services: true,
         }
     }
 

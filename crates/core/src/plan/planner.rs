@@ -41,8 +41,8 @@ pub struct Plan {
     /// DNS records to create by hand for the load balancers this plan creates (rnd keeps no
     /// DNS records; see `plan::dns`).
     pub dns_to_create: Vec<DnsRecord>,
-    /// Who can reach the routed services (`internet, no sign-in`, `internal network`, …).
-    pub exposure: Option<String>,
+    /// Who can reach each routed service (`internet, no sign-in`, `internal network`, …).
+    pub exposure: BTreeMap<String, String>,
 }
 
 impl Plan {
@@ -212,7 +212,16 @@ pub fn plan_with_fanout(
         routes: prepared.routes,
         repack_savings,
         dns_to_create,
-        exposure: Some(platform.routing.exposure()),
+        exposure: repository
+            .manifests
+            .iter()
+            .filter_map(|m| {
+                Some((
+                    m.name.clone(),
+                    platform.routing.exposure_of(m.route.as_ref()?.public),
+                ))
+            })
+            .collect(),
     })
 }
 
@@ -345,7 +354,7 @@ pub fn plan_destroy(repository: &Repository, observed: &ObservedState) -> Result
         routes: BTreeMap::new(),
         repack_savings: None,
         dns_to_create: Vec::new(),
-        exposure: None,
+        exposure: BTreeMap::new(),
     })
 }
 

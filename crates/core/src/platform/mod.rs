@@ -73,8 +73,10 @@ pub struct Routing {
     /// The networks allowed to reach the load balancers (on 443 and the redirecting 80); by
     /// default every address, IPv4 and IPv6.
     pub allowed_cidrs: Vec<String>,
-    /// Sign-in the load balancers ask for before forwarding any route; none by default.
+    /// Sign-in the load balancers ask for before forwarding a route; none by default.
     pub sign_in: Option<OidcSignIn>,
+    /// Whether a manifest may skip the sign-in with `"public": true` (default true).
+    pub allow_public_services: bool,
 }
 
 /// An OpenID Connect identity provider the load balancers sign people in with
@@ -116,6 +118,18 @@ impl Routing {
     /// Who can reach a routed service, in words for plans and status: `internet`,
     /// `internet, from 2 networks`, `internal network`.
     pub fn exposure(&self) -> String {
+        self.exposure_of(false)
+    }
+
+    /// Who can reach a routed service that is `public` (skips sign-in) or not.
+    pub fn exposure_of(&self, public: bool) -> String {
+        if public && self.sign_in.is_some() {
+            let open = Routing {
+                sign_in: None,
+                ..self.clone()
+            };
+            return format!("{} (public)", open.exposure_of(false));
+        }
         // Every IPv4 or every IPv6 address is everyone, whatever else the list holds.
         let everywhere = EVERYWHERE
             .iter()

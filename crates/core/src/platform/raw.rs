@@ -90,6 +90,9 @@ pub struct RawRouting {
     /// Sign-in the load balancers ask for before forwarding any route.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sign_in: Option<RawSignIn>,
+    /// Whether a manifest may skip sign-in with `"public": true` (default true).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub allow_public_services: Option<bool>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]

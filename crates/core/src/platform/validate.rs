@@ -412,7 +412,14 @@ fn check_routing(c: &mut Checker, map: &Map<String, Value>) -> Option<Routing> {
         "/routing",
         value,
         "`routing`",
-        &["mode", "domain", "scheme", "allowed_cidrs", "sign_in"],
+        &[
+            "mode",
+            "domain",
+            "scheme",
+            "allowed_cidrs",
+            "sign_in",
+            "allow_public_services",
+        ],
         &[
             ("type", "mode"),
             ("host", "domain"),
@@ -424,6 +431,7 @@ fn check_routing(c: &mut Checker, map: &Map<String, Value>) -> Option<Routing> {
         ],
     )?;
     let sign_in = check_sign_in(c, r);
+    let allow_public_services = c.boolean(r, "/routing", "allow_public_services").unwrap_or(true);
     let scheme = match c.string(r, "/routing", "scheme") {
         Some("internet-facing") | None => Some(Scheme::InternetFacing),
         Some("internal") => Some(Scheme::Internal),
@@ -478,6 +486,7 @@ fn check_routing(c: &mut Checker, map: &Map<String, Value>) -> Option<Routing> {
         scheme: scheme?,
         allowed_cidrs: allowed_cidrs?,
         sign_in: sign_in?,
+        allow_public_services,
     })
 }
 

@@ -103,7 +103,7 @@ fn summary(plan: &Plan, service: &str, ops: &[&ResourceChange]) -> ServiceSummar
         runs_on,
         version: version(ops, verb),
         moves: ecs.and_then(|op| moves(op)),
-        reachable: url.as_ref().and(plan.exposure.clone()),
+        reachable: url.as_ref().and(plan.exposure.get(service).cloned()),
         url,
         monthly_delta,
     }
