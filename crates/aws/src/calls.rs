@@ -51,6 +51,7 @@ impl ApiOperation {
             "ACM" => "acm",
             "Resource Groups Tagging API" | "ResourceGroupsTaggingAPI" => "tag",
             "STS" => "sts",
+            "Route 53" | "Route53" => "route53",
             _ => return None,
         };
         Some(format!("{prefix}:{}", self.operation))

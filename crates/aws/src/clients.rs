@@ -57,6 +57,8 @@ pub struct Clients {
     pub tagging: aws_sdk_resourcegroupstagging::Client,
     /// Holds the platform's apply lock.
     pub dynamodb: aws_sdk_dynamodb::Client,
+    /// Keeps the platform's DNS records when `routing.hosted_zone_id` names a zone.
+    pub route53: aws_sdk_route53::Client,
     /// Every call made through these clients, by operation.
     pub calls: CallCounter,
 }
@@ -121,6 +123,7 @@ impl Clients {
             acm: client!(aws_sdk_acm),
             tagging: client!(aws_sdk_resourcegroupstagging),
             dynamodb: client!(aws_sdk_dynamodb),
+            route53: client!(aws_sdk_route53),
             calls,
         }
     }

@@ -47,6 +47,13 @@ pub async fn foreign(
             _ => None,
         })
         .collect();
+    let records: Vec<(String, String)> = creations
+        .iter()
+        .filter_map(|d| match &d.spec {
+            Spec::DnsRecord(s) => Some((d.id.name.clone(), s.hosted_zone.clone())),
+            _ => None,
+        })
+        .collect();
     let found = tokio::try_join!(
         roles(clients, platform, names(ResourceKind::IamRole)),
         instance_profiles(clients, platform, names(ResourceKind::InstanceProfile)),
@@ -60,11 +67,12 @@ pub async fn foreign(
         clusters(clients, names(ResourceKind::EcsCluster)),
         services(clients, platform, names(ResourceKind::EcsService)),
         task_definition_families(clients, platform, names(ResourceKind::TaskDefinition)),
+        dns_records(clients, records),
     )?;
-    let (a, b, c, d, e, f, g, h, i, j, k, l) = found;
+    let (a, b, c, d, e, f, g, h, i, j, k, l, m) = found;
     // IAM hits are filtered by path in `roles`/`instance_profiles`; every other lookup is made
     // in the platform's place (VPC, prefix, cluster), so its tag alone says it is the platform's.
-    let mut all: Vec<ForeignResource> = [c, d, e, f, g, h, i, j, k, l]
+    let mut all: Vec<ForeignResource> = [c, d, e, f, g, h, i, j, k, l, m]
         .into_iter()
         .flatten()
         .filter(|r| !is_ours(&r.tags, platform))
@@ -95,6 +103,44 @@ fn hit(kind: ResourceKind, name: &str, tags: Tags) -> ForeignResource {
         tags,
         not_adoptable: None,
     }
+}
+
+/// Records at the names of the DNS records to create, in their zones: an alias or address
+/// record (`A`, `AAAA`) is foreign with the tags of the TXT record beside it, if any; a CNAME
+/// cannot share its name with rnd's record at all, so it cannot be adopted either.
+async fn dns_records(
+    clients: &Clients,
+    wanted: Vec<(String, String)>,
+) -> Result<Vec<ForeignResource>, AwsError> {
+    let mut by_zone: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    for (name, zone) in wanted {
+        by_zone.entry(zone).or_default().push(name);
+    }
+    let mut found = Vec::new();
+    for (zone, names) in by_zone {
+        // A missing zone is the reference check's to report (`rnd_core::platform_references`).
+        let Some(records) = crate::route53::zone_records(clients, &zone).await? else {
+            continue;
+        };
+        for name in names {
+            let tags = crate::route53::owner_tags(&records, &name).unwrap_or_default();
+            if records.contains_key(&(name.clone(), "CNAME".to_string())) {
+                let mut cname = hit(ResourceKind::DnsRecord, &name, tags);
+                cname.not_adoptable = Some(
+                    "it is a CNAME record, which no other record can share a name with: delete it \
+                     in Route 53 if rnd should keep the record"
+                        .to_string(),
+                );
+                found.push(cname);
+            } else if ["A", "AAAA"]
+                .iter()
+                .any(|kind| records.contains_key(&(name.clone(), kind.to_string())))
+            {
+                found.push(hit(ResourceKind::DnsRecord, &name, tags));
+            }
+        }
+    }
+    Ok(found)
 }
 
 /// IAM role names are account-wide whatever the path, so every role is listed (a page holds up

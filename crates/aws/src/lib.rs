@@ -17,6 +17,7 @@ pub mod observe;
 pub mod references;
 pub mod restart;
 mod retry;
+mod route53;
 pub mod secrets;
 pub mod service_logs;
 pub mod status;

@@ -118,7 +118,7 @@ fn ecr_in(clients: &Clients, region: &str) -> aws_sdk_ecr::Client {
 }
 
 /// What exists of what `platform.json` points at: the certificate (ACM `DescribeCertificate`),
-/// the VPC and subnets it names (EC2, by id). Calls nothing for what is not wanted.
+/// the VPC and subnets it names (EC2, by id), the hosted zone (Route 53 `GetHostedZone`). Calls nothing for what is not wanted.
 pub async fn platform_existing(
     clients: &Clients,
     wanted: &PlatformWanted,
@@ -189,11 +189,31 @@ pub async fn platform_existing(
             .collect();
         Ok::<_, AwsError>((!vpcs.vpcs().is_empty(), found))
     };
-    let (certificate, (vpc_exists, subnet_vpcs)) =
-        futures_util::future::try_join(certificate, network).await?;
+    let zone = async {
+        let Some(id) = &wanted.hosted_zone_id else {
+            return Ok(None);
+        };
+        match clients.route53.get_hosted_zone().id(id).send().await {
+            Ok(out) => Ok(out
+                .hosted_zone()
+                .map(|z| z.name().trim_end_matches('.').to_string())),
+            Err(e) => {
+                let error = AwsError::call("GetHostedZone", id, e);
+                // Another account's zone is as missing as an unknown one.
+                if error.code_is(&["NoSuchHostedZone", "InvalidInput", "AccessDenied"]) {
+                    Ok(None)
+                } else {
+                    Err(error)
+                }
+            }
+        }
+    };
+    let (certificate, (vpc_exists, subnet_vpcs), hosted_zone_name) =
+        futures_util::future::try_join3(certificate, network, zone).await?;
     Ok(PlatformExisting {
         certificate,
         vpc_exists,
         subnet_vpcs,
+        hosted_zone_name,
     })
 }

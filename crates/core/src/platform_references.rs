@@ -1,5 +1,5 @@
 //! What `platform.json` points at and rnd does not create — the ACM certificate, the VPC and its
-//! subnets — checked before anything changes, so a missing certificate is found by the plan, not
+//! subnets, the Route 53 hosted zone — checked before anything changes, so a missing certificate is found by the plan, not
 //! halfway through an apply that has already started a GPU instance. A frontend asks AWS for
 //! [`PlatformWanted`] (through `rnd-aws`) and [`check`] turns what is wrong into diagnostics at
 //! their place in `platform.json`.
@@ -20,6 +20,10 @@ pub struct PlatformWanted {
     /// A VPC named in `platform.json` (the default VPC is found, not named).
     pub vpc_id: Option<String>,
     pub subnets: Vec<String>,
+    /// The Route 53 hosted zone rnd keeps the DNS records in (`routing.hosted_zone_id`).
+    pub hosted_zone_id: Option<String>,
+    /// The routing domain, which the zone must hold.
+    pub domain: String,
 }
 
 /// A certificate as ACM describes it.
@@ -39,6 +43,9 @@ pub struct PlatformExisting {
     pub vpc_exists: bool,
     /// Each subnet found, with its VPC.
     pub subnet_vpcs: BTreeMap<String, String>,
+    /// The hosted zone's name (`example.com`, no trailing dot); `None` when there is no such
+    /// zone.
+    pub hosted_zone_name: Option<String>,
 }
 
 /// What the repository's platform refers to.
@@ -65,7 +72,16 @@ pub fn wanted(repository: &Repository) -> PlatformWanted {
             .as_ref()
             .map(|n| n.subnets.clone())
             .unwrap_or_default(),
+        hosted_zone_id: platform.routing.hosted_zone_id.clone(),
+        domain: platform.routing.domain.clone(),
     }
+}
+
+/// Whether the zone `zone` holds names under `domain`: the zone's apex or below it.
+pub fn zone_holds(zone: &str, domain: &str) -> bool {
+    let zone = zone.trim_end_matches('.').to_ascii_lowercase();
+    let domain = domain.trim_end_matches('.').to_ascii_lowercase();
+    domain == zone || domain.ends_with(&format!(".{zone}"))
 }
 
 fn host_of(url: &str) -> String {
@@ -173,6 +189,28 @@ pub fn check(
                 ),
                 Some(_) => {}
             }
+        }
+    }
+    if let Some(zone) = &wanted.hosted_zone_id {
+        match &existing.hosted_zone_name {
+            None => problem(
+                "reference/hosted-zone-missing",
+                "/routing/hosted_zone_id".into(),
+                format!("the hosted zone `{zone}` does not exist in this account"),
+                "put the id of a public hosted zone for the routing domain (Route 53 → Hosted \
+                 zones, `Z…`), or leave out `hosted_zone_id` and create the DNS records by hand",
+            ),
+            Some(name) if !zone_holds(name, &wanted.domain) => problem(
+                "reference/hosted-zone-does-not-cover",
+                "/routing/hosted_zone_id".into(),
+                format!(
+                    "the hosted zone `{zone}` is for {name}, which does not hold {}",
+                    wanted.domain
+                ),
+                "name the zone of the routing domain or of a domain above it, or change \
+                 `routing.domain`",
+            ),
+            Some(_) => {}
         }
     }
     locate(&mut problems, std::slice::from_ref(platform));

@@ -75,7 +75,7 @@ fn every_resource_is_the_platforms_unless_aws_offers_no_resource_level_permissio
                         || grant.sid == "TheLockTable"
                         || grant.sid == "ServiceLinkedRolesAwsCreatesOnFirstUse"
                 }
-                Resource::Public { .. } | Resource::Exact(_) => true,
+                Resource::Public { .. } | Resource::Exact(_) | Resource::Unplaced { .. } => true,
             };
             assert!(scoped, "{}: {resource:?} is not scoped", grant.sid);
         }
@@ -311,4 +311,26 @@ fn the_roles_rnd_creates_hold_only_what_they_need() {
         }
     }
     insta::assert_snapshot!(listing);
+}
+
+/// With a hosted zone, the policies add that zone only: reading it for every mode, and for
+/// apply changing A and TXT records at the routing domain and below, nothing else.
+#[test]
+fn a_hosted_zone_adds_its_records_and_nothing_else() {
+    let mut platform = examples_platform();
+    platform.routing.hosted_zone_id = Some("Z0123456789ABCDEFGHIJ".to_string());
+    let route53 = |mode| -> Vec<Value> {
+        policy(&Scope::new(&platform), mode)
+            .statement
+            .iter()
+            .filter(|s| s.action.iter().any(|a| a.starts_with("route53:")))
+            .map(|s| serde_json::to_value(s).unwrap())
+            .collect()
+    };
+    assert_eq!(route53(Mode::Plan).len(), 1, "plan reads the zone only");
+    insta::assert_json_snapshot!("policy_apply_hosted_zone", route53(Mode::Apply));
+    assert!(policy(&Scope::new(&examples_platform()), Mode::Apply)
+        .actions()
+        .iter()
+        .all(|a| !a.starts_with("route53:")));
 }

@@ -55,6 +55,7 @@ fn a_platform(name: &str, mode: RoutingMode, gpu_types: &[&str], secrets_store: 
             allowed_cidrs: rnd_core::platform::EVERYWHERE.map(String::from).to_vec(),
             sign_in: None,
             allow_public_services: true,
+            hosted_zone_id: None,
         },
         certificate_arn: "arn:aws:acm:us-east-1:123456789012:certificate/abc".into(),
         log_retention_days: 30,

@@ -10,7 +10,7 @@ const PLATFORM: &str = r#"{
   "name": "research",
   "region": "us-east-1",
   "network": { "vpc_id": "vpc-0123456789abcdef0", "subnets": ["subnet-0123456789abcdef0", "subnet-0123456789abcdef1"] },
-  "routing": { "mode": "host", "domain": "research.example.com" },
+  "routing": { "mode": "host", "domain": "research.example.com", "hosted_zone_id": "Z0123456789ABCDEFGHIJ" },
   "certificate_arn": "arn:aws:acm:us-east-1:123456789012:certificate/5f1a3c2e-8d4b-4e6f-9a0b-1c2d3e4f5a6b"
 }"#;
 
@@ -73,6 +73,7 @@ fn what_exists_and_fits_passes() {
         certificate: issued(&["research.example.com", "*.research.example.com"]),
         vpc_exists,
         subnet_vpcs,
+        hosted_zone_name: Some("example.com".into()),
     };
     assert_eq!(render(&existing), "");
 }
@@ -90,14 +91,25 @@ fn each_problem_is_named_at_its_place() {
         }),
         vpc_exists,
         subnet_vpcs: subnet_vpcs.clone(),
+        hosted_zone_name: Some("research.example.com".into()),
     };
     insta::assert_snapshot!("pending_and_subnet_elsewhere", render(&pending));
     let elsewhere = PlatformExisting {
         certificate: issued(&["*.example.com"]),
         vpc_exists,
         subnet_vpcs,
+        hosted_zone_name: Some("research.example.org".into()),
     };
     insta::assert_snapshot!("not_covering", render(&elsewhere));
+}
+
+#[test]
+fn a_zone_holds_its_apex_and_names_below_it() {
+    use rnd_core::platform_references::zone_holds;
+    assert!(zone_holds("example.com.", "research.example.com"));
+    assert!(zone_holds("research.example.com", "Research.Example.com"));
+    assert!(!zone_holds("example.com", "research.badexample.com"));
+    assert!(!zone_holds("research.example.com", "example.com"));
 }
 
 #[test]

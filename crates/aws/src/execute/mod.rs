@@ -13,6 +13,7 @@
 mod auto_scaling_group;
 mod cluster;
 mod context;
+mod dns_record;
 mod ecs_service;
 mod iam;
 mod launch_template;
@@ -366,6 +367,7 @@ async fn run(ctx: &Context, change: &ResourceChange) -> Result<(), AwsError> {
         Spec::TargetGroup(s) => target_group::ensure(ctx, want, s).await,
         Spec::ListenerRule(s) => target_group::ensure_rule(ctx, want, s).await,
         Spec::EcsService(s) => ecs_service::ensure(ctx, want, s, have).await,
+        Spec::DnsRecord(s) => dns_record::ensure(ctx, want, s, have).await,
     }
 }
 
@@ -390,6 +392,7 @@ async fn delete(
         ResourceKind::TargetGroup => target_group::delete(ctx, have).await,
         ResourceKind::ListenerRule => target_group::delete_rule(ctx, have).await,
         ResourceKind::EcsService => ecs_service::delete(ctx, have).await,
+        ResourceKind::DnsRecord => dns_record::delete(ctx, have).await,
     }
 }
 

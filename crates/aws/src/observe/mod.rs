@@ -17,6 +17,7 @@
 //! is described as `observe` does, so the plan of a change is the same either way.
 
 mod autoscaling;
+mod dns;
 mod ec2;
 mod ecs;
 mod elb;
@@ -104,7 +105,14 @@ pub async fn observe_with(
         ecs::observe(clients, platform, lookup, expected, tagged),
     )?;
     let (ecs, gpu_instances) = ecs;
-    let mut resources: Vec<ObservedResource> = [groups, elb, iam, templates, scaling, logs, ecs]
+    let balancers: Vec<&ObservedResource> = elb
+        .iter()
+        .filter(|r| {
+            r.kind == ResourceKind::LoadBalancer && r.tags.get(TAG_PLATFORM).is_some_and(|p| p == platform)
+        })
+        .collect();
+    let dns = dns::observe(clients, platform, &balancers, expected).await?;
+    let mut resources: Vec<ObservedResource> = [groups, elb, iam, templates, scaling, logs, ecs, dns]
         .into_iter()
         .flatten()
         .filter(|r| r.tags.get(TAG_PLATFORM).is_some_and(|p| p == platform))

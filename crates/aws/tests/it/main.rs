@@ -5,6 +5,7 @@ mod api_calls;
 mod apply_emulator;
 mod changes;
 mod destroy;
+mod dns;
 mod faults;
 mod hardening;
 mod lock;

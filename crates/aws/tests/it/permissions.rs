@@ -107,12 +107,30 @@ async fn every_call_of_a_platforms_life_is_allowed_to_its_mode_and_denied_for_an
         ("jobs", worker("jobs", "v1")),
         ("model", gpu("model", "v1", 9000)),
     ];
-    let repo = repository(platform, &cert, &manifests);
-    let bumped = repository(
+    // The platform keeps its DNS records in a zone of its own domain.
+    let zone = clients
+        .route53
+        .create_hosted_zone()
+        .name(format!("{platform}.example.com"))
+        .caller_reference(unique("ref"))
+        .send()
+        .await
+        .unwrap()
+        .hosted_zone()
+        .unwrap()
+        .id()
+        .trim_start_matches("/hostedzone/")
+        .to_string();
+    let with_zone = |mut repository: Repository| {
+        repository.platform.routing.hosted_zone_id = Some(zone.clone());
+        repository
+    };
+    let repo = with_zone(repository(platform, &cert, &manifests));
+    let bumped = with_zone(repository(
         platform,
         &cert,
         &[("web", routed("web", "v2", 8080)), ("jobs", worker("jobs", "v1"))],
-    );
+    ));
     clients.calls.take();
     recorder.take();
     let recorded = Recorded {
@@ -157,6 +175,7 @@ async fn every_call_of_a_platforms_life_is_allowed_to_its_mode_and_denied_for_an
         "ecs:TagResource",
         "ec2:CreateTags",
         "elasticloadbalancing:AddTags",
+        "route53:ChangeResourceRecordSets",
     ] {
         assert!(
             requests.iter().any(|r| r.action == expected),

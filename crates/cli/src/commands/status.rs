@@ -122,6 +122,7 @@ pub fn run(args: &StatusArgs) -> Result<Code> {
             .monthly(),
             instances,
             dns,
+            dns_zone: repository.platform.routing.hosted_zone_id.clone(),
             stale_secrets,
             pending_operations: plan.graph.len(),
             monthly_cost_deployed: plan.cost.monthly_before,

@@ -22,6 +22,10 @@ pub struct PlatformStatus {
     pub instances: Vec<InstanceRow>,
     /// The DNS records the platform's URLs need, each pointing at its load balancer.
     pub dns: Vec<DnsRecord>,
+    /// The hosted zone rnd keeps those records in (`routing.hosted_zone_id`); without one, a
+    /// person makes them.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub dns_zone: Option<String>,
     /// Secrets changed after their service's newest deployment started: its tasks still hold
     /// the old value.
     pub stale_secrets: Vec<StaleSecret>,
@@ -112,10 +116,16 @@ pub fn render_text(status: &PlatformStatus) -> String {
     out.push('\n');
     out.push_str(&instances(&status.instances));
     if !status.dns.is_empty() {
-        out.push_str(
-            "DNS: rnd keeps no DNS records; for the URLs to answer, point each name at its load \
-             balancer (a CNAME, or an alias record in Route 53):\n",
-        );
+        match &status.dns_zone {
+            Some(zone) => out.push_str(&format!(
+                "DNS: rnd keeps these alias records in hosted zone {zone}:\n"
+            )),
+            None => out.push_str(
+                "DNS: rnd keeps no DNS records; for the URLs to answer, point each name at its load \
+                 balancer (a CNAME, or an alias record in Route 53), or name the hosted zone in \
+                 platform.json's routing.hosted_zone_id:\n",
+            ),
+        }
         let rows: Vec<[String; 3]> = status
             .dns
             .iter()
@@ -424,6 +434,7 @@ mod tests {
                 name: "*.research.example.com".into(),
                 target: "research-alb-1-1234567890.us-east-1.elb.amazonaws.com".into(),
             }],
+            dns_zone: None,
             lock_holder: Some("alice@laptop (rnd 0.1.0, pid 42) since 2026-11-27T19:04:19Z".into()),
         };
         insta::assert_snapshot!("status_text", render_text(&status));

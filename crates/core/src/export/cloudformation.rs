@@ -287,7 +287,9 @@ impl LogicalIds {
 
 /// `research-api.task` → `ResearchApiTask`.
 fn camel(name: &str) -> String {
-    name.split(|c: char| !c.is_ascii_alphanumeric())
+    // `*.research.example.com` (a wildcard DNS record) → `WildcardResearchExampleCom`.
+    name.replace('*', "wildcard")
+        .split(|c: char| !c.is_ascii_alphanumeric())
         .filter(|p| !p.is_empty())
         .map(|p| {
             let mut chars = p.chars();
@@ -630,6 +632,25 @@ fn render(
         ),
         Spec::TaskDefinition(s) => task_definition(name, s, ids, region),
         Spec::EcsService(s) => ecs_service(name, s, ids),
+        // The stack owns the record, so no TXT ownership record goes beside it (rnd's own
+        // records carry one because Route 53 records cannot be tagged).
+        Spec::DnsRecord(s) => (
+            "AWS::Route53::RecordSet",
+            props(vec![
+                ("HostedZoneId", Value::from(s.hosted_zone.as_str())),
+                ("Name", Value::from(name)),
+                ("Type", Value::from(s.record_type.as_str())),
+                (
+                    "AliasTarget",
+                    json!({
+                        "DNSName": ids.attribute(K::LoadBalancer, &s.load_balancer, "DNSName"),
+                        "HostedZoneId": ids.attribute(K::LoadBalancer, &s.load_balancer, "CanonicalHostedZoneID"),
+                        "EvaluateTargetHealth": false
+                    }),
+                ),
+            ]),
+            vec![],
+        ),
     }
 }
 
@@ -816,6 +837,7 @@ fn tags(r: &DesiredResource, kind: &str) -> Option<Value> {
         "AWS::ElasticLoadBalancingV2::ListenerRule",
         "AWS::ECS::ClusterCapacityProviderAssociations",
         "AWS::IAM::InstanceProfile",
+        "AWS::Route53::RecordSet",
     ];
     if untaggable.contains(&kind) || r.tags.is_empty() {
         return None;

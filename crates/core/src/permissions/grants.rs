@@ -34,6 +34,9 @@ pub enum Resource {
     Public { service: &'static str, path: String },
     /// One resource named in `platform.json`, by its full ARN.
     Exact(String),
+    /// A resource whose ARN names neither region nor account (a Route 53 hosted zone:
+    /// `arn:aws:route53:::hostedzone/Z…`).
+    Unplaced { service: &'static str, path: String },
 }
 
 /// How a grant is kept to the platform beyond its resource ARNs.
@@ -56,6 +59,16 @@ pub enum Scoping {
         key: &'static str,
         values: Vec<&'static str>,
     },
+    /// Several conditions, all of which must hold, with values from `platform.json`.
+    Conditions(Vec<Condition>),
+}
+
+/// One condition of [`Scoping::Conditions`]: `operator` → `key` → `values`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Condition {
+    pub operator: &'static str,
+    pub key: &'static str,
+    pub values: Vec<String>,
 }
 
 const READ: &[Mode] = &[Mode::Plan, Mode::Apply, Mode::Secrets];
@@ -120,6 +133,7 @@ pub fn grants(platform: &Platform) -> Vec<Grant> {
     all.push(certificate(platform));
     all.extend(credentials(platform));
     all.extend(sign_in_secret(platform));
+    all.extend(dns_records(platform));
     all.extend(secrets(platform));
     all
 }
@@ -550,6 +564,50 @@ fn sign_in_secret(platform: &Platform) -> Vec<Grant> {
         resources: vec![resource],
         scoping: Scoping::Names,
     }]
+}
+
+/// Keeping the platform's DNS records in the hosted zone `routing.hosted_zone_id` names: that
+/// zone only, and in it only A and TXT records at the routing domain and below it.
+fn dns_records(platform: &Platform) -> Vec<Grant> {
+    let Some(zone) = &platform.routing.hosted_zone_id else {
+        return Vec::new();
+    };
+    let hosted_zone = || Resource::Unplaced {
+        service: "route53",
+        path: format!("hostedzone/{zone}"),
+    };
+    let domain = platform.routing.domain.to_ascii_lowercase();
+    vec![
+        Grant {
+            sid: "ReadThePlatformsHostedZone",
+            why: "the reference check (the zone exists and holds the routing domain) and                   observing the platform's DNS records and their ownership TXT records",
+            modes: READ,
+            actions: vec!["route53:GetHostedZone", "route53:ListResourceRecordSets"],
+            resources: vec![hosted_zone()],
+            scoping: Scoping::Names,
+        },
+        Grant {
+            sid: "ChangeThePlatformsDnsRecords",
+            why: "the alias records that point the routing domain's names at the load balancers,                   and beside each the TXT record that says it is rnd's: in that zone, A and TXT                   records named the domain or below it, nothing else",
+            modes: APPLY,
+            actions: vec!["route53:ChangeResourceRecordSets"],
+            resources: vec![hosted_zone()],
+            // Route 53 matches names normalized: lower case, no trailing dot, `*` as `\052`;
+            // the glob `*.<domain>` covers `\052.<domain>` and every name below the domain.
+            scoping: Scoping::Conditions(vec![
+                Condition {
+                    operator: "ForAllValues:StringLike",
+                    key: "route53:ChangeResourceRecordSetsNormalizedRecordNames",
+                    values: vec![domain.clone(), format!("*.{domain}")],
+                },
+                Condition {
+                    operator: "ForAllValues:StringEquals",
+                    key: "route53:ChangeResourceRecordSetsRecordTypes",
+                    values: vec!["A".into(), "TXT".into()],
+                },
+            ]),
+        },
+    ]
 }
 
 /// Writing the services' secrets (`rnd secrets set`): under the platform's own path only.

@@ -79,6 +79,7 @@ fn arn(scope: &Scope, resource: &Resource) -> String {
         // `*` matches that, whatever the caller's account.
         Resource::Exact(arn) => arn.clone(),
         Resource::Public { service, path } => format!("arn:{partition}:{service}:{region}:*:{path}"),
+        Resource::Unplaced { service, path } => format!("arn:{partition}:{service}:::{path}"),
     }
 }
 
@@ -125,5 +126,17 @@ fn condition(scope: &Scope, scoping: &Scoping) -> Option<Map<String, Value>> {
                 many => Value::from(many.iter().map(|v| Value::from(*v)).collect::<Vec<_>>()),
             },
         ),
+        Scoping::Conditions(conditions) => {
+            let mut outer = Map::new();
+            for c in conditions {
+                let entry = outer
+                    .entry(c.operator.to_string())
+                    .or_insert_with(|| Value::Object(Map::new()));
+                if let Value::Object(inner) = entry {
+                    inner.insert(c.key.to_string(), Value::from(c.values.clone()));
+                }
+            }
+            Some(outer)
+        }
     }
 }

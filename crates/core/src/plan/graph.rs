@@ -7,6 +7,8 @@
 //!   gone, or has moved off it, before its rule, target group, group or role go);
 //! - the detach step of a capacity provider removal waits for every service operation (a
 //!   provider leaves the cluster only once no service uses it);
+//! - deleting a DNS record comes before updating the balancer it pointed at (whose tag is how
+//!   a later run finds the record);
 //! - shrinking a GPU auto scaling group waits for every service operation (the services that
 //!   leave its instances are gone, or have moved, before an instance goes: the executor then
 //!   lets only idle instances go, see `rnd_aws::execute::auto_scaling_group`).
@@ -82,6 +84,15 @@ impl OperationGraph {
                         }
                         // Deleting `b` waits for every change to what referred to it.
                         if graph[other].action == Action::Delete && change.action != Action::Create {
+                            edges.push((node, other));
+                        }
+                        // A DNS record leaves before its balancer changes: the balancer's
+                        // `rnd:hosted-zone` tag is how a later run finds a record whose delete
+                        // failed, so it goes only after the record has.
+                        if change.action == Action::Delete
+                            && change.id.kind == ResourceKind::DnsRecord
+                            && graph[other].action == Action::Update
+                        {
                             edges.push((node, other));
                         }
                     }

@@ -17,6 +17,7 @@ pub mod ownership;
 pub mod planner;
 pub mod references;
 pub mod removal;
+pub mod replaced;
 pub mod resource;
 pub mod routing;
 pub mod schedule;

@@ -142,6 +142,12 @@ impl Expected {
         self.resources.get(id).map(|(hash, _)| hash.as_str())
     }
 
+    /// The setting `attribute` the plan wants of `id` (e.g. a DNS record's hosted zone, which
+    /// the observer needs to know where to look).
+    pub fn attribute(&self, id: &ResourceId, attribute: &str) -> Option<&Value> {
+        self.resources.get(id)?.1.get(attribute)
+    }
+
     /// Every resource the plan wants, in order.
     pub fn wanted(&self) -> &[ResourceId] {
         &self.wanted

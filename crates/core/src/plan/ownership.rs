@@ -34,6 +34,10 @@ pub fn in_place(names: &Names, kind: ResourceKind, name: &str) -> bool {
             .is_some_and(|service| !service.is_empty() && !service.contains('/')),
         // ECS service names are the manifests' names; the cluster is the place.
         ResourceKind::EcsService => !name.is_empty(),
+        // DNS names are the routing domain's; the place is the platform's hosted zone, the
+        // only one observed, and a record counts as the platform's only with rnd's TXT record
+        // beside it (`plan::dns::ownership_record`).
+        ResourceKind::DnsRecord => !name.is_empty(),
         ResourceKind::SecurityGroup
         | ResourceKind::LoadBalancer
         | ResourceKind::Listener

@@ -14,6 +14,7 @@ use super::graph::{CycleError, OperationGraph};
 use super::naming::Names;
 use super::observed::{Expected, ObservedResource, ObservedState};
 use super::ownership::{settle, OwnershipError};
+use super::replaced::follow_replaced_balancers;
 use super::resource::{ResourceId, ResourceKind};
 use super::routing::{assign_routes, RouteSlot};
 use crate::manifest::Manifest;
@@ -38,8 +39,8 @@ pub struct Plan {
     /// How much less per hour a fresh packing of the GPU tasks would cost than keeping them
     /// where they run (`rnd plan --repack` takes it).
     pub repack_savings: Option<UsdDelta>,
-    /// DNS records to create by hand for the load balancers this plan creates (rnd keeps no
-    /// DNS records; see `plan::dns`).
+    /// DNS records to create by hand for the load balancers this plan creates, when rnd keeps
+    /// none (no `routing.hosted_zone_id`; see `plan::dns`).
     pub dns_to_create: Vec<DnsRecord>,
     /// Who can reach each routed service (`internet, no sign-in`, `internal network`, …).
     pub exposure: BTreeMap<String, String>,
@@ -178,13 +179,10 @@ pub fn plan_with_fanout(
         kept_gpu_types,
         idle_gpu_services,
     };
-    let changes = settle(
-        &platform.name,
-        changes(&inputs, &existing, fanout),
-        &observed.foreign,
-        &options.adopt,
-    )
-    .map_err(PlanError::Ownership)?;
+    let mut planned = changes(&inputs, &existing, fanout);
+    follow_replaced_balancers(&mut planned, || desired_state(&inputs), &existing);
+    let changes =
+        settle(&platform.name, planned, &observed.foreign, &options.adopt).map_err(PlanError::Ownership)?;
     let graph = OperationGraph::build(changes).map_err(PlanError::Cycle)?;
     let cost = cost.with_load_balancers(load_balancer_cost(&existing, &graph, &platform.region));
     let urls = repository
@@ -198,10 +196,14 @@ pub fn plan_with_fanout(
         .filter(|op| op.id.kind == ResourceKind::LoadBalancer && op.action == super::diff::Action::Create)
         .map(|op| op.id.name.as_str())
         .collect();
-    let dns_to_create = dns_records(&platform.name, &platform.routing, &prepared.routes)
-        .into_iter()
-        .filter(|r| created.contains(r.load_balancer.as_str()))
-        .collect();
+    // With a hosted zone the records are planned resources, nothing to do by hand.
+    let dns_to_create = match platform.routing.hosted_zone_id {
+        Some(_) => Vec::new(),
+        None => dns_records(&platform.name, &platform.routing, &prepared.routes)
+            .into_iter()
+            .filter(|r| created.contains(r.load_balancer.as_str()))
+            .collect(),
+    };
     Ok(Plan {
         platform: platform.name.clone(),
         region: platform.region.clone(),

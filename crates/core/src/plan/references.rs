@@ -48,6 +48,7 @@ pub fn references(kind: ResourceKind, name: &str, attributes: &Map<String, Value
         },
         LoadBalancer => one("security_group", SecurityGroup),
         Listener => one("load_balancer", LoadBalancer),
+        DnsRecord => one("load_balancer", LoadBalancer),
         InstanceProfile => one("role", IamRole),
         LaunchTemplate => [
             one("instance_profile", InstanceProfile),

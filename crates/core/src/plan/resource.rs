@@ -28,10 +28,13 @@ pub enum ResourceKind {
     TargetGroup,
     ListenerRule,
     EcsService,
+    /// A Route 53 alias record pointing a route's host at a load balancer, named by the DNS
+    /// name it answers for (`*.research.example.com`, `api.research.example.com`).
+    DnsRecord,
 }
 
 impl ResourceKind {
-    pub const ALL: [ResourceKind; 15] = [
+    pub const ALL: [ResourceKind; 16] = [
         ResourceKind::EcsCluster,
         ResourceKind::SecurityGroup,
         ResourceKind::LoadBalancer,
@@ -47,6 +50,7 @@ impl ResourceKind {
         ResourceKind::TargetGroup,
         ResourceKind::ListenerRule,
         ResourceKind::EcsService,
+        ResourceKind::DnsRecord,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -66,6 +70,7 @@ impl ResourceKind {
             ResourceKind::TargetGroup => "target_group",
             ResourceKind::ListenerRule => "listener_rule",
             ResourceKind::EcsService => "ecs_service",
+            ResourceKind::DnsRecord => "dns_record",
         }
     }
 
@@ -78,6 +83,8 @@ impl ResourceKind {
             ResourceKind::TargetGroup => matches!(attribute, "protocol" | "port" | "target_type" | "vpc"),
             ResourceKind::LoadBalancer => attribute == "scheme",
             ResourceKind::CapacityProvider => attribute == "auto_scaling_group",
+            // A record lives in its zone: moving it is a delete there and a create here.
+            ResourceKind::DnsRecord => attribute == "hosted_zone",
             _ => false,
         }
     }

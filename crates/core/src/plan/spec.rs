@@ -32,6 +32,7 @@ pub enum Spec {
     TargetGroup(TargetGroupSpec),
     ListenerRule(ListenerRuleSpec),
     EcsService(Box<EcsServiceSpec>),
+    DnsRecord(DnsRecordSpec),
 }
 
 impl Spec {
@@ -286,6 +287,18 @@ pub struct EcsServiceSpec {
     pub target_group: Option<String>,
     /// `family@hash`: the family and the hash of the task definition the service should run.
     pub task_definition: String,
+}
+
+/// A Route 53 alias record (`A`, the load balancers are IPv4) to a load balancer, in the
+/// platform's hosted zone. Records cannot be tagged: beside each, rnd keeps a TXT record that
+/// says whose it is (see `plan::dns::ownership_record`). The alias target (the balancer's DNS
+/// name and zone) is read from the balancer when the record is written, never planned.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DnsRecordSpec {
+    pub hosted_zone: String,
+    /// The rnd load balancer it points at, by name.
+    pub load_balancer: String,
+    pub record_type: String,
 }
 
 /// The placement strategy of services on GPU instances: ECS puts each task on the instance

@@ -77,6 +77,9 @@ pub struct Routing {
     pub sign_in: Option<OidcSignIn>,
     /// Whether a manifest may skip the sign-in with `"public": true` (default true).
     pub allow_public_services: bool,
+    /// The Route 53 hosted zone in which rnd keeps the routes' DNS records (alias records to
+    /// the load balancers); none: they are made by hand (`plan::dns` says which).
+    pub hosted_zone_id: Option<String>,
 }
 
 /// An OpenID Connect identity provider the load balancers sign people in with

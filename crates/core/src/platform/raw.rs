@@ -93,6 +93,11 @@ pub struct RawRouting {
     /// Whether a manifest may skip sign-in with `"public": true` (default true).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub allow_public_services: Option<bool>,
+    /// A Route 53 hosted zone covering `domain` (e.g. `Z0123456789ABCDEFGHIJ`): rnd then keeps
+    /// the DNS records pointing the routes at the load balancers. Absent: create them by hand.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(regex(pattern = r"^Z[A-Z0-9]{1,31}$"))]
+    pub hosted_zone_id: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]

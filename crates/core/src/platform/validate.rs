@@ -419,6 +419,7 @@ fn check_routing(c: &mut Checker, map: &Map<String, Value>) -> Option<Routing> {
             "allowed_cidrs",
             "sign_in",
             "allow_public_services",
+            "hosted_zone_id",
         ],
         &[
             ("type", "mode"),
@@ -428,8 +429,12 @@ fn check_routing(c: &mut Checker, map: &Map<String, Value>) -> Option<Routing> {
             ("allowed_networks", "allowed_cidrs"),
             ("auth", "sign_in"),
             ("authentication", "sign_in"),
+            ("hosted_zone", "hosted_zone_id"),
+            ("zone_id", "hosted_zone_id"),
+            ("route53_zone", "hosted_zone_id"),
         ],
     )?;
+    let hosted_zone_id = check_hosted_zone_id(c, r);
     let sign_in = check_sign_in(c, r);
     let allow_public_services = c.boolean(r, "/routing", "allow_public_services").unwrap_or(true);
     let scheme = match c.string(r, "/routing", "scheme") {
@@ -487,7 +492,36 @@ fn check_routing(c: &mut Checker, map: &Map<String, Value>) -> Option<Routing> {
         allowed_cidrs: allowed_cidrs?,
         sign_in: sign_in?,
         allow_public_services,
+        hosted_zone_id: hosted_zone_id?,
     })
+}
+
+/// `routing.hosted_zone_id`: a Route 53 hosted zone id as the console shows it (`Z` then up to
+/// 31 capitals and digits), without the `/hostedzone/` prefix the API adds. Whether
+/// it exists and covers `domain` is checked against AWS before a plan (`platform_references`).
+/// `Some(None)` when absent; `None` when invalid.
+fn check_hosted_zone_id(c: &mut Checker, r: &Map<String, Value>) -> Option<Option<String>> {
+    if !r.contains_key("hosted_zone_id") {
+        return Some(None);
+    }
+    let id = c.string(r, "/routing", "hosted_zone_id")?;
+    let valid = id.len() >= 2
+        && id.len() <= 32
+        && id.starts_with('Z')
+        && id.bytes().all(|b| b.is_ascii_uppercase() || b.is_ascii_digit());
+    if !valid {
+        c.error(
+            "platform/hosted-zone-id",
+            "/routing/hosted_zone_id",
+            format!("`hosted_zone_id` \"{id}\" is not a Route 53 hosted zone id"),
+            "use the zone's id as the Route 53 console shows it, e.g. \"Z0123456789ABCDEFGHIJ\" \
+             (capital letters and digits, starting with Z, no `/hostedzone/` prefix); or remove the field and create the DNS \
+             records by hand"
+                .to_string(),
+        );
+        return None;
+    }
+    Some(Some(id.to_string()))
 }
 
 /// `routing.sign_in.oidc`: the provider's four HTTPS endpoints, the client id, and the NAME of

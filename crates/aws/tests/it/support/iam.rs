@@ -21,6 +21,10 @@ pub struct SentRequest {
     pub service: String,
     pub operation: String,
     pub params: Map<String, Value>,
+    /// The request's path: REST services (Route 53) name the resource there.
+    pub path: String,
+    /// The body as text, for REST-XML services (Route 53's change batches).
+    pub body: String,
 }
 
 /// Records every request the clients it is attached to send.
@@ -63,11 +67,12 @@ impl Intercept for IamRecorder {
             service: metadata.service().to_string(),
             operation: metadata.name().to_string(),
             params,
+            path: context.request().uri().to_string(),
+            body: String::from_utf8_lossy(bytes).into_owned(),
         };
-        if sent
-            .last()
-            .is_none_or(|last| last.operation != request.operation || last.params != request.params)
-        {
+        if sent.last().is_none_or(|last| {
+            last.operation != request.operation || last.params != request.params || last.body != request.body
+        }) {
             sent.push(request);
         }
         Ok(())
@@ -91,6 +96,22 @@ pub struct Place<'a> {
 }
 
 impl SentRequest {
+    /// The Route 53 hosted zone the path names (`…/hostedzone/<id>[/rrset]`).
+    fn hosted_zone(&self) -> String {
+        let rest = self.path.split("/hostedzone/").nth(1).unwrap_or_default();
+        rest.split(['/', '?']).next().unwrap_or_default().to_string()
+    }
+
+    /// The text of every `<tag>…</tag>` in the XML body, in order.
+    fn xml_all(&self, tag: &str) -> Vec<String> {
+        let (open, close) = (format!("<{tag}>"), format!("</{tag}>"));
+        self.body
+            .split(open.as_str())
+            .skip(1)
+            .filter_map(|part| part.split_once(close.as_str()).map(|(text, _)| text.to_string()))
+            .collect()
+    }
+
     fn str(&self, key: &str) -> Option<String> {
         self.params.get(key).and_then(Value::as_str).map(str::to_string)
     }
@@ -185,6 +206,20 @@ fn context(pairs: &[(&str, Value)]) -> Map<String, Value> {
     pairs.iter().map(|(k, v)| (k.to_string(), v.clone())).collect()
 }
 
+/// A record name as Route 53's condition key `ChangeResourceRecordSetsNormalizedRecordNames`
+/// holds it: lower case, no trailing dot, any character but `a-z0-9-_.` as `\` and three octal
+/// digits (`*` is `\052`).
+fn normalized_record_name(name: &str) -> String {
+    name.trim_end_matches('.')
+        .to_ascii_lowercase()
+        .chars()
+        .map(|c| match c {
+            'a'..='z' | '0'..='9' | '-' | '_' | '.' => c.to_string(),
+            other => format!("\\{:03o}", other as u32),
+        })
+        .collect()
+}
+
 /// The IAM requests one sent request makes.
 pub fn iam_requests(sent: &SentRequest, place: &Place) -> Vec<IamRequest> {
     let Some(prefix) = (rnd_aws::ApiOperation {
@@ -263,6 +298,38 @@ pub fn iam_requests(sent: &SentRequest, place: &Place) -> Vec<IamRequest> {
         | ("tag", "GetResources")
         | ("ssm", "DescribeParameters")
         | ("secretsmanager", "ListSecrets") => push(&action, "*".into(), none()),
+        // Route 53: the hosted zone, and for changes the names, types and actions in the batch.
+        ("route53", "GetHostedZone" | "ListResourceRecordSets") => push(
+            &action,
+            format!("arn:aws:route53:::hostedzone/{}", sent.hosted_zone()),
+            none(),
+        ),
+        ("route53", "ChangeResourceRecordSets") => {
+            let list = |values: Vec<String>| Value::from(values);
+            let names = sent
+                .xml_all("Name")
+                .iter()
+                .map(|n| normalized_record_name(n))
+                .collect();
+            push(
+                &action,
+                format!("arn:aws:route53:::hostedzone/{}", sent.hosted_zone()),
+                context(&[
+                    (
+                        "route53:ChangeResourceRecordSetsNormalizedRecordNames",
+                        list(names),
+                    ),
+                    (
+                        "route53:ChangeResourceRecordSetsRecordTypes",
+                        list(sent.xml_all("Type")),
+                    ),
+                    (
+                        "route53:ChangeResourceRecordSetsActions",
+                        list(sent.xml_all("Action")),
+                    ),
+                ]),
+            )
+        }
         // ECS.
         ("ecs", "ListServices" | "ListTasks") => {
             let cluster = cluster_arn(&sent.str("cluster").unwrap());

@@ -3,6 +3,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use super::{DesiredInputs, DesiredState, Network};
+use crate::plan::dns::TAG_HOSTED_ZONE;
 use crate::plan::naming::Names;
 use crate::plan::resource::{ResourceId, ResourceKind};
 use crate::plan::spec::*;
@@ -95,8 +96,14 @@ pub(super) fn add_foundations(
                     .is_some_and(|s| s.load_balancer == index)
         });
         let lb = names.load_balancer(index);
+        // With a hosted zone, each balancer names it: the records stay findable (and
+        // removable) after `hosted_zone_id` leaves platform.json (`plan::dns`).
+        let mut lb_tags = tags.clone();
+        if let Some(zone) = &platform.routing.hosted_zone_id {
+            lb_tags.insert(TAG_HOSTED_ZONE.to_string(), zone.clone());
+        }
         state.add(
-            tags,
+            &lb_tags,
             None,
             ResourceId::new(ResourceKind::LoadBalancer, &lb),
             Spec::LoadBalancer(LoadBalancerSpec {

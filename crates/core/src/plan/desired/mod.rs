@@ -1,5 +1,6 @@
 //! The desired state: every AWS resource the manifests and the platform call for, as typed values.
 
+mod dns;
 mod foundation;
 pub use foundation::TLS_POLICY;
 pub use gpu::GPU_AMI_PARAMETER;
@@ -119,6 +120,7 @@ pub fn shared_resources(inputs: &DesiredInputs) -> DesiredState {
     let mut state = DesiredState::default();
     let gpu_types = gpu::desired_gpu_types(inputs);
     foundation::add_foundations(&mut state, &base_tags, inputs, &names, &network, &gpu_types);
+    dns::add_dns_records(&mut state, &base_tags, inputs);
     let counts: BTreeMap<String, u32> = inputs
         .capacity
         .instance_counts

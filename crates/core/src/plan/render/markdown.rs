@@ -28,7 +28,7 @@ pub fn render_markdown(plan: &Plan) -> String {
             .collect();
         let _ = writeln!(
             out,
-            "DNS records to create by hand once applied (rnd keeps none; `rnd status` shows each load balancer's DNS name): {}\n",
+            "DNS records to create by hand once applied (`rnd status` shows each load balancer's DNS name; with routing.hosted_zone_id in platform.json, rnd keeps them): {}\n",
             records.join(", ")
         );
     }

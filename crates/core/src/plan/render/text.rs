@@ -59,7 +59,7 @@ pub fn render_text(plan: &Plan, colour: bool) -> String {
         let _ = writeln!(
             out,
             "\n{}",
-            paint.bold("DNS records to create by hand once applied (rnd keeps none; `rnd status` shows each load balancer's DNS name)")
+            paint.bold("DNS records to create by hand once applied (`rnd status` shows each load balancer's DNS name; with routing.hosted_zone_id in platform.json, rnd keeps them)")
         );
         for r in &plan.dns_to_create {
             let _ = writeln!(out, "  {} → load balancer {}", r.name, r.load_balancer);
