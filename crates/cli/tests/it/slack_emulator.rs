@@ -208,3 +208,117 @@ fn with_a_bot_token_the_start_message_becomes_the_result() {
     let destroyed = rnd_with(&env, &["destroy", "--dir", d, "--yes"]);
     assert_eq!(destroyed.code, 0, "{}\n{}", destroyed.stdout, destroyed.stderr);
 }
+
+/// An operation AWS refuses mid-apply: its service's failure message and the end message carry
+/// AWS's own error (here a hand-made rule holding the priority rnd takes next on its listener)
+/// and point at `rnd logs`, not at the AWS CLI.
+#[test]
+fn a_refused_operation_is_reported_with_the_error_aws_gave() {
+    let mut env = emulator_env();
+    let arn = certificate(&env, "*.refused.example.com");
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .enable_all()
+        .build()
+        .unwrap();
+    let receiver = runtime.block_on(Receiver::start(vec![]));
+    let name = format!("ref{}", std::process::id() % 100_000);
+    let platform = format!(
+        r#"{{ "name": "{name}", "region": "us-east-1",
+             "routing": {{ "mode": "host", "domain": "refused.example.com" }},
+             "certificate_arn": "{arn}" }}"#
+    );
+    let api = br#"{ "image": "123456789012.dkr.ecr.us-east-1.amazonaws.com/repo/api", "version": "v1", "port": 8080 }"#;
+    let dir = crate::support::deployments_dir(platform.as_bytes(), &[("api.json", api)]);
+    let d = dir.path().to_str().unwrap();
+    env.push(("RND_SLACK_WEBHOOK_URL".into(), receiver.url()));
+    push_images(&env, dir.path());
+    let first = rnd_with(&env, &["apply", "--dir", d, "--yes", "--wait", "0"]);
+    assert_eq!(first.code, 0, "{}\n{}", first.stdout, first.stderr);
+
+    // Someone adds rules of their own to rnd's listener, at the next priorities.
+    runtime.block_on(async {
+        let config = crate::support::emulator::sdk_config(&env).await;
+        let elb = aws_sdk_elasticloadbalancingv2::Client::new(&config);
+        let balancers = elb
+            .describe_load_balancers()
+            .names(format!("{name}-alb-1"))
+            .send()
+            .await
+            .unwrap();
+        let lb_arn = balancers.load_balancers()[0]
+            .load_balancer_arn()
+            .unwrap()
+            .to_string();
+        let listeners = elb
+            .describe_listeners()
+            .load_balancer_arn(lb_arn)
+            .send()
+            .await
+            .unwrap();
+        let https = listeners
+            .listeners()
+            .iter()
+            .find(|l| l.port() == Some(443))
+            .and_then(|l| l.listener_arn())
+            .unwrap()
+            .to_string();
+        use aws_sdk_elasticloadbalancingv2::types::{
+            Action, ActionTypeEnum, FixedResponseActionConfig, HostHeaderConditionConfig, RuleCondition,
+        };
+        for priority in 2..=4 {
+            elb.create_rule()
+                .listener_arn(&https)
+                .priority(priority)
+                .conditions(
+                    RuleCondition::builder()
+                        .field("host-header")
+                        .host_header_config(
+                            HostHeaderConditionConfig::builder()
+                                .values(format!("hand{priority}.refused.example.com"))
+                                .build(),
+                        )
+                        .build(),
+                )
+                .actions(
+                    Action::builder()
+                        .r#type(ActionTypeEnum::FixedResponse)
+                        .fixed_response_config(
+                            FixedResponseActionConfig::builder().status_code("200").build(),
+                        )
+                        .build(),
+                )
+                .send()
+                .await
+                .unwrap();
+        }
+    });
+    let chat = br#"{ "image": "123456789012.dkr.ecr.us-east-1.amazonaws.com/repo/chat", "version": "v1", "port": 8080 }"#;
+    std::fs::write(dir.path().join("manifests/chat.json"), chat).unwrap();
+    push_images(&env, dir.path());
+    let before = receiver.delivered().len();
+    let second = rnd_with(&env, &["apply", "--dir", d, "--yes", "--wait", "0"]);
+    assert_eq!(second.code, 1, "{}\n{}", second.stdout, second.stderr);
+    let messages = receiver.delivered()[before..].to_vec();
+    let headers = headers(&messages);
+    assert!(
+        headers.contains(&format!("rnd apply: chat failed on {name}")),
+        "{headers:?}"
+    );
+    let failure = messages
+        .iter()
+        .find(|m| m.to_string().contains(&format!("chat failed on {name}")))
+        .unwrap()
+        .to_string();
+    assert!(failure.contains("The specified priority is in use"), "{failure}");
+    assert!(failure.contains("rnd logs chat"), "{failure}");
+    assert!(
+        !failure.contains("aws ecs") && !failure.contains("aws elbv2"),
+        "{failure}"
+    );
+    let end = messages.last().unwrap().to_string();
+    assert!(
+        end.contains("*Failed*") && end.contains("The specified priority is in use"),
+        "{end}"
+    );
+}
