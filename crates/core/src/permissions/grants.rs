@@ -576,7 +576,8 @@ fn dns_records(platform: &Platform) -> Vec<Grant> {
         service: "route53",
         path: format!("hostedzone/{zone}"),
     };
-    let domain = platform.routing.domain.to_ascii_lowercase();
+    // Validation keeps the domain in lower case, as the condition key compares it.
+    let domain = platform.routing.domain.clone();
     vec![
         Grant {
             sid: "ReadThePlatformsHostedZone",

@@ -15,9 +15,11 @@ fn arn(service: &str, path: &str) -> String {
     format!("{}{path}", ARN.replace("%s", service))
 }
 
-fn role_policy() -> Value {
+/// The role's policy for the template's parameters `extra` on top of a platform's usual ones.
+fn role_policy_with(extra: &[&str]) -> Value {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
     let output = Command::new(root.join("scripts/lambda-role-policy"))
+        .args(extra)
         .args([
             "Platform=research",
             "CertificateArn=arn:aws:acm:us-east-1:123456789012:certificate/5f1a3c2e-8d4b-4e6f-9a0b-1c2d3e4f5a6b",
@@ -37,6 +39,10 @@ fn role_policy() -> Value {
         String::from_utf8_lossy(&output.stderr)
     );
     serde_json::from_slice(&output.stdout).unwrap()
+}
+
+fn role_policy() -> Value {
+    role_policy_with(&[])
 }
 
 #[test]
@@ -173,5 +179,95 @@ fn the_functions_role_deploys_its_platform_only_and_reads_no_service_secret() {
     let scratch = Path::new(env!("CARGO_TARGET_TMPDIR"));
     if let Err(failures) = check(&policy, &requests, scratch) {
         panic!("the Lambda function's role does not decide these as expected:\n{failures}");
+    }
+}
+
+const ZONE: &str = "arn:aws:route53:::hostedzone/Z0123456789ABCDEFGHIJ";
+
+/// A change of DNS records `names` (normalized, as Route 53's condition key holds them).
+fn dns_change(names: &[&str], types: &[&str], call: &str, allowed: bool) -> Value {
+    request(
+        "route53:ChangeResourceRecordSets",
+        ZONE,
+        json!({
+            "route53:ChangeResourceRecordSetsNormalizedRecordNames": names,
+            "route53:ChangeResourceRecordSetsRecordTypes": types,
+        }),
+        call,
+        allowed,
+    )
+}
+
+/// With a hosted zone and sign-in, the role also keeps the platform's records in that zone
+/// (at the routing domain and below, A and TXT only) and reads the sign-in client secret;
+/// without them, none of that.
+#[test]
+fn a_hosted_zone_and_sign_in_add_exactly_their_grants() {
+    let with = role_policy_with(&[
+        "HostedZoneId=Z0123456789ABCDEFGHIJ",
+        "RoutingDomain=research.example.com",
+        "SignInClientSecret=oidc-client",
+    ]);
+    let wildcard = ["\\052.research.example.com", "_rnd-wildcard.research.example.com"];
+    let requests = vec![
+        dns_change(
+            &wildcard,
+            &["A", "TXT"],
+            "the platform's wildcard and its proof",
+            true,
+        ),
+        request(
+            "route53:ListResourceRecordSets",
+            ZONE,
+            json!({}),
+            "observing the zone",
+            true,
+        ),
+        request(
+            "ssm:GetParameter",
+            &arn("ssm", "parameter/research/oidc-client"),
+            json!({}),
+            "the sign-in client secret",
+            true,
+        ),
+        dns_change(
+            &["www.example.com"],
+            &["A"],
+            "a name outside the routing domain",
+            false,
+        ),
+        dns_change(
+            &["mail.research.example.com"],
+            &["MX"],
+            "another record type",
+            false,
+        ),
+        request(
+            "route53:ChangeResourceRecordSets",
+            "arn:aws:route53:::hostedzone/ZOTHERZONE",
+            json!({
+                "route53:ChangeResourceRecordSetsNormalizedRecordNames": wildcard,
+                "route53:ChangeResourceRecordSetsRecordTypes": ["A", "TXT"],
+            }),
+            "another zone",
+            false,
+        ),
+    ];
+    let scratch = Path::new(env!("CARGO_TARGET_TMPDIR"));
+    if let Err(failures) = check(&with, &requests, scratch) {
+        panic!("with a hosted zone and sign-in, the role does not decide these as expected:\n{failures}");
+    }
+    let without = [
+        dns_change(&wildcard, &["A", "TXT"], "records without a hosted zone", false),
+        request(
+            "ssm:GetParameter",
+            &arn("ssm", "parameter/research/oidc-client"),
+            json!({}),
+            "a sign-in secret without sign-in",
+            false,
+        ),
+    ];
+    if let Err(failures) = check(&role_policy(), &without, scratch) {
+        panic!("without a hosted zone or sign-in, the role does not decide these as expected:\n{failures}");
     }
 }
