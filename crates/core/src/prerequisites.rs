@@ -6,6 +6,7 @@
 //! Images outside ECR (Docker Hub, GHCR, any host that is not `<account>.dkr.ecr.<region>.
 //! amazonaws.com`) are not checked: rnd has no credentials for other registries.
 
+use crate::platform::SignIn;
 use std::collections::{BTreeMap, BTreeSet};
 
 use serde::{Deserialize, Serialize};
@@ -107,7 +108,7 @@ pub fn wanted(repository: &Repository) -> Wanted {
             wanted.secrets.insert(names.secret_path(&manifest.name, secret));
         }
     }
-    if let Some(oidc) = &platform.routing.sign_in {
+    if let Some(oidc) = platform.routing.sign_in.as_ref().and_then(SignIn::oidc) {
         wanted
             .secrets
             .insert(names.platform_secret_path(&oidc.client_secret));
@@ -177,7 +178,7 @@ pub fn check(
             });
         }
     }
-    if let Some(oidc) = &platform.routing.sign_in {
+    if let Some(oidc) = platform.routing.sign_in.as_ref().and_then(SignIn::oidc) {
         let path = names.platform_secret_path(&oidc.client_secret);
         if !existing.secrets.contains(&path) {
             problems.push(Diagnostic {

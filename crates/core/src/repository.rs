@@ -235,15 +235,26 @@ fn open_to_everyone(
                 column: 1,
             }),
         message: format!(
-            "{} {} reachable by anyone on the internet, with no sign-in",
+            "{} {} reachable by anyone on the internet, with no sign-in{}",
             routed.join(", "),
-            if routed.len() == 1 { "is" } else { "are" }
+            if routed.len() == 1 { "is" } else { "are" },
+            if routing.sign_in.is_some() {
+                " (\"public\": true)"
+            } else {
+                ""
+            }
         ),
-        help: Some(
+        help: Some(if routing.sign_in.is_some() {
+            // The platform signs people in; these manifests opted out on purpose.
+            "fine for an API machines call; otherwise drop `\"public\": true` from the manifest to \
+             put it behind the platform's sign-in, or set `routing.allow_public_services` to false \
+             to allow no such exception"
+                .to_string()
+        } else {
             "to limit who can reach them, add sign-in (`routing.sign_in`), list your networks in \
              `routing.allowed_cidrs` (e.g. [\"10.0.0.0/8\"]) or set `routing.scheme` to \"internal\""
-                .to_string(),
-        ),
+                .to_string()
+        }),
     })
 }
 

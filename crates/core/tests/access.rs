@@ -13,13 +13,21 @@ use rnd_core::plan::observed::ObservedState;
 use rnd_core::plan::render::render_text;
 use rnd_core::plan::resource::ResourceKind;
 use rnd_core::plan::simulate::simulate_apply;
-use rnd_core::plan::spec::Spec;
+use rnd_core::plan::spec::{SignInSpec, Spec};
 use rnd_core::plan::{plan, Plan};
 use rnd_core::repository::{validate_repository, RepositoryReport, SourceFile};
 
-/// The examples with `routing` replaced by `routing` (a JSON object's text).
+/// The examples with `routing` replaced by `routing` (a JSON object's text), and no service
+/// marked public (the examples' `catalog-api` is): every route takes the platform's sign-in.
 fn examples_with_routing(routing: &str) -> RepositoryReport {
-    let (platform, manifests) = support::example_files();
+    let (platform, mut manifests) = support::example_files();
+    for manifest in manifests.iter_mut().filter(|m| m.path.ends_with(".json")) {
+        let mut json: serde_json::Value = serde_json::from_slice(&manifest.bytes).unwrap();
+        if let Some(fields) = json.as_object_mut() {
+            fields.remove("public");
+        }
+        manifest.bytes = serde_json::to_vec_pretty(&json).unwrap();
+    }
     let mut json: serde_json::Value = serde_json::from_slice(&platform.bytes).unwrap();
     json["routing"] = serde_json::from_str(routing).unwrap();
     let platform = SourceFile {
@@ -163,11 +171,86 @@ fn with_sign_in_every_route_signs_in_first_and_names_its_secret_only() {
         .collect();
     assert_eq!(rules.len(), 4, "one rule per routed service");
     for rule in &rules {
-        let sign_in = rule.sign_in.as_ref().expect("every route signs in");
+        let Some(SignInSpec::Oidc(sign_in)) = rule.sign_in.as_ref() else {
+            panic!("every route signs in with the OIDC provider");
+        };
         assert_eq!(sign_in.client_secret_path, "research/oidc-client-secret");
         assert_eq!(sign_in.client_secret_store, "ssm");
     }
     assert!(render_text(&plan, false).contains("https://notebook.research.example.com/, internet, sign-in"));
+}
+
+const COGNITO: &str = r#"{ "mode": "host", "domain": "research.example.com",
+    "sign_in": { "cognito": {
+        "user_pool_arn": "arn:aws:cognito-idp:us-east-1:123456789012:userpool/us-east-1_AbCdEfGhI",
+        "client_id": "1example23456789abcdefghij",
+        "domain": "research-login" } } }"#;
+
+#[test]
+fn with_a_cognito_user_pool_every_route_signs_in_there_and_reads_no_secret() {
+    let report = examples_with_routing(COGNITO);
+    let repository = report.repository.expect("valid");
+    let plan = plan(&repository, &ObservedState::default()).unwrap();
+    let mut rules = 0;
+    for op in plan.graph.operations() {
+        let Some(Spec::ListenerRule(rule)) = op.desired.as_ref().map(|d| &d.spec) else {
+            continue;
+        };
+        rules += 1;
+        let Some(SignInSpec::Cognito(cognito)) = &rule.sign_in else {
+            panic!("{} signs in with the user pool", op.address);
+        };
+        assert_eq!(cognito.user_pool_domain, "research-login");
+        assert_eq!(cognito.user_pool_client_id, "1example23456789abcdefghij");
+    }
+    assert_eq!(rules, 4);
+    assert!(render_text(&plan, false).contains("https://notebook.research.example.com/, internet, sign-in"));
+    // The load balancer reads the app client's secret from Cognito: rnd reads none.
+    // (Platform secrets are `<platform>/<name>`; the services' own are one level deeper.)
+    let wanted = rnd_core::prerequisites::wanted(&repository);
+    assert!(
+        wanted.secrets.iter().all(|s| s.split('/').count() == 3),
+        "{:?}",
+        wanted.secrets
+    );
+    let policy = rnd_core::permissions::policy(
+        &rnd_core::permissions::Scope::new(&repository.platform),
+        rnd_core::permissions::Mode::Apply,
+    );
+    assert!(policy
+        .statement
+        .iter()
+        .all(|s| s.sid != "ReadTheSignInClientSecret"));
+}
+
+#[test]
+fn a_sign_in_with_two_providers_or_a_bad_user_pool_is_refused_at_its_place() {
+    let both = r#"{ "mode": "host", "domain": "research.example.com",
+        "sign_in": { "oidc": {}, "cognito": {} } }"#;
+    let bad = r#"{ "mode": "host", "domain": "research.example.com",
+        "sign_in": { "cognito": { "user_pool_arn": "arn:aws:cognito-idp:us-east-1:123456789012:userpool/eu-west-1_AbC",
+                                  "client_id": "not valid!", "domain": "https://login.example.com" } } }"#;
+    let mut lines = Vec::new();
+    for routing in [both, bad] {
+        let report = examples_with_routing(routing);
+        assert!(report.repository.is_none(), "{routing} is refused");
+        lines.extend(
+            report.files[0]
+                .diagnostics
+                .iter()
+                .filter(|d| d.severity == rnd_core::diagnostic::Severity::Error)
+                .map(|d| {
+                    format!(
+                        "{} [{}] {}\n  help: {}",
+                        d.pointer,
+                        d.code,
+                        d.message,
+                        d.help.as_deref().unwrap_or("")
+                    )
+                }),
+        );
+    }
+    insta::assert_snapshot!(lines.join("\n"));
 }
 
 #[test]
@@ -247,7 +330,7 @@ fn a_public_service_skips_sign_in_and_is_named_as_open() {
         .collect();
     assert_eq!(
         warnings,
-        ["catalog-api is reachable by anyone on the internet, with no sign-in"]
+        ["catalog-api is reachable by anyone on the internet, with no sign-in (\"public\": true)"]
     );
     let plan = plan(&report.repository.unwrap(), &ObservedState::default()).unwrap();
     for op in plan.graph.operations() {

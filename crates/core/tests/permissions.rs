@@ -139,14 +139,14 @@ fn template_policy() -> Policy {
     platform.certificate_arn = "${CertificateArn}".to_string();
     platform.routing.domain = "${RoutingDomain}".to_string();
     platform.routing.hosted_zone_id = Some("${HostedZoneId}".to_string());
-    platform.routing.sign_in = Some(rnd_core::platform::OidcSignIn {
+    platform.routing.sign_in = Some(rnd_core::platform::SignIn::Oidc(rnd_core::platform::OidcSignIn {
         issuer: String::new(),
         authorization_endpoint: String::new(),
         token_endpoint: String::new(),
         user_info_endpoint: String::new(),
         client_id: String::new(),
         client_secret: "${SignInClientSecret}".to_string(),
-    });
+    }));
     platform.notifications.slack = SlackTarget::WebhookEnv {
         variable: "unused".to_string(),
     };

@@ -3,9 +3,10 @@
 use std::time::Duration;
 
 use aws_sdk_elasticloadbalancingv2::types::{
-    Action, ActionTypeEnum, AuthenticateOidcActionConditionalBehaviorEnum, AuthenticateOidcActionConfig,
-    HostHeaderConditionConfig, Matcher, PathPatternConditionConfig, ProtocolEnum, RuleCondition,
-    RulePriorityPair, TargetGroupAttribute, TargetTypeEnum,
+    Action, ActionTypeEnum, AuthenticateCognitoActionConditionalBehaviorEnum,
+    AuthenticateCognitoActionConfig, AuthenticateOidcActionConditionalBehaviorEnum,
+    AuthenticateOidcActionConfig, HostHeaderConditionConfig, Matcher, PathPatternConditionConfig,
+    ProtocolEnum, RuleCondition, RulePriorityPair, TargetGroupAttribute, TargetTypeEnum,
 };
 use rnd_core::plan::observed::ObservedResource;
 use rnd_core::plan::resource::{DesiredResource, ResourceKind};
@@ -239,20 +240,37 @@ pub(super) async fn ensure_rule(
     Ok(())
 }
 
-/// The `authenticate-oidc` action that comes first in a signed-in route, with the client secret
-/// read from the platform's store now: it goes to Elastic Load Balancing and nowhere else.
+/// The sign-in action that comes first in a signed-in route: `authenticate-cognito`, or
+/// `authenticate-oidc` with the client secret read from the platform's store now (it goes to
+/// Elastic Load Balancing and nowhere else).
 async fn sign_in_action(ctx: &Context, sign_in: &SignInSpec) -> Result<Action, AwsError> {
-    let store = match sign_in.client_secret_store.as_str() {
+    let oidc = match sign_in {
+        SignInSpec::Oidc(oidc) => oidc,
+        SignInSpec::Cognito(cognito) => {
+            let config = AuthenticateCognitoActionConfig::builder()
+                .user_pool_arn(&cognito.user_pool_arn)
+                .user_pool_client_id(&cognito.user_pool_client_id)
+                .user_pool_domain(&cognito.user_pool_domain)
+                .on_unauthenticated_request(AuthenticateCognitoActionConditionalBehaviorEnum::Authenticate)
+                .build();
+            return Ok(Action::builder()
+                .r#type(ActionTypeEnum::AuthenticateCognito)
+                .authenticate_cognito_config(config)
+                .order(1)
+                .build());
+        }
+    };
+    let store = match oidc.client_secret_store.as_str() {
         "secrets_manager" => SecretsStore::SecretsManager,
         _ => SecretsStore::Ssm,
     };
-    let secret = crate::secrets::get_value(&ctx.clients, store, &sign_in.client_secret_path).await?;
+    let secret = crate::secrets::get_value(&ctx.clients, store, &oidc.client_secret_path).await?;
     let config = AuthenticateOidcActionConfig::builder()
-        .issuer(&sign_in.issuer)
-        .authorization_endpoint(&sign_in.authorization_endpoint)
-        .token_endpoint(&sign_in.token_endpoint)
-        .user_info_endpoint(&sign_in.user_info_endpoint)
-        .client_id(&sign_in.client_id)
+        .issuer(&oidc.issuer)
+        .authorization_endpoint(&oidc.authorization_endpoint)
+        .token_endpoint(&oidc.token_endpoint)
+        .user_info_endpoint(&oidc.user_info_endpoint)
+        .client_id(&oidc.client_id)
         .client_secret(secret.expose())
         .on_unauthenticated_request(AuthenticateOidcActionConditionalBehaviorEnum::Authenticate)
         .build();

@@ -385,6 +385,9 @@ async fn rules_of(
             .and_then(|a| a.target_group_arn())
             .and_then(target_group_name);
         set(&mut r.attributes, "target_group", target);
+        if let Some(sign_in) = observed_sign_in(&rule) {
+            r.attributes.insert("sign_in".into(), sign_in);
+        }
         observed.push(r);
     }
     Ok(observed)
@@ -393,4 +396,26 @@ async fn rules_of(
 /// `arn:…:targetgroup/<name>/<id>` → `<name>`.
 pub(crate) fn target_group_name(arn: &str) -> Option<String> {
     arn.split('/').nth(1).map(str::to_string)
+}
+
+/// A rule's sign-in as the spec writes it, so a sign-in removed or changed by hand is planned
+/// back: `"none"` without one (the spec has no such value, so a rule that should sign in differs),
+/// a Cognito sign-in in full. An OIDC sign-in is left out: the spec names where its client
+/// secret is kept, which AWS does not say (observing with an expectation takes it from there).
+fn observed_sign_in(rule: &aws_sdk_elasticloadbalancingv2::types::Rule) -> Option<Value> {
+    let authenticate = rule.actions().iter().find(|a| {
+        matches!(
+            a.r#type(),
+            Some(ActionTypeEnum::AuthenticateOidc | ActionTypeEnum::AuthenticateCognito)
+        )
+    });
+    let Some(action) = authenticate else {
+        return Some(Value::from("none"));
+    };
+    let cognito = action.authenticate_cognito_config()?;
+    Some(serde_json::json!({
+        "user_pool_arn": cognito.user_pool_arn().unwrap_or_default(),
+        "user_pool_client_id": cognito.user_pool_client_id().unwrap_or_default(),
+        "user_pool_domain": cognito.user_pool_domain().unwrap_or_default(),
+    }))
 }

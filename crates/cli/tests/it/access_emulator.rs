@@ -1,6 +1,7 @@
 //! Who may reach routed services, against the AWS emulator: `routing.scheme: "internal"` makes an
-//! internal load balancer, `routing.allowed_cidrs` is the only ingress of its security group, and
-//! `rnd status` says who can reach each routed service.
+//! internal load balancer, `routing.allowed_cidrs` is the only ingress of its security group,
+//! `rnd status` says who can reach each routed service, and sign-in (OIDC or a Cognito user pool)
+//! comes before every route's forward, planned back when someone takes it off.
 
 use crate::support::emulator::{certificate, emulator_env, push_images, rnd_with, sdk_config};
 
@@ -144,40 +145,7 @@ fn with_sign_in_every_rule_authenticates_before_it_forwards() {
     }
 
     runtime.block_on(async {
-        let lb = clients
-            .elb
-            .describe_load_balancers()
-            .names(format!("{name}-alb-1"))
-            .send()
-            .await
-            .unwrap();
-        let lb_arn = lb.load_balancers()[0].load_balancer_arn().unwrap().to_string();
-        let listeners = clients
-            .elb
-            .describe_listeners()
-            .load_balancer_arn(lb_arn)
-            .send()
-            .await
-            .unwrap();
-        let https = listeners
-            .listeners()
-            .iter()
-            .find(|l| l.port() == Some(443))
-            .expect("the HTTPS listener");
-        let rules = clients
-            .elb
-            .describe_rules()
-            .listener_arn(https.listener_arn().unwrap())
-            .send()
-            .await
-            .unwrap();
-        let rule = rules
-            .rules()
-            .iter()
-            .find(|r| r.is_default() != Some(true))
-            .expect("the api rule");
-        let mut actions: Vec<_> = rule.actions().to_vec();
-        actions.sort_by_key(|a| a.order());
+        let (_, actions) = route_rule(&clients, &name).await;
         let kinds: Vec<(&str, Option<i32>)> = actions
             .iter()
             .map(|a| (a.r#type().map(|t| t.as_str()).unwrap_or_default(), a.order()))
@@ -188,6 +156,118 @@ fn with_sign_in_every_rule_authenticates_before_it_forwards() {
         assert_eq!(oidc.issuer(), Some("https://example.okta.com"));
     });
 
+    let destroyed = rnd_with(&env, &["destroy", "--dir", d, "--yes"]);
+    assert_eq!(destroyed.code, 0, "{}\n{}", destroyed.stdout, destroyed.stderr);
+}
+
+/// The first route's rule on the platform's HTTPS listener: its ARN and actions, in their order.
+async fn route_rule(
+    clients: &rnd_aws::Clients,
+    platform: &str,
+) -> (String, Vec<aws_sdk_elasticloadbalancingv2::types::Action>) {
+    let lb = clients
+        .elb
+        .describe_load_balancers()
+        .names(format!("{platform}-alb-1"))
+        .send()
+        .await
+        .unwrap();
+    let lb_arn = lb.load_balancers()[0].load_balancer_arn().unwrap().to_string();
+    let listeners = clients
+        .elb
+        .describe_listeners()
+        .load_balancer_arn(lb_arn)
+        .send()
+        .await
+        .unwrap();
+    let https = listeners
+        .listeners()
+        .iter()
+        .find(|l| l.port() == Some(443))
+        .expect("the HTTPS listener");
+    let rules = clients
+        .elb
+        .describe_rules()
+        .listener_arn(https.listener_arn().unwrap())
+        .send()
+        .await
+        .unwrap();
+    let rule = rules
+        .rules()
+        .iter()
+        .find(|r| r.is_default() != Some(true))
+        .expect("the route's rule");
+    let mut actions: Vec<_> = rule.actions().to_vec();
+    actions.sort_by_key(|a| a.order());
+    (rule.rule_arn().unwrap().to_string(), actions)
+}
+
+#[test]
+fn with_a_cognito_user_pool_every_rule_signs_in_there_before_it_forwards() {
+    let env = emulator_env();
+    let name = format!("cog{}", std::process::id() % 100_000);
+    let arn = certificate(&env, "*.cognito.example.com");
+    let pool = "arn:aws:cognito-idp:us-east-1:123456789012:userpool/us-east-1_AbCdEfGhI";
+    let platform = format!(
+        r#"{{ "name": "{name}", "region": "us-east-1", "certificate_arn": "{arn}",
+             "routing": {{ "mode": "host", "domain": "cognito.example.com",
+               "sign_in": {{ "cognito": {{ "user_pool_arn": "{pool}",
+                 "client_id": "1example23456789abcdefghij", "domain": "research-login" }} }} }} }}"#
+    );
+    let api = br#"{ "image": "123456789012.dkr.ecr.us-east-1.amazonaws.com/repo/api", "version": "v1", "port": 8080 }"#;
+    let dir = crate::support::deployments_dir(platform.as_bytes(), &[("api.json", api)]);
+    let d = dir.path().to_str().unwrap();
+    push_images(&env, dir.path());
+    // No secret to store first: the load balancer reads the app client's from Cognito.
+    let applied = rnd_with(&env, &["apply", "--dir", d, "--yes", "--wait", "0"]);
+    assert_eq!(applied.code, 0, "{}\n{}", applied.stdout, applied.stderr);
+    assert!(applied.stdout.contains("internet, sign-in"), "{}", applied.stdout);
+
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let config = runtime.block_on(sdk_config(&env));
+    let clients = rnd_aws::Clients::new(&config);
+    runtime.block_on(async {
+        let (rule, actions) = route_rule(&clients, &name).await;
+        let kinds: Vec<(&str, Option<i32>)> = actions
+            .iter()
+            .map(|a| (a.r#type().map(|t| t.as_str()).unwrap_or_default(), a.order()))
+            .collect();
+        assert_eq!(kinds, [("authenticate-cognito", Some(1)), ("forward", Some(2))]);
+        let cognito = actions[0].authenticate_cognito_config().unwrap();
+        assert_eq!(cognito.user_pool_arn(), Some(pool));
+        assert_eq!(cognito.user_pool_client_id(), Some("1example23456789abcdefghij"));
+        assert_eq!(cognito.user_pool_domain(), Some("research-login"));
+        // Someone takes the sign-in off by hand: the route forwards to anyone.
+        clients
+            .elb
+            .modify_rule()
+            .rule_arn(rule)
+            .actions(
+                aws_sdk_elasticloadbalancingv2::types::Action::builder()
+                    .r#type(aws_sdk_elasticloadbalancingv2::types::ActionTypeEnum::Forward)
+                    .set_target_group_arn(actions[1].target_group_arn().map(str::to_string))
+                    .order(1)
+                    .build(),
+            )
+            .send()
+            .await
+            .unwrap();
+    });
+    let drifted = rnd_with(&env, &["plan", "--dir", d, "--detailed-exitcode"]);
+    assert_eq!(
+        drifted.code, 2,
+        "the removed sign-in is planned back\n{}",
+        drifted.stdout
+    );
+    assert!(
+        drifted.stdout.contains(&format!("listener_rule.{name}-api")) && drifted.stdout.contains("sign_in"),
+        "{}",
+        drifted.stdout
+    );
+    let restored = rnd_with(&env, &["apply", "--dir", d, "--yes", "--wait", "0"]);
+    assert_eq!(restored.code, 0, "{}\n{}", restored.stdout, restored.stderr);
+    let again = rnd_with(&env, &["plan", "--dir", d, "--detailed-exitcode"]);
+    assert_eq!(again.code, 0, "nothing left to change\n{}", again.stdout);
     let destroyed = rnd_with(&env, &["destroy", "--dir", d, "--yes"]);
     assert_eq!(destroyed.code, 0, "{}\n{}", destroyed.stdout, destroyed.stderr);
 }

@@ -222,7 +222,7 @@ fn a_refused_operation_is_reported_with_the_error_aws_gave() {
         .build()
         .unwrap();
     let receiver = runtime.block_on(Receiver::start(vec![]));
-    let name = format!("ref{}", std::process::id() % 100_000);
+    let name = format!("rfs{}", std::process::id() % 100_000);
     let platform = format!(
         r#"{{ "name": "{name}", "region": "us-east-1",
              "routing": {{ "mode": "host", "domain": "refused.example.com" }},

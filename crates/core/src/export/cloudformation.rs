@@ -862,24 +862,39 @@ fn rule_actions(spec: &crate::plan::spec::ListenerRuleSpec, target_group: Value)
     let Some(sign_in) = &spec.sign_in else {
         return json!([{ "Type": "forward", "TargetGroupArn": target_group }]);
     };
-    let secret = match sign_in.client_secret_store.as_str() {
-        "secrets_manager" => format!("{{{{resolve:secretsmanager:{}}}}}", sign_in.client_secret_path),
-        _ => format!("{{{{resolve:ssm-secure:/{}}}}}", sign_in.client_secret_path),
-    };
-    json!([
-        {
-            "Type": "authenticate-oidc",
+    let authenticate = match sign_in {
+        crate::plan::spec::SignInSpec::Oidc(oidc) => {
+            let secret = match oidc.client_secret_store.as_str() {
+                "secrets_manager" => format!("{{{{resolve:secretsmanager:{}}}}}", oidc.client_secret_path),
+                _ => format!("{{{{resolve:ssm-secure:/{}}}}}", oidc.client_secret_path),
+            };
+            json!({
+                "Type": "authenticate-oidc",
+                "Order": 1,
+                "AuthenticateOidcConfig": {
+                    "Issuer": oidc.issuer,
+                    "AuthorizationEndpoint": oidc.authorization_endpoint,
+                    "TokenEndpoint": oidc.token_endpoint,
+                    "UserInfoEndpoint": oidc.user_info_endpoint,
+                    "ClientId": oidc.client_id,
+                    "ClientSecret": secret,
+                    "OnUnauthenticatedRequest": "authenticate"
+                }
+            })
+        }
+        crate::plan::spec::SignInSpec::Cognito(cognito) => json!({
+            "Type": "authenticate-cognito",
             "Order": 1,
-            "AuthenticateOidcConfig": {
-                "Issuer": sign_in.issuer,
-                "AuthorizationEndpoint": sign_in.authorization_endpoint,
-                "TokenEndpoint": sign_in.token_endpoint,
-                "UserInfoEndpoint": sign_in.user_info_endpoint,
-                "ClientId": sign_in.client_id,
-                "ClientSecret": secret,
+            "AuthenticateCognitoConfig": {
+                "UserPoolArn": cognito.user_pool_arn,
+                "UserPoolClientId": cognito.user_pool_client_id,
+                "UserPoolDomain": cognito.user_pool_domain,
                 "OnUnauthenticatedRequest": "authenticate"
             }
-        },
+        }),
+    };
+    json!([
+        authenticate,
         { "Type": "forward", "Order": 2, "TargetGroupArn": target_group }
     ])
 }

@@ -545,7 +545,12 @@ fn credentials(platform: &Platform) -> Vec<Grant> {
 /// Reading the sign-in client secret `routing.sign_in` names, to write it into listener rules:
 /// that one secret, when sign-in is configured.
 fn sign_in_secret(platform: &Platform) -> Vec<Grant> {
-    let Some(oidc) = &platform.routing.sign_in else {
+    let Some(oidc) = platform
+        .routing
+        .sign_in
+        .as_ref()
+        .and_then(crate::platform::SignIn::oidc)
+    else {
         return Vec::new();
     };
     let path = Names::new("{platform}").platform_secret_path(&oidc.client_secret);

@@ -245,10 +245,28 @@ pub struct ListenerRuleSpec {
     pub target_group: String,
 }
 
-/// An `authenticate-oidc` action ahead of the rule's forward. The client secret is a reference
-/// (its store and path), read by the executor when it writes the rule: never in a plan.
+/// The sign-in action ahead of the rule's forward: `authenticate-oidc` or
+/// `authenticate-cognito` (untagged: an OIDC sign-in serializes, and hashes, as it always has).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct SignInSpec {
+#[serde(untagged)]
+pub enum SignInSpec {
+    Oidc(OidcSignInSpec),
+    Cognito(CognitoSignInSpec),
+}
+
+/// An `authenticate-cognito` action: the load balancer reads the app client's secret from
+/// Cognito itself, so nothing secret is named here at all.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CognitoSignInSpec {
+    pub user_pool_arn: String,
+    pub user_pool_client_id: String,
+    pub user_pool_domain: String,
+}
+
+/// An `authenticate-oidc` action. The client secret is a reference (its store and path), read
+/// by the executor when it writes the rule: never in a plan.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OidcSignInSpec {
     pub issuer: String,
     pub authorization_endpoint: String,
     pub token_endpoint: String,

@@ -74,12 +74,42 @@ pub struct Routing {
     /// default every address, IPv4 and IPv6.
     pub allowed_cidrs: Vec<String>,
     /// Sign-in the load balancers ask for before forwarding a route; none by default.
-    pub sign_in: Option<OidcSignIn>,
+    pub sign_in: Option<SignIn>,
     /// Whether a manifest may skip the sign-in with `"public": true` (default true).
     pub allow_public_services: bool,
     /// The Route 53 hosted zone in which rnd keeps the routes' DNS records (alias records to
     /// the load balancers); none: they are made by hand (`plan::dns` says which).
     pub hosted_zone_id: Option<String>,
+}
+
+/// Who signs people in before a route forwards: an OpenID Connect provider, or an Amazon
+/// Cognito user pool.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SignIn {
+    Oidc(OidcSignIn),
+    Cognito(CognitoSignIn),
+}
+
+impl SignIn {
+    /// The OpenID Connect provider, whose client secret rnd reads when it writes a rule.
+    pub fn oidc(&self) -> Option<&OidcSignIn> {
+        match self {
+            SignIn::Oidc(oidc) => Some(oidc),
+            SignIn::Cognito(_) => None,
+        }
+    }
+}
+
+/// An Amazon Cognito user pool the load balancers sign people in with
+/// (`authenticate-cognito`): the pool, its app client (made with a client secret, which the
+/// load balancer reads from Cognito itself) and the pool's domain.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct CognitoSignIn {
+    pub user_pool_arn: String,
+    pub client_id: String,
+    /// The pool's domain: a Cognito prefix (`research-login`) or its own full name.
+    pub domain: String,
 }
 
 /// An OpenID Connect identity provider the load balancers sign people in with

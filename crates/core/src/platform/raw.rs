@@ -103,8 +103,29 @@ pub struct RawRouting {
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawSignIn {
-    /// An OpenID Connect identity provider (Okta, Entra ID, Google, Keycloak, …).
-    pub oidc: RawOidc,
+    /// An OpenID Connect identity provider (Okta, Entra ID, Google, Keycloak, …) …
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub oidc: Option<RawOidc>,
+    /// … or an Amazon Cognito user pool (one of the two).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cognito: Option<RawCognito>,
+}
+
+/// A Cognito user pool, the app client the load balancers sign in as (made with a client
+/// secret, which the load balancer reads from Cognito), and the pool's domain.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawCognito {
+    #[schemars(regex(
+        pattern = r"^arn:aws[a-z-]*:cognito-idp:[a-z0-9-]+:[0-9]{12}:userpool/[a-z0-9-]+_[0-9A-Za-z]+$"
+    ))]
+    pub user_pool_arn: String,
+    #[schemars(regex(pattern = r"^[A-Za-z0-9]{1,128}$"))]
+    pub client_id: String,
+    /// The pool's domain: its Cognito prefix (`research-login`) or its own full name
+    /// (`login.example.com`).
+    #[schemars(length(min = 1, max = 253))]
+    pub domain: String,
 }
 
 /// The provider's endpoints (HTTPS) and the client rnd's load balancers are registered as.

@@ -524,24 +524,178 @@ fn check_hosted_zone_id(c: &mut Checker, r: &Map<String, Value>) -> Option<Optio
     Some(Some(id.to_string()))
 }
 
-/// `routing.sign_in.oidc`: the provider's four HTTPS endpoints, the client id, and the NAME of
-/// the platform secret holding the client secret. `Some(None)` when absent; `None` when invalid.
-fn check_sign_in(c: &mut Checker, r: &Map<String, Value>) -> Option<Option<OidcSignIn>> {
+/// `routing.sign_in`: one provider, `oidc` or `cognito`. `Some(None)` when absent; `None` when
+/// invalid.
+fn check_sign_in(c: &mut Checker, r: &Map<String, Value>) -> Option<Option<SignIn>> {
     const BASE: &str = "/routing/sign_in";
-    const OIDC: &str = "/routing/sign_in/oidc";
     let Some(value) = r.get("sign_in") else {
         return Some(None);
     };
-    let sign_in = c.object(BASE, value, "`routing.sign_in`", &["oidc"], &[("openid", "oidc")])?;
-    let Some(oidc_value) = sign_in.get("oidc") else {
-        c.missing(
-            BASE,
-            "oidc",
-            "add \"oidc\": { \"issuer\": …, \"client_id\": …, \"client_secret\": \"<secret name>\", … }"
-                .into(),
-        );
-        return None;
-    };
+    let sign_in = c.object(
+        BASE,
+        value,
+        "`routing.sign_in`",
+        &["oidc", "cognito"],
+        &[
+            ("openid", "oidc"),
+            ("cognito_user_pool", "cognito"),
+            ("user_pool", "cognito"),
+        ],
+    )?;
+    match (sign_in.get("oidc"), sign_in.get("cognito")) {
+        (Some(_), Some(_)) => {
+            c.error(
+                "platform/sign-in",
+                BASE,
+                "`routing.sign_in` names two providers, `oidc` and `cognito`".to_string(),
+                "keep one: the load balancers sign people in with one provider".to_string(),
+            );
+            None
+        }
+        (Some(oidc), None) => Some(Some(SignIn::Oidc(check_oidc(c, oidc)?))),
+        (None, Some(cognito)) => Some(Some(SignIn::Cognito(check_cognito(c, cognito)?))),
+        (None, None) => {
+            c.missing(
+                BASE,
+                "oidc",
+                "add \"oidc\": { \"issuer\": …, \"client_id\": …, \"client_secret\": \"<secret name>\", … }, \
+                 or \"cognito\": { \"user_pool_arn\": …, \"client_id\": …, \"domain\": … }"
+                    .into(),
+            );
+            None
+        }
+    }
+}
+
+/// One string field of an object at `at`, checked by `check`; an error (and `None`) when it is
+/// missing or unusable.
+fn checked_field(
+    c: &mut Checker,
+    object: &Map<String, Value>,
+    at: &str,
+    name: &str,
+    check: fn(&str) -> Result<(), String>,
+    example: &str,
+) -> Option<String> {
+    match c.string(object, at, name) {
+        Some(v) => match check(v) {
+            Ok(()) => Some(v.to_string()),
+            Err(why) => {
+                c.error(
+                    "platform/sign-in",
+                    &pointer_join(at, name),
+                    format!("`{name}` \"{v}\" is not usable: {why}"),
+                    format!("e.g. \"{name}\": \"{example}\""),
+                );
+                None
+            }
+        },
+        None => {
+            if !object.contains_key(name) {
+                c.missing(at, name, format!("add \"{name}\": \"{example}\""));
+            }
+            None
+        }
+    }
+}
+
+/// `routing.sign_in.cognito`: the user pool's ARN, the app client's id and the pool's domain.
+fn check_cognito(c: &mut Checker, value: &Value) -> Option<CognitoSignIn> {
+    const COGNITO: &str = "/routing/sign_in/cognito";
+    let cognito = c.object(
+        COGNITO,
+        value,
+        "`routing.sign_in.cognito`",
+        &["user_pool_arn", "client_id", "domain"],
+        &[
+            ("user_pool", "user_pool_arn"),
+            ("pool_arn", "user_pool_arn"),
+            ("user_pool_client_id", "client_id"),
+            ("app_client_id", "client_id"),
+            ("user_pool_domain", "domain"),
+        ],
+    )?;
+    let user_pool_arn = checked_field(
+        c,
+        cognito,
+        COGNITO,
+        "user_pool_arn",
+        user_pool_arn,
+        "arn:aws:cognito-idp:us-east-1:123456789012:userpool/us-east-1_AbCdEfGhI",
+    );
+    let client_id = checked_field(
+        c,
+        cognito,
+        COGNITO,
+        "client_id",
+        cognito_client_id,
+        "1example23456789",
+    );
+    let domain = checked_field(c, cognito, COGNITO, "domain", cognito_domain, "research-login");
+    Some(CognitoSignIn {
+        user_pool_arn: user_pool_arn?,
+        client_id: client_id?,
+        domain: domain?,
+    })
+}
+
+/// A Cognito user pool's ARN: `arn:<partition>:cognito-idp:<region>:<account>:userpool/<region>_<id>`.
+fn user_pool_arn(s: &str) -> Result<(), String> {
+    let parts: Vec<&str> = s.splitn(6, ':').collect();
+    let ok = parts.len() == 6
+        && parts[0] == "arn"
+        && parts[1].starts_with("aws")
+        && parts[2] == "cognito-idp"
+        && !parts[3].is_empty()
+        && parts[4].len() == 12
+        && parts[4].chars().all(|c| c.is_ascii_digit())
+        && parts[5]
+            .strip_prefix("userpool/")
+            .and_then(|id| id.split_once('_'))
+            .is_some_and(|(region, id)| {
+                region == parts[3] && !id.is_empty() && id.chars().all(|c| c.is_ascii_alphanumeric())
+            });
+    if ok {
+        Ok(())
+    } else {
+        Err("it is not a Cognito user pool ARN (Cognito → User pools → the pool → its ARN)".into())
+    }
+}
+
+/// An app client id: letters and digits, at most 128.
+fn cognito_client_id(s: &str) -> Result<(), String> {
+    if !s.is_empty() && s.len() <= 128 && s.chars().all(|c| c.is_ascii_alphanumeric()) {
+        Ok(())
+    } else {
+        Err("an app client id is letters and digits (Cognito → the pool → App clients)".into())
+    }
+}
+
+/// The pool's domain: a prefix (lowercase letters, digits, hyphens) or a full domain name.
+fn cognito_domain(s: &str) -> Result<(), String> {
+    if s.starts_with("https://") || s.contains('/') {
+        return Err("write the domain only: its prefix (`research-login`) or full name".into());
+    }
+    if s.contains('.') {
+        return names::domain_name(s);
+    }
+    let prefix_ok = !s.is_empty()
+        && s.len() <= 63
+        && s.chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+        && !s.starts_with('-')
+        && !s.ends_with('-');
+    if prefix_ok {
+        Ok(())
+    } else {
+        Err("a domain prefix is lowercase letters, digits and hyphens".into())
+    }
+}
+
+/// `routing.sign_in.oidc`: the provider's four HTTPS endpoints, the client id, and the NAME of
+/// the platform secret holding the client secret. `None` when invalid.
+fn check_oidc(c: &mut Checker, oidc_value: &Value) -> Option<OidcSignIn> {
+    const OIDC: &str = "/routing/sign_in/oidc";
     const FIELDS: &[&str] = &[
         "issuer",
         "authorization_endpoint",
@@ -576,32 +730,9 @@ fn check_sign_in(c: &mut Checker, r: &Map<String, Value>) -> Option<Option<OidcS
             ("client", "client_id"),
         ],
     )?;
-    let mut ok = true;
-    let mut field =
-        |c: &mut Checker, name: &str, check: fn(&str) -> Result<(), String>, example: &str| -> String {
-            match c.string(oidc, OIDC, name) {
-                Some(v) => match check(v) {
-                    Ok(()) => v.to_string(),
-                    Err(why) => {
-                        c.error(
-                            "platform/sign-in",
-                            &pointer_join(OIDC, name),
-                            format!("`{name}` \"{v}\" is not usable: {why}"),
-                            format!("e.g. \"{name}\": \"{example}\""),
-                        );
-                        ok = false;
-                        String::new()
-                    }
-                },
-                None => {
-                    if !oidc.contains_key(name) {
-                        c.missing(OIDC, name, format!("add \"{name}\": \"{example}\""));
-                    }
-                    ok = false;
-                    String::new()
-                }
-            }
-        };
+    let field = |c: &mut Checker, name: &str, check: fn(&str) -> Result<(), String>, example: &str| {
+        checked_field(c, oidc, OIDC, name, check, example)
+    };
     let issuer = field(c, "issuer", https_url, "https://example.okta.com");
     let authorization_endpoint = field(
         c,
@@ -623,14 +754,14 @@ fn check_sign_in(c: &mut Checker, r: &Map<String, Value>) -> Option<Option<OidcS
     );
     let client_id = field(c, "client_id", non_empty, "0oa1b2c3d4e5f6g7h8i9");
     let client_secret = field(c, "client_secret", names::secret_name, "oidc-client-secret");
-    ok.then_some(Some(OidcSignIn {
-        issuer,
-        authorization_endpoint,
-        token_endpoint,
-        user_info_endpoint,
-        client_id,
-        client_secret,
-    }))
+    Some(OidcSignIn {
+        issuer: issuer?,
+        authorization_endpoint: authorization_endpoint?,
+        token_endpoint: token_endpoint?,
+        user_info_endpoint: user_info_endpoint?,
+        client_id: client_id?,
+        client_secret: client_secret?,
+    })
 }
 
 /// An absolute `https://` URL with a host (the load balancer calls these endpoints itself).

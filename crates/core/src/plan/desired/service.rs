@@ -317,23 +317,27 @@ impl ServiceResources<'_, '_> {
             host,
             path_patterns,
             // A `public` route skips the platform's sign-in (the platform allowed it).
-            sign_in: platform
-                .routing
-                .sign_in
-                .as_ref()
-                .filter(|_| !route.public)
-                .map(|oidc| SignInSpec {
-                    issuer: oidc.issuer.clone(),
-                    authorization_endpoint: oidc.authorization_endpoint.clone(),
-                    token_endpoint: oidc.token_endpoint.clone(),
-                    user_info_endpoint: oidc.user_info_endpoint.clone(),
-                    client_id: oidc.client_id.clone(),
-                    client_secret_store: match platform.secrets_store {
-                        crate::platform::SecretsStore::Ssm => "ssm".into(),
-                        crate::platform::SecretsStore::SecretsManager => "secrets_manager".into(),
-                    },
-                    client_secret_path: self.names.platform_secret_path(&oidc.client_secret),
-                }),
+            sign_in: platform.routing.sign_in.as_ref().filter(|_| !route.public).map(
+                |sign_in| match sign_in {
+                    crate::platform::SignIn::Cognito(cognito) => SignInSpec::Cognito(CognitoSignInSpec {
+                        user_pool_arn: cognito.user_pool_arn.clone(),
+                        user_pool_client_id: cognito.client_id.clone(),
+                        user_pool_domain: cognito.domain.clone(),
+                    }),
+                    crate::platform::SignIn::Oidc(oidc) => SignInSpec::Oidc(OidcSignInSpec {
+                        issuer: oidc.issuer.clone(),
+                        authorization_endpoint: oidc.authorization_endpoint.clone(),
+                        token_endpoint: oidc.token_endpoint.clone(),
+                        user_info_endpoint: oidc.user_info_endpoint.clone(),
+                        client_id: oidc.client_id.clone(),
+                        client_secret_store: match platform.secrets_store {
+                            crate::platform::SecretsStore::Ssm => "ssm".into(),
+                            crate::platform::SecretsStore::SecretsManager => "secrets_manager".into(),
+                        },
+                        client_secret_path: self.names.platform_secret_path(&oidc.client_secret),
+                    }),
+                },
+            ),
             target_group: name.clone(),
         });
         self.add(ResourceKind::ListenerRule, &name, listener_rule);
