@@ -145,12 +145,11 @@ fn with_sign_in_every_rule_authenticates_before_it_forwards() {
     }
 
     runtime.block_on(async {
-        let (_, actions) = route_rule(&clients, &name).await;
-        let kinds: Vec<(&str, Option<i32>)> = actions
-            .iter()
-            .map(|a| (a.r#type().map(|t| t.as_str()).unwrap_or_default(), a.order()))
-            .collect();
-        assert_eq!(kinds, [("authenticate-oidc", Some(1)), ("forward", Some(2))]);
+        let (_, _, actions) = route_rule(&clients, &name, "api.signin.example.com").await;
+        assert_eq!(
+            kinds(&actions),
+            [("authenticate-oidc", Some(1)), ("forward", Some(2))]
+        );
         let oidc = actions[0].authenticate_oidc_config().unwrap();
         assert_eq!(oidc.client_id(), Some("0oa1b2c3d4e5f6g7h8i9"));
         assert_eq!(oidc.issuer(), Some("https://example.okta.com"));
@@ -160,11 +159,13 @@ fn with_sign_in_every_rule_authenticates_before_it_forwards() {
     assert_eq!(destroyed.code, 0, "{}\n{}", destroyed.stdout, destroyed.stderr);
 }
 
-/// The first route's rule on the platform's HTTPS listener: its ARN and actions, in their order.
+/// The rule for `host` on the platform's HTTPS listener: its ARN, priority and actions, in
+/// their order.
 async fn route_rule(
     clients: &rnd_aws::Clients,
     platform: &str,
-) -> (String, Vec<aws_sdk_elasticloadbalancingv2::types::Action>) {
+    host: &str,
+) -> (String, String, Vec<aws_sdk_elasticloadbalancingv2::types::Action>) {
     let lb = clients
         .elb
         .describe_load_balancers()
@@ -195,49 +196,108 @@ async fn route_rule(
     let rule = rules
         .rules()
         .iter()
-        .find(|r| r.is_default() != Some(true))
-        .expect("the route's rule");
+        .find(|r| {
+            r.conditions().iter().any(|c| {
+                c.host_header_config()
+                    .is_some_and(|h| h.values().iter().any(|v| v == host))
+                    || c.values().iter().any(|v| v == host)
+            })
+        })
+        .unwrap_or_else(|| panic!("a rule for {host}"));
     let mut actions: Vec<_> = rule.actions().to_vec();
     actions.sort_by_key(|a| a.order());
-    (rule.rule_arn().unwrap().to_string(), actions)
+    (
+        rule.rule_arn().unwrap().to_string(),
+        rule.priority().unwrap_or_default().to_string(),
+        actions,
+    )
+}
+
+fn kinds(actions: &[aws_sdk_elasticloadbalancingv2::types::Action]) -> Vec<(&str, Option<i32>)> {
+    actions
+        .iter()
+        .map(|a| (a.r#type().map(|t| t.as_str()).unwrap_or_default(), a.order()))
+        .collect()
 }
 
 #[test]
-fn with_a_cognito_user_pool_every_rule_signs_in_there_before_it_forwards() {
+fn a_cognito_sign_in_turned_on_updates_only_the_rules_and_keeps_public_ones_open() {
     let env = emulator_env();
     let name = format!("cog{}", std::process::id() % 100_000);
     let arn = certificate(&env, "*.cognito.example.com");
     let pool = "arn:aws:cognito-idp:us-east-1:123456789012:userpool/us-east-1_AbCdEfGhI";
-    let platform = format!(
-        r#"{{ "name": "{name}", "region": "us-east-1", "certificate_arn": "{arn}",
-             "routing": {{ "mode": "host", "domain": "cognito.example.com",
-               "sign_in": {{ "cognito": {{ "user_pool_arn": "{pool}",
-                 "client_id": "1example23456789abcdefghij", "domain": "research-login" }} }} }} }}"#
+    let platform = |sign_in: &str| {
+        format!(
+            r#"{{ "name": "{name}", "region": "us-east-1", "certificate_arn": "{arn}",
+                 "routing": {{ "mode": "host", "domain": "cognito.example.com"{sign_in} }} }}"#
+        )
+    };
+    let cognito = format!(
+        r#", "sign_in": {{ "cognito": {{ "user_pool_arn": "{pool}",
+             "client_id": "1example23456789abcdefghij", "domain": "research-login" }} }}"#
     );
     let api = br#"{ "image": "123456789012.dkr.ecr.us-east-1.amazonaws.com/repo/api", "version": "v1", "port": 8080 }"#;
-    let dir = crate::support::deployments_dir(platform.as_bytes(), &[("api.json", api)]);
+    let hook = br#"{ "image": "123456789012.dkr.ecr.us-east-1.amazonaws.com/repo/hook", "version": "v1", "port": 8080, "public": true }"#;
+    let dir =
+        crate::support::deployments_dir(platform("").as_bytes(), &[("api.json", api), ("hook.json", hook)]);
     let d = dir.path().to_str().unwrap();
     push_images(&env, dir.path());
+    let open = rnd_with(&env, &["apply", "--dir", d, "--yes", "--wait", "0"]);
+    assert_eq!(open.code, 0, "{}\n{}", open.stdout, open.stderr);
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let config = runtime.block_on(sdk_config(&env));
+    let clients = rnd_aws::Clients::new(&config);
+    let api_host = "api.cognito.example.com";
+    let (_, priority_before, _) = runtime.block_on(route_rule(&clients, &name, api_host));
+
+    // Sign-in on: only the signed-in route's rule changes, in place; the public one stays.
+    std::fs::write(dir.path().join("platform.json"), platform(&cognito)).unwrap();
+    let planned = rnd_with(&env, &["plan", "--dir", d, "--format", "json"]);
+    let json: serde_json::Value = serde_json::from_str(&planned.stdout).expect("plan JSON");
+    let operations: Vec<String> = json["operations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|op| {
+            format!(
+                "{} {}",
+                op["action"].as_str().unwrap(),
+                op["id"].as_str().unwrap()
+            )
+        })
+        .collect();
+    assert_eq!(operations, [format!("update listener_rule.{name}-api")]);
     // No secret to store first: the load balancer reads the app client's from Cognito.
     let applied = rnd_with(&env, &["apply", "--dir", d, "--yes", "--wait", "0"]);
     assert_eq!(applied.code, 0, "{}\n{}", applied.stdout, applied.stderr);
     assert!(applied.stdout.contains("internet, sign-in"), "{}", applied.stdout);
+    let status = rnd_with(&env, &["status", "--dir", d]);
+    assert!(
+        status.stdout.contains("internet, sign-in")
+            && status.stdout.contains("internet, no sign-in (public)"),
+        "{}",
+        status.stdout
+    );
 
-    let runtime = tokio::runtime::Runtime::new().unwrap();
-    let config = runtime.block_on(sdk_config(&env));
-    let clients = rnd_aws::Clients::new(&config);
+    let (rule, priority_after, actions) = runtime.block_on(route_rule(&clients, &name, api_host));
+    assert_eq!(priority_after, priority_before, "the rule keeps its priority");
+    assert_eq!(
+        kinds(&actions),
+        [("authenticate-cognito", Some(1)), ("forward", Some(2))]
+    );
+    let config = actions[0].authenticate_cognito_config().unwrap();
+    assert_eq!(config.user_pool_arn(), Some(pool));
+    assert_eq!(config.user_pool_client_id(), Some("1example23456789abcdefghij"));
+    assert_eq!(config.user_pool_domain(), Some("research-login"));
+    let (_, _, public) = runtime.block_on(route_rule(&clients, &name, "hook.cognito.example.com"));
+    assert_eq!(
+        kinds(&public)[0].0,
+        "forward",
+        "the public route forwards at once"
+    );
+
+    // Someone takes the sign-in off by hand: the route forwards to anyone, until the next apply.
     runtime.block_on(async {
-        let (rule, actions) = route_rule(&clients, &name).await;
-        let kinds: Vec<(&str, Option<i32>)> = actions
-            .iter()
-            .map(|a| (a.r#type().map(|t| t.as_str()).unwrap_or_default(), a.order()))
-            .collect();
-        assert_eq!(kinds, [("authenticate-cognito", Some(1)), ("forward", Some(2))]);
-        let cognito = actions[0].authenticate_cognito_config().unwrap();
-        assert_eq!(cognito.user_pool_arn(), Some(pool));
-        assert_eq!(cognito.user_pool_client_id(), Some("1example23456789abcdefghij"));
-        assert_eq!(cognito.user_pool_domain(), Some("research-login"));
-        // Someone takes the sign-in off by hand: the route forwards to anyone.
         clients
             .elb
             .modify_rule()
@@ -266,6 +326,8 @@ fn with_a_cognito_user_pool_every_rule_signs_in_there_before_it_forwards() {
     );
     let restored = rnd_with(&env, &["apply", "--dir", d, "--yes", "--wait", "0"]);
     assert_eq!(restored.code, 0, "{}\n{}", restored.stdout, restored.stderr);
+    let (_, _, actions) = runtime.block_on(route_rule(&clients, &name, api_host));
+    assert_eq!(kinds(&actions)[0].0, "authenticate-cognito");
     let again = rnd_with(&env, &["plan", "--dir", d, "--detailed-exitcode"]);
     assert_eq!(again.code, 0, "nothing left to change\n{}", again.stdout);
     let destroyed = rnd_with(&env, &["destroy", "--dir", d, "--yes"]);
