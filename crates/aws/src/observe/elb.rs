@@ -45,7 +45,7 @@ pub(super) async fn observe(
         .filter(|l| l.attributes.get("protocol") == Some(&"HTTPS".into()))
     {
         if let Some(arn) = &listener.arn {
-            rules.extend(rules_of(clients, platform, &listener.name, arn).await?);
+            rules.extend(rules_of(clients, platform, &listener.name, arn, expected).await?);
         }
     }
     Ok([balancers, target_groups, listeners, rules].concat())
@@ -313,6 +313,7 @@ async fn rules_of(
     platform: &str,
     listener_name: &str,
     listener_arn: &str,
+    expected: &Expected,
 ) -> Result<Vec<ObservedResource>, AwsError> {
     // DescribeRules has a marker but no paginator in the SDK model.
     let mut found = Vec::new();
@@ -338,59 +339,94 @@ async fn rules_of(
             _ => break,
         }
     }
-    let arns: Vec<String> = found
-        .iter()
-        .filter_map(|r| r.rule_arn().map(str::to_string))
-        .collect();
-    let tags = tags_of(clients, &arns).await?;
     let mut observed = Vec::new();
+    let mut untold = Vec::new();
     for rule in found {
-        let Some(arn) = rule.rule_arn() else { continue };
-        let Some(t) = tags.get(arn).filter(|t| is_ours(t, platform)) else {
+        let Some(arn) = rule.rule_arn().map(str::to_string) else {
+            continue;
+        };
+        let attributes = rule_attributes(&rule, listener_name);
+        // A rule on the platform's own listener that is exactly as planned (its name is its
+        // target group's) is the platform's: its tags are the planned ones, and reading them
+        // twenty rules a call would be most of a large platform's observe. Anything else is
+        // read with its tags.
+        let name = attributes
+            .get("target_group")
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_string();
+        // "No sign-in" is how observing says a rule has none; the plan of such a rule has no
+        // sign-in at all. (A missing sign-in the plan wants still differs: the diff sees it.)
+        let mut comparable = attributes.clone();
+        if comparable.get("sign_in") == Some(&Value::from("none")) {
+            comparable.remove("sign_in");
+        }
+        if let Some(tags) = expected.as_planned(ResourceKind::ListenerRule, &name, &comparable) {
+            let mut r = resource(ResourceKind::ListenerRule, &name, Some(arn), tags.clone());
+            r.attributes = attributes;
+            if let Some(settings) = expected.unchanged(ResourceKind::ListenerRule, &name, &r.tags) {
+                r = completed(r, settings);
+            }
+            observed.push(r);
+        } else {
+            untold.push((arn, attributes));
+        }
+    }
+    let arns: Vec<String> = untold.iter().map(|(arn, _)| arn.clone()).collect();
+    let tags = tags_of(clients, &arns).await?;
+    for (arn, attributes) in untold {
+        let Some(t) = tags.get(&arn).filter(|t| is_ours(t, platform)) else {
             continue;
         };
         let Some(name) = t.get(NAME).cloned() else {
             continue;
         };
-        let mut r = resource(ResourceKind::ListenerRule, name, Some(arn.to_string()), t.clone());
-        r.attributes.insert("listener".into(), listener_name.into());
-        set(
-            &mut r.attributes,
-            "priority",
-            rule.priority().and_then(|p| p.parse::<u32>().ok()),
-        );
-        for condition in rule.conditions() {
-            match condition.field() {
-                Some("host-header") => {
-                    let values = condition
-                        .host_header_config()
-                        .map(|c| c.values().to_vec())
-                        .unwrap_or_else(|| condition.values().to_vec());
-                    set(&mut r.attributes, "host", values.first().cloned());
-                }
-                Some("path-pattern") => {
-                    let values = condition
-                        .path_pattern_config()
-                        .map(|c| c.values().to_vec())
-                        .unwrap_or_else(|| condition.values().to_vec());
-                    r.attributes.insert("path_patterns".into(), Value::from(values));
-                }
-                _ => {}
-            }
-        }
-        let target = rule
-            .actions()
-            .iter()
-            .find(|a| a.r#type() == Some(&ActionTypeEnum::Forward))
-            .and_then(|a| a.target_group_arn())
-            .and_then(target_group_name);
-        set(&mut r.attributes, "target_group", target);
-        if let Some(sign_in) = observed_sign_in(&rule) {
-            r.attributes.insert("sign_in".into(), sign_in);
-        }
+        let mut r = resource(ResourceKind::ListenerRule, name, Some(arn), t.clone());
+        r.attributes = attributes;
         observed.push(r);
     }
     Ok(observed)
+}
+
+/// A rule's settings as the spec names them, from `DescribeRules` alone.
+fn rule_attributes(rule: &aws_sdk_elasticloadbalancingv2::types::Rule, listener_name: &str) -> serde_json::Map<String, Value> {
+    let mut attributes = serde_json::Map::new();
+    attributes.insert("listener".into(), listener_name.into());
+    set(
+        &mut attributes,
+        "priority",
+        rule.priority().and_then(|p| p.parse::<u32>().ok()),
+    );
+    for condition in rule.conditions() {
+        match condition.field() {
+            Some("host-header") => {
+                let values = condition
+                    .host_header_config()
+                    .map(|c| c.values().to_vec())
+                    .unwrap_or_else(|| condition.values().to_vec());
+                set(&mut attributes, "host", values.first().cloned());
+            }
+            Some("path-pattern") => {
+                let values = condition
+                    .path_pattern_config()
+                    .map(|c| c.values().to_vec())
+                    .unwrap_or_else(|| condition.values().to_vec());
+                attributes.insert("path_patterns".into(), Value::from(values));
+            }
+            _ => {}
+        }
+    }
+    let target = rule
+        .actions()
+        .iter()
+        .find(|a| a.r#type() == Some(&ActionTypeEnum::Forward))
+        .and_then(|a| a.target_group_arn())
+        .and_then(target_group_name);
+    set(&mut attributes, "target_group", target);
+    if let Some(sign_in) = observed_sign_in(rule) {
+        attributes.insert("sign_in".into(), sign_in);
+    }
+    attributes
 }
 
 /// `arn:…:targetgroup/<name>/<id>` → `<name>`.

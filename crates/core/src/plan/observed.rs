@@ -117,6 +117,8 @@ impl ObservedState {
 #[derive(Debug, Clone, Default)]
 pub struct Expected {
     resources: BTreeMap<ResourceId, (String, Map<String, Value>)>,
+    /// The tags each resource is planned with (its hash among them).
+    tags: BTreeMap<ResourceId, BTreeMap<String, String>>,
     /// Every resource the plan wants, hashed or not: those not found tagged for the platform
     /// are looked up by name, to find the foreign ones before a plan would create over them.
     wanted: Vec<ResourceId>,
@@ -133,13 +135,39 @@ impl Expected {
                 Some((r.id.clone(), (hash.clone(), r.attributes().clone())))
             })
             .collect();
+        let tags = desired
+            .resources
+            .values()
+            .filter(|r| r.tags.contains_key(TAG_HASH))
+            .map(|r| (r.id.clone(), r.tags.clone()))
+            .collect();
         let wanted = desired.resources.keys().cloned().collect();
-        Expected { resources, wanted }
+        Expected {
+            resources,
+            tags,
+            wanted,
+        }
     }
 
     /// The `rnd:hash` the plan wants `id` to carry, when it carries one.
     pub fn hash(&self, id: &ResourceId) -> Option<&str> {
         self.resources.get(id).map(|(hash, _)| hash.as_str())
+    }
+
+    /// The tags `kind`/`name` is planned with, when every setting `observed` reports is the
+    /// planned one (settings AWS does not report are not compared). For kinds whose tags cost a
+    /// call per few resources while their settings come with the listing (listener rules): a
+    /// resource in the platform's own place, set exactly as planned, was made by the plan.
+    pub fn as_planned(
+        &self,
+        kind: ResourceKind,
+        name: &str,
+        observed: &Map<String, Value>,
+    ) -> Option<&BTreeMap<String, String>> {
+        let id = ResourceId::new(kind, name);
+        let (_, planned) = self.resources.get(&id)?;
+        let same = observed.iter().all(|(k, v)| planned.get(k) == Some(v));
+        same.then(|| self.tags.get(&id)).flatten()
     }
 
     /// The setting `attribute` the plan wants of `id` (e.g. a DNS record's hosted zone, which
