@@ -389,7 +389,10 @@ async fn rules_of(
 }
 
 /// A rule's settings as the spec names them, from `DescribeRules` alone.
-fn rule_attributes(rule: &aws_sdk_elasticloadbalancingv2::types::Rule, listener_name: &str) -> serde_json::Map<String, Value> {
+fn rule_attributes(
+    rule: &aws_sdk_elasticloadbalancingv2::types::Rule,
+    listener_name: &str,
+) -> serde_json::Map<String, Value> {
     let mut attributes = serde_json::Map::new();
     attributes.insert("listener".into(), listener_name.into());
     set(

@@ -213,6 +213,24 @@ async fn route_rule(
     )
 }
 
+/// `action address` of every operation `rnd plan` would carry out in `dir`.
+fn planned_operations(env: &[(String, String)], dir: &str) -> Vec<String> {
+    let planned = rnd_with(env, &["plan", "--dir", dir, "--format", "json"]);
+    let json: serde_json::Value = serde_json::from_str(&planned.stdout).expect("plan JSON");
+    json["operations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|op| {
+            format!(
+                "{} {}",
+                op["action"].as_str().unwrap(),
+                op["id"].as_str().unwrap()
+            )
+        })
+        .collect()
+}
+
 fn kinds(actions: &[aws_sdk_elasticloadbalancingv2::types::Action]) -> Vec<(&str, Option<i32>)> {
     actions
         .iter()
@@ -221,7 +239,7 @@ fn kinds(actions: &[aws_sdk_elasticloadbalancingv2::types::Action]) -> Vec<(&str
 }
 
 #[test]
-fn a_cognito_sign_in_turned_on_updates_only_the_rules_and_keeps_public_ones_open() {
+fn a_cognito_sign_in_turned_on_and_off_updates_only_the_rule_and_keeps_public_ones_open() {
     let env = emulator_env();
     let name = format!("cog{}", std::process::id() % 100_000);
     let arn = certificate(&env, "*.cognito.example.com");
@@ -252,21 +270,10 @@ fn a_cognito_sign_in_turned_on_updates_only_the_rules_and_keeps_public_ones_open
 
     // Sign-in on: only the signed-in route's rule changes, in place; the public one stays.
     std::fs::write(dir.path().join("platform.json"), platform(&cognito)).unwrap();
-    let planned = rnd_with(&env, &["plan", "--dir", d, "--format", "json"]);
-    let json: serde_json::Value = serde_json::from_str(&planned.stdout).expect("plan JSON");
-    let operations: Vec<String> = json["operations"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|op| {
-            format!(
-                "{} {}",
-                op["action"].as_str().unwrap(),
-                op["id"].as_str().unwrap()
-            )
-        })
-        .collect();
-    assert_eq!(operations, [format!("update listener_rule.{name}-api")]);
+    assert_eq!(
+        planned_operations(&env, d),
+        [format!("update listener_rule.{name}-api")]
+    );
     // No secret to store first: the load balancer reads the app client's from Cognito.
     let applied = rnd_with(&env, &["apply", "--dir", d, "--yes", "--wait", "0"]);
     assert_eq!(applied.code, 0, "{}\n{}", applied.stdout, applied.stderr);
@@ -330,6 +337,18 @@ fn a_cognito_sign_in_turned_on_updates_only_the_rules_and_keeps_public_ones_open
     assert_eq!(kinds(&actions)[0].0, "authenticate-cognito");
     let again = rnd_with(&env, &["plan", "--dir", d, "--detailed-exitcode"]);
     assert_eq!(again.code, 0, "nothing left to change\n{}", again.stdout);
+
+    // Sign-in off again: the same one rule update, the priority still kept.
+    std::fs::write(dir.path().join("platform.json"), platform("")).unwrap();
+    assert_eq!(
+        planned_operations(&env, d),
+        [format!("update listener_rule.{name}-api")]
+    );
+    let opened = rnd_with(&env, &["apply", "--dir", d, "--yes", "--wait", "0"]);
+    assert_eq!(opened.code, 0, "{}\n{}", opened.stdout, opened.stderr);
+    let (_, priority_open, actions) = runtime.block_on(route_rule(&clients, &name, api_host));
+    assert_eq!(priority_open, priority_before);
+    assert_eq!(kinds(&actions)[0].0, "forward");
     let destroyed = rnd_with(&env, &["destroy", "--dir", d, "--yes"]);
     assert_eq!(destroyed.code, 0, "{}\n{}", destroyed.stdout, destroyed.stderr);
 }
