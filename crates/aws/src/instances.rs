@@ -90,6 +90,26 @@ pub async fn live_instances(
 
 /// EC2 instance ID → (running, pending) tasks, for every container instance of `cluster`.
 async fn task_counts(clients: &Clients, cluster: &str) -> Result<BTreeMap<String, (u32, u32)>, AwsError> {
+    let count = |n: i32| n.max(0) as u32;
+    Ok(container_instances(clients, cluster)
+        .await?
+        .iter()
+        .filter_map(|ci| {
+            let id = ci.ec2_instance_id()?;
+            Some((
+                id.to_string(),
+                (count(ci.running_tasks_count()), count(ci.pending_tasks_count())),
+            ))
+        })
+        .collect())
+}
+
+/// Every container instance of `cluster`, described (a hundred a call); none when the cluster
+/// does not exist. Shared by status, observing GPU placement and scale-in.
+pub(crate) async fn container_instances(
+    clients: &Clients,
+    cluster: &str,
+) -> Result<Vec<aws_sdk_ecs::types::ContainerInstance>, AwsError> {
     let ecs = &clients.ecs;
     let mut arns = Vec::new();
     let mut pages = ecs
@@ -98,10 +118,18 @@ async fn task_counts(clients: &Clients, cluster: &str) -> Result<BTreeMap<String
         .into_paginator()
         .send();
     while let Some(page) = pages.next().await {
-        let page = page.map_err(|e| AwsError::call("ListContainerInstances", cluster, e))?;
-        arns.extend(page.container_instance_arns().iter().cloned());
+        match page {
+            Ok(page) => arns.extend(page.container_instance_arns().iter().cloned()),
+            Err(e) => {
+                let err = AwsError::call("ListContainerInstances", cluster, e);
+                if err.code_is(&["ClusterNotFound"]) {
+                    return Ok(Vec::new());
+                }
+                return Err(err);
+            }
+        }
     }
-    let mut counts = BTreeMap::new();
+    let mut described = Vec::new();
     for batch in arns.chunks(BATCH) {
         let out = ecs
             .describe_container_instances()
@@ -110,15 +138,7 @@ async fn task_counts(clients: &Clients, cluster: &str) -> Result<BTreeMap<String
             .send()
             .await
             .map_err(|e| AwsError::call("DescribeContainerInstances", cluster, e))?;
-        for ci in out.container_instances() {
-            if let Some(id) = ci.ec2_instance_id() {
-                let count = |n: i32| n.max(0) as u32;
-                counts.insert(
-                    id.to_string(),
-                    (count(ci.running_tasks_count()), count(ci.pending_tasks_count())),
-                );
-            }
-        }
+        described.extend(out.container_instances().iter().cloned());
     }
-    Ok(counts)
+    Ok(described)
 }

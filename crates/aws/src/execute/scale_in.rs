@@ -89,40 +89,11 @@ pub(super) async fn instances(ctx: &Context, group: &str) -> Result<Vec<GroupIns
 
 /// The EC2 instances of the platform's cluster that run or are starting a task.
 pub(super) async fn busy_instances(ctx: &Context) -> Result<BTreeSet<String>, AwsError> {
-    let ecs = &ctx.clients.ecs;
-    let cluster = &ctx.platform;
-    let mut arns = Vec::new();
-    let mut pages = ecs
-        .list_container_instances()
-        .cluster(cluster)
-        .into_paginator()
-        .send();
-    while let Some(page) = pages.next().await {
-        match page {
-            Ok(page) => arns.extend(page.container_instance_arns().iter().cloned()),
-            Err(e) => {
-                let err = AwsError::call("ListContainerInstances", cluster, e);
-                // No cluster: nothing runs anywhere.
-                if err.code_is(&["ClusterNotFound"]) {
-                    return Ok(BTreeSet::new());
-                }
-                return Err(err);
-            }
-        }
-    }
     let mut load: BTreeMap<String, i32> = BTreeMap::new();
-    for batch in arns.chunks(100) {
-        let out = ecs
-            .describe_container_instances()
-            .cluster(cluster)
-            .set_container_instances(Some(batch.to_vec()))
-            .send()
-            .await
-            .map_err(|e| AwsError::call("DescribeContainerInstances", cluster, e))?;
-        for c in out.container_instances() {
-            if let Some(id) = c.ec2_instance_id() {
-                *load.entry(id.to_string()).or_default() += c.running_tasks_count() + c.pending_tasks_count();
-            }
+    // No cluster: nothing runs anywhere.
+    for c in crate::instances::container_instances(&ctx.clients, &ctx.platform).await? {
+        if let Some(id) = c.ec2_instance_id() {
+            *load.entry(id.to_string()).or_default() += c.running_tasks_count() + c.pending_tasks_count();
         }
     }
     Ok(load

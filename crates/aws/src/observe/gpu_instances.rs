@@ -19,40 +19,25 @@ pub(super) async fn gpu_instances(
     cluster: &str,
 ) -> Result<Vec<PreviousInstance>, AwsError> {
     let ecs = &clients.ecs;
-    let mut instance_arns = Vec::new();
-    let mut pages = ecs
-        .list_container_instances()
-        .cluster(cluster)
-        .into_paginator()
-        .send();
-    while let Some(page) = pages.next().await {
-        let page = page.map_err(|e| AwsError::call("ListContainerInstances", cluster, e))?;
-        instance_arns.extend(page.container_instance_arns().iter().cloned());
-    }
-    if instance_arns.is_empty() {
+    let described = crate::instances::container_instances(clients, cluster).await?;
+    if described.is_empty() {
         return Ok(Vec::new());
     }
     // Instance ARN → instance type, from the attribute the ECS agent registers.
-    let mut types: BTreeMap<String, String> = BTreeMap::new();
-    for batch in instance_arns.chunks(BATCH) {
-        let out = ecs
-            .describe_container_instances()
-            .cluster(cluster)
-            .set_container_instances(Some(batch.to_vec()))
-            .send()
-            .await
-            .map_err(|e| AwsError::call("DescribeContainerInstances", cluster, e))?;
-        for ci in out.container_instances() {
+    let types: BTreeMap<String, String> = described
+        .iter()
+        .filter_map(|ci| {
             let instance_type = ci
                 .attributes()
                 .iter()
                 .find(|a| a.name() == "ecs.instance-type")
-                .and_then(|a| a.value());
-            if let (Some(arn), Some(t)) = (ci.container_instance_arn(), instance_type) {
-                types.insert(arn.to_string(), t.to_string());
-            }
-        }
-    }
+                .and_then(|a| a.value())?;
+            Some((
+                ci.container_instance_arn()?.to_string(),
+                instance_type.to_string(),
+            ))
+        })
+        .collect();
     let mut task_arns = Vec::new();
     let mut pages = ecs
         .list_tasks()

@@ -509,6 +509,20 @@ fn certificate(platform: &Platform) -> Grant {
     }
 }
 
+/// The action and resource that read the platform secret `name` (`<platform>/<name>`) from the
+/// platform's store.
+fn read_platform_secret(platform: &Platform, name: &str) -> (&'static str, Resource) {
+    let path = Names::new("{platform}").platform_secret_path(name);
+    match platform.secrets_store {
+        SecretsStore::Ssm => ("ssm:GetParameter", arn("ssm", &format!("parameter/{path}"))),
+        // Secrets Manager appends six random characters to a secret's ARN.
+        SecretsStore::SecretsManager => (
+            "secretsmanager:GetSecretValue",
+            arn("secretsmanager", &format!("secret:{path}-??????")),
+        ),
+    }
+}
+
 /// Reading rnd's own credential (the Slack webhook or bot token kept in the platform's store):
 /// that one secret, never a service's.
 fn credentials(platform: &Platform) -> Vec<Grant> {
@@ -523,15 +537,7 @@ fn credentials(platform: &Platform) -> Vec<Grant> {
     let Some(secret) = secret else {
         return Vec::new();
     };
-    let path = Names::new("{platform}").platform_secret_path(secret);
-    let (action, resource) = match platform.secrets_store {
-        SecretsStore::Ssm => ("ssm:GetParameter", arn("ssm", &format!("parameter/{path}"))),
-        // Secrets Manager appends six random characters to a secret's ARN.
-        SecretsStore::SecretsManager => (
-            "secretsmanager:GetSecretValue",
-            arn("secretsmanager", &format!("secret:{path}-??????")),
-        ),
-    };
+    let (action, resource) = read_platform_secret(platform, secret);
     vec![Grant {
         sid: "ReadTheSlackCredential",
         why: "posting to Slack with the credential platform.json names in the platform's store",
@@ -553,14 +559,7 @@ fn sign_in_secret(platform: &Platform) -> Vec<Grant> {
     else {
         return Vec::new();
     };
-    let path = Names::new("{platform}").platform_secret_path(&oidc.client_secret);
-    let (action, resource) = match platform.secrets_store {
-        SecretsStore::Ssm => ("ssm:GetParameter", arn("ssm", &format!("parameter/{path}"))),
-        SecretsStore::SecretsManager => (
-            "secretsmanager:GetSecretValue",
-            arn("secretsmanager", &format!("secret:{path}-??????")),
-        ),
-    };
+    let (action, resource) = read_platform_secret(platform, &oidc.client_secret);
     vec![Grant {
         sid: "ReadTheSignInClientSecret",
         why: "writing the identity provider's client secret into the listener rules that sign people in",
