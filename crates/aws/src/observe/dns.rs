@@ -12,9 +12,6 @@ use super::resource;
 use crate::route53::{owner_tags, zone_records};
 use crate::{AwsError, Clients};
 
-/// `DescribeLoadBalancers` takes at most 20 names per call.
-const NAMES_PER_CALL: usize = 20;
-
 pub(super) async fn observe(
     clients: &Clients,
     platform: &str,
@@ -77,26 +74,15 @@ fn alias_dns_name(listed: &str) -> String {
         .unwrap_or(name)
 }
 
-/// Each of `balancers`' DNS names, to its rnd name.
+/// Each of `balancers`' DNS names (as an alias target names it), to its rnd name.
 async fn balancer_dns_names(
     clients: &Clients,
     balancers: &[&ObservedResource],
 ) -> Result<BTreeMap<String, String>, AwsError> {
     let names: Vec<String> = balancers.iter().map(|lb| lb.name.clone()).collect();
-    let mut by_dns_name = BTreeMap::new();
-    for batch in names.chunks(NAMES_PER_CALL) {
-        let out = clients
-            .elb
-            .describe_load_balancers()
-            .set_names(Some(batch.to_vec()))
-            .send()
-            .await
-            .map_err(|e| AwsError::call("DescribeLoadBalancers", batch.join(","), e))?;
-        for lb in out.load_balancers() {
-            if let (Some(dns), Some(name)) = (lb.dns_name(), lb.load_balancer_name()) {
-                by_dns_name.insert(alias_dns_name(dns), name.to_string());
-            }
-        }
-    }
-    Ok(by_dns_name)
+    let by_name = crate::status::load_balancer_dns(clients, &names).await?;
+    Ok(by_name
+        .into_iter()
+        .map(|(name, dns)| (alias_dns_name(&dns), name))
+        .collect())
 }

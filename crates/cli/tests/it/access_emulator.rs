@@ -166,30 +166,11 @@ async fn route_rule(
     platform: &str,
     host: &str,
 ) -> (String, String, Vec<aws_sdk_elasticloadbalancingv2::types::Action>) {
-    let lb = clients
-        .elb
-        .describe_load_balancers()
-        .names(format!("{platform}-alb-1"))
-        .send()
-        .await
-        .unwrap();
-    let lb_arn = lb.load_balancers()[0].load_balancer_arn().unwrap().to_string();
-    let listeners = clients
-        .elb
-        .describe_listeners()
-        .load_balancer_arn(lb_arn)
-        .send()
-        .await
-        .unwrap();
-    let https = listeners
-        .listeners()
-        .iter()
-        .find(|l| l.port() == Some(443))
-        .expect("the HTTPS listener");
+    let https = crate::support::emulator::https_listener_arn(&clients.elb, platform).await;
     let rules = clients
         .elb
         .describe_rules()
-        .listener_arn(https.listener_arn().unwrap())
+        .listener_arn(https)
         .send()
         .await
         .unwrap();

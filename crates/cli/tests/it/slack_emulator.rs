@@ -240,29 +240,7 @@ fn a_refused_operation_is_reported_with_the_error_aws_gave() {
     runtime.block_on(async {
         let config = crate::support::emulator::sdk_config(&env).await;
         let elb = aws_sdk_elasticloadbalancingv2::Client::new(&config);
-        let balancers = elb
-            .describe_load_balancers()
-            .names(format!("{name}-alb-1"))
-            .send()
-            .await
-            .unwrap();
-        let lb_arn = balancers.load_balancers()[0]
-            .load_balancer_arn()
-            .unwrap()
-            .to_string();
-        let listeners = elb
-            .describe_listeners()
-            .load_balancer_arn(lb_arn)
-            .send()
-            .await
-            .unwrap();
-        let https = listeners
-            .listeners()
-            .iter()
-            .find(|l| l.port() == Some(443))
-            .and_then(|l| l.listener_arn())
-            .unwrap()
-            .to_string();
+        let https = crate::support::emulator::https_listener_arn(&elb, &name).await;
         use aws_sdk_elasticloadbalancingv2::types::{
             Action, ActionTypeEnum, FixedResponseActionConfig, HostHeaderConditionConfig, RuleCondition,
         };

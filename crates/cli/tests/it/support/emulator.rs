@@ -69,6 +69,33 @@ pub async fn sdk_config(env: &[(String, String)]) -> aws_config::SdkConfig {
     emulator::sdk_config(&endpoint(env)).await
 }
 
+/// The ARN of the HTTPS listener on the platform's first load balancer (`<platform>-alb-1`).
+pub async fn https_listener_arn(elb: &aws_sdk_elasticloadbalancingv2::Client, platform: &str) -> String {
+    let balancers = elb
+        .describe_load_balancers()
+        .names(format!("{platform}-alb-1"))
+        .send()
+        .await
+        .expect("the platform's first load balancer");
+    let lb_arn = balancers.load_balancers()[0]
+        .load_balancer_arn()
+        .unwrap()
+        .to_string();
+    let listeners = elb
+        .describe_listeners()
+        .load_balancer_arn(lb_arn)
+        .send()
+        .await
+        .unwrap();
+    listeners
+        .listeners()
+        .iter()
+        .find(|l| l.port() == Some(443))
+        .and_then(|l| l.listener_arn())
+        .expect("the HTTPS listener")
+        .to_string()
+}
+
 /// What the release workflow does: for every manifest in `dir` whose image is in ECR, create the
 /// repository (if needed) and push its `version` tag to the emulator. The image is a minimal
 /// manifest with no layers: ECS never pulls in the emulator, only the tag's existence matters.
