@@ -25,7 +25,13 @@ pub fn run(context: &Context, valid: &Valid, number: Option<u64>) -> Result<Code
         if !missing.is_empty() {
             return anyhow::Ok((missing, None));
         }
-        let planned = rnd_app::observe_and_plan(&clients, &valid.repository, &PlanOptions::default()).await?;
+        let planned = rnd_app::observe_and_plan(
+            &clients,
+            &valid.repository,
+            &PlanOptions::default(),
+            rnd_app::Refresh::Changed,
+        )
+        .await?;
         anyhow::Ok((missing, Some(planned)))
     })?;
     if let Some(planned) = planned.filter(|_| missing.is_empty()) {

@@ -40,6 +40,8 @@ pub struct ApplyRequest {
     /// Go ahead with a plan that removes most of the platform's services at once (refused
     /// otherwise: see `rnd_core::plan::removal`).
     pub allow_mass_removal: bool,
+    /// How much of the platform to describe before planning (see [`crate::Refresh`]).
+    pub refresh: crate::Refresh,
 }
 
 /// How a frontend takes part in an apply: it sees the plan, decides, and receives progress.
@@ -117,7 +119,7 @@ async fn locked(
     let repository = &valid.repository;
     // Destroying wants nothing, so there is nothing to expect: observe everything.
     let mut observed: ObservedState = match request.mode {
-        Mode::Apply(_) => crate::aws::observe_for_planning(clients, repository).await?,
+        Mode::Apply(_) => crate::aws::observe_for_planning(clients, repository, request.refresh).await?,
         Mode::Destroy => {
             crate::aws::check_region(clients, repository)?;
             observe(clients, &repository.platform.name).await?

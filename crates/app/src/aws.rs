@@ -46,15 +46,34 @@ pub async fn observe(clients: &Clients, platform: &str) -> Result<ObservedState>
         .with_context(|| format!("observing platform {platform} in AWS"))
 }
 
-/// Everything tagged for the repository's platform, read for planning it: resources whose
-/// `rnd:hash` says they are as the manifests want are taken as planned instead of described one
-/// by one (`rnd_aws::observe_with`), which keeps a large platform's observe to a few calls per
-/// hundred resources. A repository the core cannot plan is observed in full (the plan then says
-/// why it cannot).
-pub async fn observe_for_planning(clients: &Clients, repository: &Repository) -> Result<ObservedState> {
+/// How much of the platform an observe for planning describes.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Refresh {
+    /// Resources whose `rnd:hash` says they are as the manifests want are taken as planned
+    /// instead of described one by one (`rnd_aws::observe_with`): a few calls per hundred
+    /// resources. A setting changed by hand without its tags (a service's desired count, a
+    /// health check edited in the console) is not seen.
+    #[default]
+    Changed,
+    /// Every resource is described, as the drift check does: slower, and sees hand changes.
+    All,
+}
+
+/// Everything tagged for the repository's platform, read for planning it (see [`Refresh`]). A
+/// repository the core cannot plan is observed in full (the plan then says why it cannot).
+pub async fn observe_for_planning(
+    clients: &Clients,
+    repository: &Repository,
+    refresh: Refresh,
+) -> Result<ObservedState> {
     check_region(clients, repository)?;
     let platform = &repository.platform.name;
-    let expected = rnd_core::plan::expected(repository, &ObservedState::default()).unwrap_or_default();
+    let expected = match refresh {
+        Refresh::Changed => {
+            rnd_core::plan::expected(repository, &ObservedState::default()).unwrap_or_default()
+        }
+        Refresh::All => Default::default(),
+    };
     rnd_aws::observe_with(clients, platform, &expected)
         .await
         .with_context(|| format!("observing platform {platform} in AWS"))
@@ -67,8 +86,9 @@ pub async fn observe_and_plan(
     clients: &Clients,
     repository: &Repository,
     options: &PlanOptions,
+    refresh: Refresh,
 ) -> Result<Result<Plan, PlanError>> {
-    let mut observed = observe_for_planning(clients, repository).await?;
+    let mut observed = observe_for_planning(clients, repository, refresh).await?;
     plan_owned(clients, repository, &mut observed, options).await
 }
 

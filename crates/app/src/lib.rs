@@ -17,7 +17,9 @@ pub mod slack;
 pub mod validate;
 
 pub use apply::{apply_locked, ApplyFrontend, ApplyOutcome, ApplyRequest, Mode};
-pub use aws::{check_region, clients, observe, observe_and_plan, observe_for_planning, plan_owned, runtime};
+pub use aws::{
+    check_region, clients, observe, observe_and_plan, observe_for_planning, plan_owned, runtime, Refresh,
+};
 pub use lock::holder;
 pub use repository::{Deployments, Directory};
 pub use rnd_slack::RunContext;

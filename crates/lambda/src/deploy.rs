@@ -61,6 +61,8 @@ pub async fn deploy(app: &App, request: &DeployRequest) -> Result<Value, Handler
         // A push that empties most of the platform waits for a person: `rnd apply
         // --allow-mass-removal`.
         allow_mass_removal: false,
+        // The hashes say what changed; hand changes are the scheduled drift check's to find.
+        refresh: rnd_app::Refresh::Changed,
     };
     let outcome = apply_locked(&app.clients, &valid, apply, &mut Unattended)
         .await

@@ -58,7 +58,7 @@ pub fn drift(platform: &str, region: &str, changes: &[String]) -> Value {
     let budget = MAX_BLOCKS - blocks.len() - 1;
     blocks.extend(list_sections("*Differences:*", &escaped, budget, "differences"));
     blocks.push(context(
-        "Someone changed AWS outside rnd. `rnd plan` shows the same; the next `rnd apply` (or push) puts the manifests back, or commit the change to the manifests to keep it.",
+        "Someone changed AWS outside rnd. `rnd plan --refresh` shows the same; `rnd apply --refresh` puts the manifests back (a plain apply or push trusts the `rnd:hash` tags, which a hand change leaves as they were), or commit the change to the manifests to keep it.",
     ));
     json!({ "text": title, "blocks": blocks })
 }

@@ -7,7 +7,7 @@ use aws_sdk_ecs::types::{
     DeploymentConfiguration, LoadBalancer, NetworkConfiguration, PlacementStrategy, PlacementStrategyType,
     PropagateTags,
 };
-use rnd_core::plan::observed::ObservedResource;
+use rnd_core::plan::observed::{ObservedResource, TAG_HASH};
 use rnd_core::plan::resource::{DesiredResource, ResourceKind};
 use rnd_core::plan::spec::EcsServiceSpec;
 use serde_json::Value;
@@ -208,5 +208,34 @@ pub(super) async fn delete(ctx: &Context, have: &ObservedResource) -> Result<(),
     match result {
         Ok(_) => Ok(()),
         Err(e) => super::gone(AwsError::call("DeleteService", &have.name, e)),
+    }
+}
+
+/// `rnd:hash` of a service whose deployment failed while rnd watched: no plan's hash, so the
+/// next observe describes the service (ECS rolled it back to the revision it ran before) instead
+/// of taking it as planned, and the next apply deploys it again.
+pub const DEPLOYMENT_FAILED: &str = "deployment-failed";
+
+/// Mark the service `name` (as ECS names it) as not running what its hash says. Best effort:
+/// the failure is reported either way, and a full observe (`--refresh`, the drift check) finds
+/// the rolled-back revision without the mark.
+pub(super) async fn mark_deployment_failed(ctx: &Context, name: &str) {
+    let Some(arn) = ctx.known(ResourceKind::EcsService, name) else {
+        return;
+    };
+    let tag = aws_sdk_ecs::types::Tag::builder()
+        .key(TAG_HASH)
+        .value(DEPLOYMENT_FAILED)
+        .build();
+    if let Err(err) = ctx
+        .clients
+        .ecs
+        .tag_resource()
+        .resource_arn(&arn)
+        .tags(tag)
+        .send()
+        .await
+    {
+        tracing::warn!(service = name, error = %AwsError::call("TagResource", name, err), "marking a failed deployment");
     }
 }

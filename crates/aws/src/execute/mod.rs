@@ -40,6 +40,7 @@ use rnd_core::plan::Plan;
 use tokio::task::JoinSet;
 
 use self::context::Context;
+pub use self::ecs_service::DEPLOYMENT_FAILED;
 pub use self::report::{ApplyReport, OperationOutcome, OperationResult, ServiceOutcome};
 use crate::events::{Event, EventSink};
 use crate::lock::LockLost;
@@ -285,6 +286,9 @@ async fn wait_for_stability(
     .await;
     let mut reported = BTreeSet::new();
     for (ecs_name, state) in settled {
+        if matches!(state, stability::Stability::Failed(_)) {
+            ecs_service::mark_deployment_failed(ctx, &ecs_name).await;
+        }
         let service = service_of(&ecs_name);
         if report.set_stability(&service, state) {
             reported.insert(service);

@@ -49,7 +49,15 @@ pub(super) async fn observe(
             .unwrap_or_default();
         let (cps, services, gpus) = tokio::try_join!(
             capacity_providers(clients, platform, &providers),
-            services(clients, platform, &cluster.name, &hashes, lookup),
+            services(
+                clients,
+                platform,
+                &cluster.name,
+                &hashes,
+                lookup,
+                expected,
+                tagged
+            ),
             super::gpu_instances::gpu_instances(clients, &cluster.name)
         )?;
         found.extend(cps);
@@ -199,6 +207,8 @@ async fn services(
     cluster: &str,
     hashes: &BTreeMap<String, String>,
     lookup: &Lookup,
+    expected: &Expected,
+    tagged: &Tagged,
 ) -> Result<Vec<ObservedResource>, AwsError> {
     // The listing, not the Tagging API, says which services exist: a service deleted a moment
     // ago may linger there.
@@ -215,10 +225,27 @@ async fn services(
         arns.extend(page.service_arns().iter().cloned());
     }
     let mut found = Vec::new();
-    // Every service is described, even one whose hash is the expected one: its running state (a
-    // desired count changed by hand, the task definition it runs) is not in the hash, and an
-    // apply must put it back. Ten services a call is the price of converging.
-    let unknown = arns;
+    // A service tagged with the hash the plan expects is as rnd last set it, and is not
+    // described. What the hash cannot say — a desired count changed by hand, a deployment ECS
+    // rolled back after rnd stopped watching — is found by a full observe (`--refresh`, the
+    // drift check); a rollback rnd sees while waiting clears the hash (`execute::stability`),
+    // so the next plan describes that service and deploys it again.
+    let mut unknown = Vec::new();
+    for arn in arns {
+        let name = super::arn_tail(&arn);
+        let known = tagged
+            .get(&arn)
+            .filter(|t| is_ours(t, platform))
+            .and_then(|t| Some((t, expected.unchanged(ResourceKind::EcsService, name, t)?)));
+        match known {
+            Some((tags, settings)) => {
+                let mut r = resource(ResourceKind::EcsService, name, Some(arn.clone()), tags.clone());
+                r.attributes.insert("cluster".into(), cluster.into());
+                found.push(super::completed(r, settings));
+            }
+            None => unknown.push(arn),
+        }
+    }
     for batch in unknown.chunks(SERVICE_BATCH) {
         let out = clients
             .ecs

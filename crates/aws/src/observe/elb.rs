@@ -33,12 +33,7 @@ pub(super) async fn observe(
         load_balancers(clients, platform, lookup, expected),
         target_groups(clients, platform, lookup, expected, tagged)
     )?;
-    let mut listeners = Vec::new();
-    for lb in &balancers {
-        if let Some(arn) = &lb.arn {
-            listeners.extend(listeners_of(clients, platform, &lb.name, arn).await?);
-        }
-    }
+    let listeners = listeners(clients, platform, &balancers).await?;
     let mut rules = Vec::new();
     for listener in listeners
         .iter()
@@ -133,30 +128,34 @@ async fn load_balancers(
     .await
 }
 
-async fn listeners_of(
+/// The listeners of the platform's balancers: listed per balancer (`DescribeListeners` takes
+/// one), their tags read together, 20 a call, rather than a call per balancer.
+async fn listeners(
     clients: &Clients,
     platform: &str,
-    lb_name: &str,
-    lb_arn: &str,
+    balancers: &[ObservedResource],
 ) -> Result<Vec<ObservedResource>, AwsError> {
     let mut found = Vec::new();
-    let mut pages = clients
-        .elb
-        .describe_listeners()
-        .load_balancer_arn(lb_arn)
-        .into_paginator()
-        .send();
-    while let Some(page) = pages.next().await {
-        let page = page.map_err(|e| AwsError::call("DescribeListeners", lb_name, e))?;
-        found.extend(page.listeners().iter().cloned());
+    for lb in balancers {
+        let Some(lb_arn) = &lb.arn else { continue };
+        let mut pages = clients
+            .elb
+            .describe_listeners()
+            .load_balancer_arn(lb_arn)
+            .into_paginator()
+            .send();
+        while let Some(page) = pages.next().await {
+            let page = page.map_err(|e| AwsError::call("DescribeListeners", &lb.name, e))?;
+            found.extend(page.listeners().iter().map(|l| (lb.name.as_str(), l.clone())));
+        }
     }
     let arns: Vec<String> = found
         .iter()
-        .filter_map(|l| l.listener_arn().map(str::to_string))
+        .filter_map(|(_, l)| l.listener_arn().map(str::to_string))
         .collect();
     let tags = tags_of(clients, &arns).await?;
     let mut observed = Vec::new();
-    for l in found {
+    for (lb_name, l) in found {
         let Some(arn) = l.listener_arn() else { continue };
         let Some(t) = tags.get(arn).filter(|t| is_ours(t, platform)) else {
             continue;

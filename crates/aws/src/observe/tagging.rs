@@ -17,9 +17,12 @@ use crate::{AwsError, Clients};
 
 /// Log groups, always (CloudWatch Logs has no other batched tag read).
 pub(super) const LOGS: &str = "logs";
-/// The kinds whose per-resource reads an expectation can spare. (ECS services are not among
-/// them: they are always described, ten a call, and the description carries their tags.)
-pub(super) const EXPECTABLE: [&str; 2] = ["ecs:task-definition", "elasticloadbalancing:targetgroup"];
+/// The kinds whose per-resource reads an expectation can spare.
+pub(super) const EXPECTABLE: [&str; 3] = [
+    "ecs:service",
+    "ecs:task-definition",
+    "elasticloadbalancing:targetgroup",
+];
 
 /// Tags by ARN (log groups' ARNs without their trailing `:*`).
 #[derive(Debug, Default)]

@@ -182,6 +182,7 @@ async fn observing_with_an_expectation_plans_the_same_with_fewer_calls() {
     .unwrap();
     assert_eq!(plan.graph.len(), 0, "an unchanged platform plans nothing");
     for skipped in [
+        "DescribeServices",
         "DescribeTaskDefinition",
         "DescribeTargetGroupAttributes",
         "DescribeLoadBalancerAttributes",
@@ -210,21 +211,42 @@ async fn observing_with_an_expectation_plans_the_same_with_fewer_calls() {
         "{cheap_calls:#?} against {full_calls:#?}"
     );
 
-    // Services are still described: a desired count changed by hand is not in the hash, and the
-    // next apply must put it back.
+    // A service whose hash rnd marked after a failed deployment is described again, and the
+    // plan deploys it again.
+    let arn = clients
+        .ecs
+        .describe_services()
+        .cluster(platform)
+        .services("svc02")
+        .send()
+        .await
+        .unwrap()
+        .services()[0]
+        .service_arn()
+        .unwrap()
+        .to_string();
     clients
         .ecs
-        .update_service()
-        .cluster(platform)
-        .service("svc01")
-        .desired_count(7)
+        .tag_resource()
+        .resource_arn(&arn)
+        .tags(
+            aws_sdk_ecs::types::Tag::builder()
+                .key(rnd_core::plan::observed::TAG_HASH)
+                .value(rnd_aws::execute::DEPLOYMENT_FAILED)
+                .build(),
+        )
         .send()
         .await
         .unwrap();
-    let (drifted, _) = planned_with_expectation(&clients, &repo).await;
-    let (drifted_full, _) = planned_in_full(&clients, &repo).await;
-    assert_eq!(drifted, drifted_full);
-    assert!(drifted.to_string().contains("ecs_service.svc01"), "{drifted:#}");
+    let (marked, marked_calls) = planned_with_expectation(&clients, &repo).await;
+    assert!(marked.to_string().contains("ecs_service.svc02"), "{marked:#}");
+    assert!(
+        marked_calls
+            .iter()
+            .any(|(op, _)| op.operation == "DescribeServices"),
+        "{marked_calls:#?}"
+    );
+    round(&clients, &repo).await;
 
     // Changed manifests plan exactly as with a full observe: what differs is described.
     let mut changed = manifests.clone();
@@ -242,5 +264,25 @@ async fn observing_with_an_expectation_plans_the_same_with_fewer_calls() {
     assert_eq!(
         cheap, full,
         "the plan of a change depends on how AWS was observed"
+    );
+
+    // A desired count changed by hand leaves the service's hash as it was: a plan that trusts
+    // the hashes does not see it, one that describes everything (`--refresh`, the drift check)
+    // does and puts it back.
+    clients
+        .ecs
+        .update_service()
+        .cluster(platform)
+        .service("svc01")
+        .desired_count(7)
+        .send()
+        .await
+        .unwrap();
+    let (trusting, _) = planned_with_expectation(&clients, &repo).await;
+    let (drifted_full, _) = planned_in_full(&clients, &repo).await;
+    assert_eq!(trusting["operations"], serde_json::json!([]), "{trusting:#}");
+    assert!(
+        drifted_full.to_string().contains("ecs_service.svc01"),
+        "{drifted_full:#}"
     );
 }

@@ -18,7 +18,7 @@ use crate::render::kept::kept_after_destroy;
 use crate::render::progress::progress_bar;
 use rnd_app::exit::Code;
 use rnd_app::progress::line;
-use rnd_app::{ApplyFrontend, ApplyOutcome, ApplyRequest, Mode};
+use rnd_app::{ApplyFrontend, ApplyOutcome, ApplyRequest, Mode, Refresh};
 
 #[derive(Debug, Args)]
 pub struct ApplyArgs {
@@ -45,6 +45,11 @@ pub struct ApplyArgs {
     /// it. Repeat for each; the plan shows each as adopted.
     #[arg(long, value_name = "KIND.NAME")]
     pub adopt: Vec<ResourceId>,
+    /// Describe every resource before planning, as the drift check does, instead of taking
+    /// those tagged with the expected hash as planned: finds settings changed by hand in AWS
+    /// (a service's desired count, a rolled-back deployment) at a few calls per resource.
+    #[arg(long)]
+    pub refresh: bool,
     #[command(flatten)]
     pub lock: LockArgs,
 }
@@ -69,6 +74,7 @@ pub fn apply(args: &ApplyArgs) -> Result<Code> {
     let request = Request {
         yes: args.yes,
         allow_mass_removal: args.allow_mass_removal,
+        refresh: refresh(args.refresh),
         mode: Mode::Apply(PlanOptions {
             repack: args.repack,
             adopt: args.adopt.iter().cloned().collect(),
@@ -81,6 +87,7 @@ pub fn destroy(args: &DestroyArgs) -> Result<Code> {
     let request = Request {
         yes: args.yes,
         allow_mass_removal: true,
+        refresh: Refresh::All,
         mode: Mode::Destroy,
     };
     run(&args.dir, &args.lock, ApplyOptions::default(), request)
@@ -90,13 +97,24 @@ pub fn destroy(args: &DestroyArgs) -> Result<Code> {
 struct Request {
     yes: bool,
     allow_mass_removal: bool,
+    refresh: Refresh,
     mode: Mode,
+}
+
+/// `--refresh` as the application layer takes it.
+pub(crate) fn refresh(asked: bool) -> Refresh {
+    if asked {
+        Refresh::All
+    } else {
+        Refresh::Changed
+    }
 }
 
 fn run(dir: &DirArg, lock: &LockArgs, options: ApplyOptions, asked: Request) -> Result<Code> {
     let Request {
         yes,
         allow_mass_removal,
+        refresh,
         mode,
     } = asked;
     // Destroying needs only the platform: a broken manifest never keeps a platform alive.
@@ -117,6 +135,7 @@ fn run(dir: &DirArg, lock: &LockArgs, options: ApplyOptions, asked: Request) -> 
         context: rnd_app::run_context(&dir.dir, destroying),
         slack_env: rnd_app::process_env(),
         allow_mass_removal,
+        refresh,
     };
     let runtime = rnd_app::runtime()?;
     runtime.block_on(async {

@@ -37,6 +37,11 @@ pub struct PlanArgs {
     /// for this platform (refused otherwise): `kind.name` as plans print it; repeatable.
     #[arg(long, value_name = "KIND.NAME")]
     pub adopt: Vec<ResourceId>,
+    /// Describe every resource in AWS, as the drift check does, instead of taking those tagged
+    /// with the expected hash as planned: finds settings changed by hand (a service's desired
+    /// count, a rolled-back deployment) at a few calls per resource.
+    #[arg(long, conflicts_with = "observed")]
+    pub refresh: bool,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -75,7 +80,9 @@ pub fn run(args: &PlanArgs) -> Result<Code> {
         None => {
             let observed = rnd_app::runtime()?.block_on(async {
                 let clients = rnd_app::clients(&repository.platform.region).await;
-                let mut observed = rnd_app::observe_for_planning(&clients, repository).await?;
+                let mut observed =
+                    rnd_app::observe_for_planning(&clients, repository, super::apply::refresh(args.refresh))
+                        .await?;
                 let missing = rnd_app::references::missing(&clients, &valid).await?;
                 if !missing.is_empty() {
                     crate::render::references::print_missing(&missing);
