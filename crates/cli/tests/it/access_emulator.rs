@@ -3,7 +3,9 @@
 //! `rnd status` says who can reach each routed service, and sign-in (OIDC or a Cognito user pool)
 //! comes before every route's forward, planned back when someone takes it off.
 
-use crate::support::emulator::{certificate, emulator_env, push_images, rnd_with, sdk_config};
+use crate::support::emulator::{
+    certificate, emulator_env, planned_operations, push_images, rnd_with, sdk_config,
+};
 
 #[test]
 fn an_internal_balancer_open_only_to_the_allowed_networks() {
@@ -194,24 +196,6 @@ async fn route_rule(
     )
 }
 
-/// `action address` of every operation `rnd plan` would carry out in `dir`.
-fn planned_operations(env: &[(String, String)], dir: &str) -> Vec<String> {
-    let planned = rnd_with(env, &["plan", "--dir", dir, "--format", "json"]);
-    let json: serde_json::Value = serde_json::from_str(&planned.stdout).expect("plan JSON");
-    json["operations"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|op| {
-            format!(
-                "{} {}",
-                op["action"].as_str().unwrap(),
-                op["id"].as_str().unwrap()
-            )
-        })
-        .collect()
-}
-
 fn kinds(actions: &[aws_sdk_elasticloadbalancingv2::types::Action]) -> Vec<(&str, Option<i32>)> {
     actions
         .iter()
@@ -252,7 +236,7 @@ fn a_cognito_sign_in_turned_on_and_off_updates_only_the_rule_and_keeps_public_on
     // Sign-in on: only the signed-in route's rule changes, in place; the public one stays.
     std::fs::write(dir.path().join("platform.json"), platform(&cognito)).unwrap();
     assert_eq!(
-        planned_operations(&env, d),
+        planned_operations(&env, d, &[]),
         [format!("update listener_rule.{name}-api")]
     );
     // No secret to store first: the load balancer reads the app client's from Cognito.
@@ -322,7 +306,7 @@ fn a_cognito_sign_in_turned_on_and_off_updates_only_the_rule_and_keeps_public_on
     // Sign-in off again: the same one rule update, the priority still kept.
     std::fs::write(dir.path().join("platform.json"), platform("")).unwrap();
     assert_eq!(
-        planned_operations(&env, d),
+        planned_operations(&env, d, &[]),
         [format!("update listener_rule.{name}-api")]
     );
     let opened = rnd_with(&env, &["apply", "--dir", d, "--yes", "--wait", "0"]);

@@ -10,6 +10,7 @@ mod ownership_emulator;
 mod permissions;
 mod plan_and_capacity;
 mod references_emulator;
+mod refresh_emulator;
 mod slack_emulator;
 mod status_emulator;
 mod support;

@@ -1,7 +1,7 @@
 //! `rnd apply` and `rnd destroy` with Slack reports, through the real binary, against the AWS
 //! emulator and a local stand-in for Slack's webhook (`RND_SLACK_WEBHOOK_URL`).
 
-use crate::support::emulator::{certificate, emulator_env, push_images, rnd_with};
+use crate::support::emulator::{certificate, emulator_env, planned_operations, push_images, rnd_with};
 use crate::support::own_emulator::OwnEmulator;
 use rnd_slack::receiver::{closed_port_url, Receiver};
 
@@ -157,6 +157,9 @@ fn a_service_whose_deployment_fails_gets_its_own_message_before_the_run_ends() {
         end.contains("*Failed*") && end.contains("`api`") && end.contains("`worker`"),
         "{end}"
     );
+    // Their hashes are marked: the next plan, trusting hashes, still deploys both again.
+    let again = planned_operations(&env, dir.path().to_str().unwrap(), &[]);
+    assert_eq!(again, ["update ecs_service.api", "update ecs_service.worker"]);
 }
 
 #[test]

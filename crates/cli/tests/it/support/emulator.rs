@@ -168,3 +168,23 @@ fn fnv1a(s: &str) -> u64 {
         (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
     })
 }
+
+/// `action id` of every operation `rnd plan` (with `extra` arguments) would carry out in `dir`.
+pub fn planned_operations(env: &[(String, String)], dir: &str, extra: &[&str]) -> Vec<String> {
+    let args = [&["plan", "--dir", dir, "--format", "json"][..], extra].concat();
+    let planned = rnd_with(env, &args);
+    assert_eq!(planned.code, 0, "{}\n{}", planned.stdout, planned.stderr);
+    let json: serde_json::Value = serde_json::from_str(&planned.stdout).expect("plan JSON");
+    json["operations"]
+        .as_array()
+        .expect("operations")
+        .iter()
+        .map(|op| {
+            format!(
+                "{} {}",
+                op["action"].as_str().unwrap(),
+                op["id"].as_str().unwrap()
+            )
+        })
+        .collect()
+}
