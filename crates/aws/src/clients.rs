@@ -86,8 +86,14 @@ impl Clients {
         self.ecs.config().region().map(|r| r.to_string())
     }
 
-    /// Clients for a loaded configuration, with rnd's retry and timeout settings.
-    pub fn with_options(config: &SdkConfig, options: ClientOptions) -> Self {
+    /// Clients for a loaded configuration, with rnd's retry and timeout settings; a number of
+    /// attempts the person set in the standard way (`AWS_MAX_ATTEMPTS`) wins over rnd's.
+    pub fn with_options(config: &SdkConfig, mut options: ClientOptions) -> Self {
+        if std::env::var_os("AWS_MAX_ATTEMPTS").is_some() {
+            if let Some(retry) = config.retry_config() {
+                options.max_attempts = retry.max_attempts();
+            }
+        }
         Clients::new(&configured(config, &options))
     }
 
