@@ -17,8 +17,7 @@ pub fn manifest_schema() -> Value {
     // Route options only make sense with a port; gpu_memory only with a GPU.
     // Secret names are single path segments under the service's own secret path.
     schema["properties"]["secrets"]["additionalProperties"]["pattern"] = json!("^[A-Za-z0-9_.-]{1,128}$");
-    schema["dependentRequired"] =
-        json!({ "websocket": ["port"], "public": ["port"], "health_check": ["port"], "gpu_memory": ["gpu"] });
+    schema["dependentRequired"] = json!({ "websocket": ["port"], "public": ["port"], "health_check": ["port"], "idle_after": ["port"], "gpu_memory": ["gpu"] });
     schema["allOf"] = json!([
         { "if": { "required": ["gpu_memory"] }, "then": { "properties": { "gpu": { "minimum": 1 } } } },
         // No Fargate size exceeds 16 vCPU or 120 GiB: bigger GPU-less requests cannot run.

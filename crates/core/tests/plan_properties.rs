@@ -96,6 +96,7 @@ fn manifest(name: &'static str) -> impl Strategy<Value = Manifest> {
                     websocket,
                     public: false,
                     health_check: "/".into(),
+                    idle_after_minutes: None,
                 }),
                 replicas,
                 env,

@@ -36,6 +36,14 @@ const BEYOND_A_SCHEMA: &[(&str, &str)] = &[
         "the file name, measured against the platform name",
     ),
     (
+        "manifests/idle-after-too-short.json",
+        "a duration's range needs arithmetic over its units",
+    ),
+    (
+        "manifests/idle-after-too-long.json",
+        "a duration's range needs arithmetic over its units",
+    ),
+    (
         "manifests/alb.json",
         "a reserved service name comes from the file name",
     ),

@@ -33,14 +33,18 @@ fn valid_manifest() -> impl Strategy<Value = Manifest> {
         any::<bool>(),
         any::<bool>(),
         "/[a-zA-Z0-9/_.-]{0,20}",
+        proptest::option::of(5u32..=7 * 24 * 60),
     ))
     .prop_map(|r| {
-        r.map(|(port, websocket, public, health_check)| Route {
-            port,
-            websocket,
-            public,
-            health_check,
-        })
+        r.map(
+            |(port, websocket, public, health_check, idle_after_minutes)| Route {
+                port,
+                websocket,
+                public,
+                health_check,
+                idle_after_minutes,
+            },
+        )
     });
     let env = proptest::collection::btree_map(env_name(), any::<String>(), 0..4);
     // Secret names validation accepts: not one AWS reserves (`aws…`, `ssm…`), nor one that looks

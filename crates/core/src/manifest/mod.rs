@@ -1,6 +1,7 @@
 //! One container's manifest (`manifests/<name>.json`): the validated model the planner consumes.
 
 mod env_file;
+pub mod idle;
 mod raw;
 mod validate;
 
@@ -57,6 +58,8 @@ pub struct Route {
     /// Reached without the platform's sign-in.
     pub public: bool,
     pub health_check: String,
+    /// Scale to zero after this many minutes without a request (`idle_after`); `None` never.
+    pub idle_after_minutes: Option<u32>,
 }
 
 impl Manifest {
@@ -88,6 +91,11 @@ impl Manifest {
                 .as_ref()
                 .filter(|r| r.health_check != "/")
                 .map(|r| r.health_check.clone()),
+            idle_after: self
+                .route
+                .as_ref()
+                .and_then(|r| r.idle_after_minutes)
+                .map(idle::format_minutes),
             replicas: (self.replicas != 1).then_some(self.replicas),
             env: self.env.clone(),
             secrets: self.secrets.clone(),

@@ -58,6 +58,12 @@ pub struct RawManifest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schemars(length(max = 1024), regex(pattern = r"^/[\x21-\x7e]*$"))]
     pub health_check: Option<String>,
+    /// Scale the service to zero tasks after this long without a request, and start it again
+    /// on the next one (e.g. `"30m"`, `"2h"`, `"1d"`; between 5 minutes and 7 days; off by
+    /// default). Needs `port`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(regex(pattern = r"^([0-9]+[mhd])+$"))]
+    pub idle_after: Option<String>,
     /// Tasks to run (default 1); 0 keeps the service defined at no cost.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schemars(range(min = 0, max = 1000))]

@@ -27,6 +27,7 @@ pub const MANIFEST_FIELDS: &[&str] = &[
     "websocket",
     "public",
     "health_check",
+    "idle_after",
     "replicas",
     "env",
     "secrets",
@@ -54,6 +55,9 @@ const ALIASES: &[(&str, &str)] = &[
     ("healthcheck", "health_check"),
     ("health", "health_check"),
     ("health_check_path", "health_check"),
+    ("idle_timeout", "idle_after"),
+    ("scale_to_zero_after", "idle_after"),
+    ("sleep_after", "idle_after"),
     ("instances", "replicas"),
     ("count", "replicas"),
     ("desired_count", "replicas"),
@@ -296,8 +300,9 @@ fn check_route(c: &mut Checker, map: &Map<String, Value>, forbid_public: bool) -
                 None
             }
         });
+    let idle_after_minutes = check_idle_after(c, map);
     if !map.contains_key("port") {
-        for field in ["websocket", "public", "health_check"] {
+        for field in ["websocket", "public", "health_check", "idle_after"] {
             if map.contains_key(field) {
                 c.error("manifest/route-without-port", &format!("/{field}"), format!("`{field}` applies to load-balancer routes, but the service has no `port`"), format!("add \"port\": 8080 (the port the container listens on), or remove `{field}` for a worker"));
             }
@@ -308,7 +313,40 @@ fn check_route(c: &mut Checker, map: &Map<String, Value>, forbid_public: bool) -
         websocket: websocket.unwrap_or(false),
         public: public.unwrap_or(false),
         health_check: health_check.unwrap_or_else(|| "/".to_string()),
+        idle_after_minutes,
     })
+}
+
+/// `idle_after`: a duration of whole minutes, hours or days, from 5 minutes to 7 days.
+fn check_idle_after(c: &mut Checker, map: &Map<String, Value>) -> Option<u32> {
+    use super::idle::{format_minutes, parse_minutes, MAX_IDLE_MINUTES, MIN_IDLE_MINUTES};
+    let text = c.string(map, "", "idle_after")?;
+    let range = format!(
+        "between {} and {}",
+        format_minutes(MIN_IDLE_MINUTES),
+        format_minutes(MAX_IDLE_MINUTES)
+    );
+    match parse_minutes(text) {
+        Err(why) => {
+            c.error(
+                "manifest/idle-after",
+                "/idle_after",
+                format!("`idle_after` \"{text}\" is not a duration: {why}"),
+                format!("write minutes, hours or days, e.g. \"30m\", \"2h\" or \"1d\" ({range})"),
+            );
+            None
+        }
+        Ok(minutes) if !(MIN_IDLE_MINUTES..=MAX_IDLE_MINUTES).contains(&minutes) => {
+            c.error(
+                "manifest/idle-after",
+                "/idle_after",
+                format!("`idle_after` is {}, outside what rnd allows", format_minutes(minutes)),
+                format!("choose a time {range}: shorter would stop the service between one person's requests; CloudWatch looks back at most 7 days"),
+            );
+            None
+        }
+        Ok(minutes) => Some(minutes),
+    }
 }
 
 /// Application Load Balancer health check paths: 1–1024 printable characters starting with `/`.
