@@ -22,5 +22,6 @@ pub mod prerequisites;
 pub mod repository;
 pub mod schema;
 pub mod schema_reference;
+pub mod sleep;
 pub mod source;
 pub mod validate;
