@@ -15,6 +15,7 @@ pub mod notify;
 pub mod repository;
 pub mod signature;
 pub mod slack;
+pub mod waker;
 pub mod webhook;
 
 use serde_json::{json, Value};
