@@ -33,8 +33,7 @@ pub fn run(context: &Context, valid: &Valid) -> Result<Code> {
         // A merge that empties most of the platform is refused here: that takes a person
         // running `rnd apply --allow-mass-removal`, not a push.
         allow_mass_removal: false,
-        // The hashes say what changed; hand changes are the drift check's to find.
-        refresh: rnd_app::Refresh::Changed,
+        refresh: crate::refresh(context.inputs.refresh),
     };
     let runtime = rnd_app::runtime()?;
     let outcome = runtime.block_on(async {

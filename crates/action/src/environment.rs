@@ -42,6 +42,9 @@ pub struct Inputs {
     pub lock_wait: Duration,
     /// How long an apply waits for services to become stable (zero: not at all).
     pub wait: Duration,
+    /// Describe every resource before planning (`rnd plan --refresh`), finding settings changed
+    /// by hand, instead of trusting the `rnd:hash` tags.
+    pub refresh: bool,
 }
 
 /// The default lock wait: a CI run queued behind another should wait for it, not fail.
@@ -88,7 +91,7 @@ impl Github {
 }
 
 impl Inputs {
-    /// Read `INPUT_DIRECTORY`, `INPUT_LOCK-WAIT` and `INPUT_WAIT` (the runner keeps an input's
+    /// Read `INPUT_DIRECTORY`, `INPUT_LOCK-WAIT`, `INPUT_WAIT` and `INPUT_REFRESH` (the runner keeps an input's
     /// hyphen; `INPUT_LOCK_WAIT` is accepted too, for shells that cannot set the former).
     pub fn read(var: &dyn Fn(&str) -> Option<String>) -> Result<Self> {
         let input = |name: &str| {
@@ -115,10 +118,16 @@ impl Inputs {
                  (e.g. `deployments`), or `.` for the workspace itself"
             );
         }
+        let refresh = match input("refresh").as_deref() {
+            None | Some("false") => false,
+            Some("true") => true,
+            Some(other) => bail!("input `refresh` is `{other}`: give `true` or `false`"),
+        };
         Ok(Inputs {
             directory,
             lock_wait: duration("lock-wait", DEFAULT_LOCK_WAIT)?,
             wait: duration("wait", DEFAULT_WAIT)?,
+            refresh,
         })
     }
 
@@ -150,7 +159,15 @@ mod tests {
         let inputs = Inputs::read(&reader(&[])).unwrap();
         assert_eq!(inputs.directory, ".");
         assert_eq!(inputs.lock_wait, DEFAULT_LOCK_WAIT);
+        assert!(!inputs.refresh);
         assert_eq!(inputs.workspace_path("manifests/a.json"), "manifests/a.json");
+        assert!(
+            Inputs::read(&reader(&[("INPUT_REFRESH", "true")]))
+                .unwrap()
+                .refresh
+        );
+        let error = Inputs::read(&reader(&[("INPUT_REFRESH", "yes")])).unwrap_err();
+        assert!(error.to_string().contains("`refresh` is `yes`"), "{error}");
         let inputs = Inputs::read(&reader(&[
             ("INPUT_DIRECTORY", "./deploy/"),
             ("INPUT_LOCK-WAIT", "30s"),

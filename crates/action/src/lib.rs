@@ -26,6 +26,15 @@ use workflow::{annotation, Level, Position};
 
 /// Run the action with the process's environment and return its exit code: 0 done, 1 anything
 /// went wrong (invalid manifests, a failed apply, a broken setup such as a missing variable).
+/// The `refresh` input as the application layer takes it.
+fn refresh(asked: bool) -> rnd_app::Refresh {
+    if asked {
+        rnd_app::Refresh::All
+    } else {
+        rnd_app::Refresh::Changed
+    }
+}
+
 pub fn main() -> ExitCode {
     match run() {
         Ok(code) => code.into(),

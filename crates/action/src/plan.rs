@@ -29,7 +29,7 @@ pub fn run(context: &Context, valid: &Valid, number: Option<u64>) -> Result<Code
             &clients,
             &valid.repository,
             &PlanOptions::default(),
-            rnd_app::Refresh::Changed,
+            crate::refresh(context.inputs.refresh),
         )
         .await?;
         anyhow::Ok((missing, Some(planned)))
