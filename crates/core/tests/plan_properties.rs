@@ -67,6 +67,7 @@ fn a_platform(name: &str, mode: RoutingMode, gpu_types: &[&str], secrets_store: 
             },
         },
         secrets_store,
+        scale_to_zero: None,
         tags: BTreeMap::from([("team".to_string(), "research".to_string())]),
     }
 }

@@ -64,6 +64,10 @@ const BEYOND_A_SCHEMA: &[(&str, &str)] = &[
         "compares two fields' contents",
     ),
     (
+        "platforms/scale-to-zero-other-region.json",
+        "compares two fields' contents",
+    ),
+    (
         "manifests/gpu-too-big.json",
         "needs the instance catalog and the platform's allowed types",
     ),

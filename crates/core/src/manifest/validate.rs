@@ -76,6 +76,8 @@ pub struct ManifestContext {
     pub gpu_placement: Option<(String, AllowList)>,
     /// The platform forbids `public` routes (`routing.allow_public_services: false`).
     pub forbid_public: bool,
+    /// Whether the platform puts idle services to sleep (`scale_to_zero`); `None`: unknown.
+    pub sleeps: Option<bool>,
 }
 
 impl ManifestContext {
@@ -84,6 +86,7 @@ impl ManifestContext {
             platform_name_len: Some(platform.name.len()),
             limits: platform.limits.clone(),
             forbid_public: !platform.routing.allow_public_services,
+            sleeps: Some(platform.scale_to_zero.is_some()),
             gpu_placement: Some((
                 platform.region.clone(),
                 AllowList(platform.gpu_instance_types.clone()),
@@ -234,7 +237,7 @@ fn check_fields(
         }
     }
 
-    let route = check_route(c, map, context.forbid_public);
+    let route = check_route(c, map, context);
     let replicas = check_replicas(c, map, &context.limits);
     let (env, secrets) = check_env_and_secrets(c, map);
 
@@ -274,7 +277,8 @@ fn check_gpu(c: &mut Checker, map: &Map<String, Value>, limits: &Limits) -> u32 
     gpu
 }
 
-fn check_route(c: &mut Checker, map: &Map<String, Value>, forbid_public: bool) -> Option<Route> {
+fn check_route(c: &mut Checker, map: &Map<String, Value>, context: &ManifestContext) -> Option<Route> {
+    let forbid_public = context.forbid_public;
     let port = c.integer(map, "", "port", "", 1..=65535).map(|p| p as u16);
     let websocket = c.boolean(map, "", "websocket");
     let public = c.boolean(map, "", "public");
@@ -300,7 +304,7 @@ fn check_route(c: &mut Checker, map: &Map<String, Value>, forbid_public: bool) -
                 None
             }
         });
-    let idle_after_minutes = check_idle_after(c, map);
+    let idle_after_minutes = check_idle_after(c, map, context.sleeps);
     if !map.contains_key("port") {
         for field in ["websocket", "public", "health_check", "idle_after"] {
             if map.contains_key(field) {
@@ -318,7 +322,7 @@ fn check_route(c: &mut Checker, map: &Map<String, Value>, forbid_public: bool) -
 }
 
 /// `idle_after`: a duration of whole minutes, hours or days, from 5 minutes to 7 days.
-fn check_idle_after(c: &mut Checker, map: &Map<String, Value>) -> Option<u32> {
+fn check_idle_after(c: &mut Checker, map: &Map<String, Value>, sleeps: Option<bool>) -> Option<u32> {
     use super::idle::{format_minutes, parse_minutes, MAX_IDLE_MINUTES, MIN_IDLE_MINUTES};
     let text = c.string(map, "", "idle_after")?;
     let range = format!(
@@ -345,7 +349,17 @@ fn check_idle_after(c: &mut Checker, map: &Map<String, Value>) -> Option<u32> {
             );
             None
         }
-        Ok(minutes) => Some(minutes),
+        Ok(minutes) => {
+            if sleeps == Some(false) {
+                c.warning(
+                    "manifest/idle-after-off",
+                    "/idle_after",
+                    "this platform does not put services to sleep (platform.json has no `scale_to_zero`): the service runs all the time",
+                    "ask the platform team to set `scale_to_zero.function_arn` in platform.json, or remove `idle_after`".to_string(),
+                );
+            }
+            Some(minutes)
+        }
     }
 }
 

@@ -1,6 +1,7 @@
 //! The platform team's `platform.json`: the validated model every plan is made against.
 
 mod raw;
+mod scale_to_zero;
 mod validate;
 
 use std::collections::BTreeMap;
@@ -8,6 +9,7 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 
 pub use raw::{RawLimits, RawNetwork, RawPlatform, RawRouting, RawSlack};
+pub use scale_to_zero::{function_arn_region, ScaleToZero};
 pub(crate) use validate::known_gpu_entries;
 pub use validate::validate_platform;
 
@@ -37,6 +39,9 @@ pub struct Platform {
     pub limits: Limits,
     pub notifications: Notifications,
     pub secrets_store: SecretsStore,
+    /// rnd's Lambda function, which puts services with `idle_after` to sleep and wakes them;
+    /// `None`: no service sleeps.
+    pub scale_to_zero: Option<ScaleToZero>,
     /// Extra tags put on every resource, beside rnd's own `rnd:*` tags.
     pub tags: BTreeMap<String, String>,
 }

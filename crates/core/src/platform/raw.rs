@@ -45,6 +45,10 @@ pub struct RawPlatform {
     /// Where services' secrets live: `ssm` (Parameter Store SecureString, default) or `secrets_manager`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub secrets_store: Option<RawSecretsStore>,
+    /// Lets services with `idle_after` sleep: names rnd's Lambda function, which puts them to
+    /// sleep and wakes them on the next request. Absent: no service sleeps.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scale_to_zero: Option<RawScaleToZero>,
     /// Extra tags on every resource rnd creates (at most 40; keys must not start with `aws:` or `rnd:`).
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     #[schemars(length(max = 40))]
@@ -219,4 +223,14 @@ pub enum RawSecretsStore {
     #[default]
     Ssm,
     SecretsManager,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawScaleToZero {
+    /// The `FunctionArn` output of `deploy/lambda.yaml`'s stack, in the platform's region.
+    #[schemars(regex(
+        pattern = r"^arn:aws[a-z-]*:lambda:[a-z0-9-]+:[0-9]{12}:function:[A-Za-z0-9_-]{1,64}(:[A-Za-z0-9_$-]+)?$"
+    ))]
+    pub function_arn: String,
 }

@@ -23,6 +23,7 @@ const FIELDS: &[&str] = &[
     "limits",
     "notifications",
     "secrets_store",
+    "scale_to_zero",
     "tags",
 ];
 const ALIASES: &[(&str, &str)] = &[
@@ -36,6 +37,8 @@ const ALIASES: &[(&str, &str)] = &[
     ("allowed_gpu_types", "gpu_instance_types"),
     ("instance_types", "gpu_instance_types"),
     ("slack", "notifications"),
+    ("scale_to_zero_function", "scale_to_zero"),
+    ("idle", "scale_to_zero"),
 ];
 /// rnd puts a handful of `rnd:*` tags on each resource and AWS allows 50 in all.
 const MAX_EXTRA_TAGS: usize = 40;
@@ -64,6 +67,7 @@ fn check_platform(c: &mut Checker, root: &Value) -> Option<Platform> {
     let limits = check_limits(c, map);
     let notifications = check_notifications(c, map);
     let secrets_store = check_secrets_store(c, map);
+    let scale_to_zero = super::scale_to_zero::check(c, map, region.as_deref());
     let tags = check_tags(c, map);
 
     Some(Platform {
@@ -77,6 +81,7 @@ fn check_platform(c: &mut Checker, root: &Value) -> Option<Platform> {
         limits,
         notifications,
         secrets_store,
+        scale_to_zero,
         tags,
     })
 }
