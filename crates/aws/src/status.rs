@@ -41,6 +41,8 @@ pub async fn live_services(
         let out = clients
             .ecs
             .describe_services()
+            // Tags asked for in every DescribeServices (see `observe::ecs::services`).
+            .include(aws_sdk_ecs::types::ServiceField::Tags)
             .cluster(cluster)
             .set_services(Some(batch.to_vec()))
             .send()
@@ -92,6 +94,7 @@ pub async fn is_managed(
         .describe_services()
         .cluster(cluster)
         .services(service)
+        // Tags asked for in every DescribeServices (see `observe::ecs::services`).
         .include(aws_sdk_ecs::types::ServiceField::Tags)
         .send()
         .await

@@ -106,6 +106,8 @@ pub(super) async fn ensure(
     let s = settings(ctx, want, spec)?;
     let existing = ecs
         .describe_services()
+        // Tags asked for in every DescribeServices (see `observe::ecs::services`).
+        .include(aws_sdk_ecs::types::ServiceField::Tags)
         .cluster(&spec.cluster)
         .services(name)
         .send()

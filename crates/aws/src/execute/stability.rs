@@ -112,6 +112,8 @@ async fn describe(ctx: &Context, cluster: &str, names: &[&str]) -> Result<Vec<Se
         .clients
         .ecs
         .describe_services()
+        // Tags asked for in every DescribeServices (see `observe::ecs::services`).
+        .include(aws_sdk_ecs::types::ServiceField::Tags)
         .cluster(cluster)
         .set_services(Some(names.iter().map(|n| n.to_string()).collect()))
         .send()

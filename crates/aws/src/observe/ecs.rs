@@ -247,6 +247,10 @@ async fn services(
         }
     }
     for batch in unknown.chunks(SERVICE_BATCH) {
+        // Every DescribeServices rnd makes asks for tags, here and elsewhere: AWS returns them
+        // at no extra cost, and moto (the emulator) switches its tag output per request on state
+        // shared by all requests, so one call without tags could strip them from this answer
+        // and make the platform's services look like someone else's.
         let out = clients
             .ecs
             .describe_services()

@@ -216,6 +216,7 @@ async fn observing_with_an_expectation_plans_the_same_with_fewer_calls() {
     let arn = clients
         .ecs
         .describe_services()
+        .include(aws_sdk_ecs::types::ServiceField::Tags)
         .cluster(platform)
         .services("svc02")
         .send()

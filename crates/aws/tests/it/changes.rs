@@ -63,6 +63,7 @@ async fn removing_a_manifest_deletes_exactly_its_resources() {
     let services = clients
         .ecs
         .describe_services()
+        .include(aws_sdk_ecs::types::ServiceField::Tags)
         .cluster(platform)
         .services("web")
         .send()
@@ -118,6 +119,7 @@ async fn a_version_bump_registers_a_new_revision_and_moves_the_service_to_it() {
     let service = clients
         .ecs
         .describe_services()
+        .include(aws_sdk_ecs::types::ServiceField::Tags)
         .cluster(platform)
         .services("web")
         .send()
@@ -215,6 +217,7 @@ async fn changed_settings_are_updated_in_place_and_converge() {
     let service = clients
         .ecs
         .describe_services()
+        .include(aws_sdk_ecs::types::ServiceField::Tags)
         .cluster(platform.as_str())
         .services("web")
         .send()

@@ -60,6 +60,7 @@ async fn destroy_removes_every_resource_foundations_included() {
     let clusters = clients
         .ecs
         .describe_clusters()
+        .include(aws_sdk_ecs::types::ClusterField::Tags)
         .clusters(platform)
         .send()
         .await

@@ -67,6 +67,7 @@ fn logs_show_running_tasks_previous_shows_stopped_ones_and_follow_sees_new_lines
         let ecs = aws_sdk_ecs::Client::new(&sdk_config(&env).await);
         let service = ecs
             .describe_services()
+            .include(aws_sdk_ecs::types::ServiceField::Tags)
             .cluster(&name)
             .services("worker")
             .send()

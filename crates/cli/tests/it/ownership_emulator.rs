@@ -219,6 +219,7 @@ async fn read_hand_made(c: &Clients, platform: &str) -> HandMade {
 
 async fn cluster_exists(ecs: &aws_sdk_ecs::Client, name: &str) -> bool {
     ecs.describe_clusters()
+        .include(aws_sdk_ecs::types::ClusterField::Tags)
         .clusters(name)
         .send()
         .await

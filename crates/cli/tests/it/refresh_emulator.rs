@@ -11,6 +11,7 @@ async fn desired_count(env: &[(String, String)], cluster: &str, service: &str) -
     clients
         .ecs
         .describe_services()
+        .include(aws_sdk_ecs::types::ServiceField::Tags)
         .cluster(cluster)
         .services(service)
         .send()

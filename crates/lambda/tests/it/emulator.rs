@@ -262,6 +262,7 @@ async fn task_environment(
     let names = rnd_core::plan::naming::Names::new(platform);
     let described = ecs
         .describe_services()
+        .include(aws_sdk_ecs::types::ServiceField::Tags)
         .cluster(names.cluster())
         .services(names.ecs_service(service))
         .send()
