@@ -228,8 +228,9 @@ async fn services(
     // A service tagged with the hash the plan expects is as rnd last set it, and is not
     // described. What the hash cannot say — a desired count changed by hand, a deployment ECS
     // rolled back after rnd stopped watching — is found by a full observe (`--refresh`, the
-    // drift check); a rollback rnd sees while waiting clears the hash (`execute::stability`),
-    // so the next plan describes that service and deploys it again.
+    // drift check); a failed deployment rnd sees while waiting sets the hash to
+    // `deployment-failed` (`execute::ecs_service`), so the next plan describes that service and
+    // deploys it again.
     let mut unknown = Vec::new();
     for arn in arns {
         let name = super::arn_tail(&arn);

@@ -90,7 +90,8 @@ pub async fn round(clients: &Clients, repository: &Repository) -> (Plan, ApplyRe
 
 /// Observing with the repository's expectation (`observe_with`, which skips describing what is
 /// as planned) plans exactly what a full observe planned: checked in every round of every test,
-/// whatever changes or partial applies the test left in AWS.
+/// whatever changes or partial applies the test left in AWS — except settings changed by hand
+/// without their tags, which only a full observe sees (`api_calls` shows which).
 pub async fn same_plan_with_expectation(clients: &Clients, repository: &Repository, planned: &Plan) {
     let hint = rnd_core::plan::expected(repository, &ObservedState::default()).expect("expected");
     let observed = rnd_aws::observe_with(clients, &repository.platform.name, &hint)
