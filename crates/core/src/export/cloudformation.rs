@@ -450,7 +450,13 @@ fn render(
                     ("Conditions", json!([condition])),
                     (
                         "Actions",
-                        rule_actions(s, ids.reference(K::TargetGroup, &s.target_group)),
+                        rule_actions(
+                            s,
+                            ids.reference(K::TargetGroup, &s.target_group),
+                            s.wake_target_group
+                                .as_ref()
+                                .map(|wake| ids.reference(K::TargetGroup, wake)),
+                        ),
                     ),
                 ]),
                 vec![],
@@ -630,6 +636,45 @@ fn render(
             ]),
             vec![],
         ),
+        Spec::WakeTargetGroup(s) => (
+            "AWS::ElasticLoadBalancingV2::TargetGroup",
+            props(vec![
+                ("Name", Value::from(name)),
+                ("TargetType", Value::from(s.target_type.as_str())),
+                ("Targets", json!([{ "Id": s.function_arn }])),
+            ]),
+            // The load balancer must be allowed to invoke the function before it is a target.
+            vec![ids.get(K::LambdaPermission, &s.permission)],
+        ),
+        Spec::Alarm(s) => (
+            "AWS::CloudWatch::Alarm",
+            props(vec![
+                ("AlarmName", Value::from(name)),
+                (
+                    "AlarmDescription",
+                    Value::from("rnd: no request for the service's idle_after; puts it to sleep"),
+                ),
+                ("Metrics", idle_alarm_metrics(s, ids)),
+                ("ComparisonOperator", Value::from("LessThanThreshold")),
+                ("Threshold", Value::from(1)),
+                ("EvaluationPeriods", Value::from(s.evaluation_periods)),
+                ("DatapointsToAlarm", Value::from(s.evaluation_periods)),
+                ("TreatMissingData", Value::from("breaching")),
+                ("AlarmActions", json!([s.action])),
+            ]),
+            vec![],
+        ),
+        Spec::LambdaPermission(s) => (
+            "AWS::Lambda::Permission",
+            props(vec![
+                ("Action", Value::from("lambda:InvokeFunction")),
+                ("FunctionName", Value::from(s.function_arn.as_str())),
+                ("Principal", Value::from(s.principal.as_str())),
+                ("SourceAccount", Value::from(s.source_account.as_str())),
+                ("SourceArn", Value::from(s.source_arn.as_str())),
+            ]),
+            vec![],
+        ),
         Spec::TaskDefinition(s) => task_definition(name, s, ids, region),
         Spec::EcsService(s) => ecs_service(name, s, ids),
         // The stack owns the record, so no TXT ownership record goes beside it (rnd's own
@@ -652,6 +697,36 @@ fn render(
             vec![],
         ),
     }
+}
+
+/// The idle alarm's metric math: the request counts of the service's group and its wake group,
+/// each filled with 0 where the balancer published nothing.
+fn idle_alarm_metrics(s: &crate::plan::spec::AlarmSpec, ids: &LogicalIds) -> Value {
+    use ResourceKind as K;
+    let load_balancer = ids.attribute(K::LoadBalancer, &s.load_balancer, "LoadBalancerFullName");
+    let metric = |id: &str, group: &str| {
+        json!({
+            "Id": id,
+            "ReturnData": false,
+            "MetricStat": {
+                "Metric": {
+                    "Namespace": "AWS/ApplicationELB",
+                    "MetricName": "RequestCount",
+                    "Dimensions": [
+                        { "Name": "LoadBalancer", "Value": load_balancer },
+                        { "Name": "TargetGroup", "Value": ids.attribute(K::TargetGroup, group, "TargetGroupFullName") }
+                    ]
+                },
+                "Period": s.period_seconds,
+                "Stat": "Sum"
+            }
+        })
+    };
+    json!([
+        metric("served", &s.target_group),
+        metric("woken", &s.wake_target_group),
+        { "Id": "requests", "Expression": "FILL(served,0)+FILL(woken,0)", "ReturnData": true }
+    ])
 }
 
 fn task_definition(
@@ -858,9 +933,27 @@ fn tags(r: &DesiredResource, kind: &str) -> Option<Value> {
 
 /// A rule's actions: sign-in first when the platform asks for it (the client secret as a dynamic
 /// reference CloudFormation resolves from the platform's store, never its value), then forward.
-fn rule_actions(spec: &crate::plan::spec::ListenerRuleSpec, target_group: Value) -> Value {
+/// The rule's actions: sign-in first when the platform has one, then the forward. A sleeping
+/// service's forward names its wake group too, at weight 0 (awake): the weights are rnd's
+/// Lambda function's to flip, so a stack update puts an asleep service's route back to its
+/// (empty) target group until the next request wakes it through the waker's own check.
+fn rule_actions(
+    spec: &crate::plan::spec::ListenerRuleSpec,
+    target_group: Value,
+    wake_target_group: Option<Value>,
+) -> Value {
+    let forward = match wake_target_group {
+        None => json!({ "Type": "forward", "TargetGroupArn": target_group }),
+        Some(wake) => json!({
+            "Type": "forward",
+            "ForwardConfig": { "TargetGroups": [
+                { "TargetGroupArn": target_group, "Weight": 1 },
+                { "TargetGroupArn": wake, "Weight": 0 }
+            ] }
+        }),
+    };
     let Some(sign_in) = &spec.sign_in else {
-        return json!([{ "Type": "forward", "TargetGroupArn": target_group }]);
+        return json!([forward]);
     };
     let authenticate = match sign_in {
         crate::plan::spec::SignInSpec::Oidc(oidc) => {
@@ -893,8 +986,7 @@ fn rule_actions(spec: &crate::plan::spec::ListenerRuleSpec, target_group: Value)
             }
         }),
     };
-    json!([
-        authenticate,
-        { "Type": "forward", "Order": 2, "TargetGroupArn": target_group }
-    ])
+    let mut forward = forward;
+    forward["Order"] = json!(2);
+    json!([authenticate, forward])
 }

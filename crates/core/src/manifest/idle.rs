@@ -4,6 +4,11 @@
 //! CloudWatch alarm's periods can count exactly, and nothing finer, since idleness is measured
 //! in minutes.
 
+/// What a sleeping service's wake target group adds to its target group's name
+/// (`<platform>-<service>--w`): `--` is in no platform's or service's name, so no other
+/// service's target group can be named so.
+pub const WAKE_SUFFIX: &str = "--w";
+
 /// The shortest idle time: below it a service would sleep between the requests of one person.
 pub const MIN_IDLE_MINUTES: u32 = 5;
 /// The longest: CloudWatch evaluates an alarm over at most 7 days of data.

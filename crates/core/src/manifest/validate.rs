@@ -237,7 +237,7 @@ fn check_fields(
         }
     }
 
-    let route = check_route(c, map, context);
+    let route = check_route(c, map, context, name.as_deref());
     let replicas = check_replicas(c, map, &context.limits);
     let (env, secrets) = check_env_and_secrets(c, map);
 
@@ -277,7 +277,12 @@ fn check_gpu(c: &mut Checker, map: &Map<String, Value>, limits: &Limits) -> u32 
     gpu
 }
 
-fn check_route(c: &mut Checker, map: &Map<String, Value>, context: &ManifestContext) -> Option<Route> {
+fn check_route(
+    c: &mut Checker,
+    map: &Map<String, Value>,
+    context: &ManifestContext,
+    service: Option<&str>,
+) -> Option<Route> {
     let forbid_public = context.forbid_public;
     let port = c.integer(map, "", "port", "", 1..=65535).map(|p| p as u16);
     let websocket = c.boolean(map, "", "websocket");
@@ -304,7 +309,7 @@ fn check_route(c: &mut Checker, map: &Map<String, Value>, context: &ManifestCont
                 None
             }
         });
-    let idle_after_minutes = check_idle_after(c, map, context.sleeps);
+    let idle_after_minutes = check_idle_after(c, map, context, service);
     if !map.contains_key("port") {
         for field in ["websocket", "public", "health_check", "idle_after"] {
             if map.contains_key(field) {
@@ -322,8 +327,16 @@ fn check_route(c: &mut Checker, map: &Map<String, Value>, context: &ManifestCont
 }
 
 /// `idle_after`: a duration of whole minutes, hours or days, from 5 minutes to 7 days.
-fn check_idle_after(c: &mut Checker, map: &Map<String, Value>, sleeps: Option<bool>) -> Option<u32> {
-    use super::idle::{format_minutes, parse_minutes, MAX_IDLE_MINUTES, MIN_IDLE_MINUTES};
+/// A sleeping service's wake target group is named `<platform>-<service>--w`, so its name must
+/// leave room for the suffix under AWS's 32 characters.
+fn check_idle_after(
+    c: &mut Checker,
+    map: &Map<String, Value>,
+    context: &ManifestContext,
+    service: Option<&str>,
+) -> Option<u32> {
+    use super::idle::{format_minutes, parse_minutes, MAX_IDLE_MINUTES, MIN_IDLE_MINUTES, WAKE_SUFFIX};
+    let sleeps = context.sleeps;
     let text = c.string(map, "", "idle_after")?;
     let range = format!(
         "between {} and {}",
@@ -350,6 +363,18 @@ fn check_idle_after(c: &mut Checker, map: &Map<String, Value>, sleeps: Option<bo
             None
         }
         Ok(minutes) => {
+            if let (Some(prefix_len), Some(service)) = (context.platform_name_len, service) {
+                let max = max_service_name_len(prefix_len).saturating_sub(WAKE_SUFFIX.len());
+                if service.len() > max {
+                    c.error(
+                        "manifest/idle-after-name-length",
+                        "/idle_after",
+                        format!("a service that sleeps needs a name of at most {max} characters under this platform, and \"{service}\" has {}", service.len()),
+                        format!("its wake target group is named <platform>-<service>{WAKE_SUFFIX} and AWS allows 32 characters: rename the file to at most {max} characters, or remove `idle_after`"),
+                    );
+                    return None;
+                }
+            }
             if sleeps == Some(false) {
                 c.warning(
                     "manifest/idle-after-off",

@@ -8,7 +8,7 @@ use serde::Serialize;
 use serde_json::Value;
 
 use super::desired::DesiredState;
-use super::observed::{ForeignResource, ObservedResource, TAG_HASH};
+use super::observed::{ForeignResource, ObservedResource, TAG_ASLEEP_SINCE, TAG_HASH};
 use super::resource::{DesiredResource, ResourceId, ResourceKind};
 use super::spec::{ClusterCapacityProvidersSpec, Spec};
 
@@ -272,7 +272,11 @@ fn compare(want: &DesiredResource, have: &ObservedResource) -> Vec<AttributeChan
     };
     let identical = serde_json::to_writer(&mut same, &have.attributes).is_ok() && same.at == want.json.len();
     let attributes = if identical { None } else { Some(want.attributes()) };
+    let runtime_owned = runtime_owned(want, have);
     for (attribute, after) in attributes.into_iter().flatten() {
+        if runtime_owned.contains(&attribute.as_str()) {
+            continue;
+        }
         match have.attributes.get(attribute) {
             None | Some(Value::Null) => {}
             Some(before) if before == after => {}
@@ -305,6 +309,21 @@ fn compare(want: &DesiredResource, have: &ObservedResource) -> Vec<AttributeChan
     // Compared on the real values above; shown without the credential-looking ones.
     changes.iter_mut().for_each(super::sensitive::conceal);
     changes
+}
+
+/// Attributes rnd's Lambda function owns at the moment: a sleeping service's desired count
+/// (0 while it sleeps, its replicas again once woken, set by the waker before the tag goes).
+/// Only while the manifest still asks for sleep: a service whose `idle_after` was removed is
+/// planned back to its replicas.
+fn runtime_owned(want: &DesiredResource, have: &ObservedResource) -> &'static [&'static str] {
+    match &want.spec {
+        Spec::EcsService(service)
+            if service.idle_after.is_some() && have.tags.contains_key(TAG_ASLEEP_SINCE) =>
+        {
+            &["desired_count"]
+        }
+        _ => &[],
+    }
 }
 
 /// A writer that only accepts the bytes `expected` holds, in order: serializing into it tells

@@ -72,6 +72,34 @@ impl<'p> Names<'p> {
         format!("{}-{service}", self.platform)
     }
 
+    /// The wake target group of a service that sleeps when idle. `--` never occurs in a
+    /// platform's or a service's name (`validate::names::dns_label`), so this is no other
+    /// service's target group; validation keeps it within 32 characters
+    /// (`manifest::idle::WAKE_SUFFIX`).
+    pub fn wake_target_group(&self, service: &str) -> String {
+        format!(
+            "{}-{service}{}",
+            self.platform,
+            crate::manifest::idle::WAKE_SUFFIX
+        )
+    }
+
+    /// The idle alarm of a service that sleeps when idle.
+    pub fn idle_alarm(&self, service: &str) -> String {
+        format!("{}-{service}-idle", self.platform)
+    }
+
+    /// The statement of rnd's function's policy letting the platform's wake target groups
+    /// invoke it.
+    pub fn wake_permission(&self) -> String {
+        format!("rnd-{}-wake", self.platform)
+    }
+
+    /// The statement letting the platform's idle alarms invoke the function.
+    pub fn idle_permission(&self) -> String {
+        format!("rnd-{}-idle", self.platform)
+    }
+
     /// The execution role of a service with secrets: only it may read them into its containers.
     pub fn service_execution_role(&self, service: &str) -> String {
         format!("{}-{service}-execution", self.platform)

@@ -19,6 +19,9 @@ pub const TAG_SERVICE: &str = "rnd:service";
 /// Tag holding a hash of the settings rnd applied, so a change AWS does not report back is
 /// still seen, and an unchanged resource is recognised without comparing every attribute.
 pub const TAG_HASH: &str = "rnd:hash";
+/// On an ECS service put to sleep by rnd's Lambda function: when (RFC 3339, UTC). Removed when
+/// the service wakes. While it is there the service's desired count is the runtime's.
+pub const TAG_ASLEEP_SINCE: &str = "rnd:asleep-since";
 
 /// Every tagged resource of a platform that exists.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]

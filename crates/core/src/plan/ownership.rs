@@ -38,6 +38,8 @@ pub fn in_place(names: &Names, kind: ResourceKind, name: &str) -> bool {
         // only one observed, and a record counts as the platform's only with rnd's TXT record
         // beside it (`plan::dns::ownership_record`).
         ResourceKind::DnsRecord => !name.is_empty(),
+        // Statements take no tags: the platform's are exactly its two ids.
+        ResourceKind::LambdaPermission => name == names.wake_permission() || name == names.idle_permission(),
         ResourceKind::SecurityGroup
         | ResourceKind::LoadBalancer
         | ResourceKind::Listener
@@ -48,7 +50,8 @@ pub fn in_place(names: &Names, kind: ResourceKind, name: &str) -> bool {
         | ResourceKind::CapacityProvider
         | ResourceKind::TaskDefinition
         | ResourceKind::TargetGroup
-        | ResourceKind::ListenerRule => name
+        | ResourceKind::ListenerRule
+        | ResourceKind::Alarm => name
             .strip_prefix(platform)
             .and_then(|rest| rest.strip_prefix('-'))
             .is_some_and(|rest| !rest.is_empty()),

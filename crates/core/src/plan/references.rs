@@ -36,7 +36,16 @@ pub fn references(kind: ResourceKind, name: &str, attributes: &Map<String, Value
         }
     };
     let mut refs = match kind {
-        EcsCluster | IamRole | LogGroup | TargetGroup => Vec::new(),
+        EcsCluster | IamRole | LogGroup | LambdaPermission => Vec::new(),
+        // A wake target group's function may be registered only once the load balancer may
+        // invoke it.
+        TargetGroup => one("permission", LambdaPermission),
+        Alarm => [
+            one("load_balancer", LoadBalancer),
+            one("target_group", TargetGroup),
+            one("wake_target_group", TargetGroup),
+        ]
+        .concat(),
         SecurityGroup => match attributes.get("ingress") {
             Some(Value::Array(rules)) => rules
                 .iter()
@@ -66,7 +75,12 @@ pub fn references(kind: ResourceKind, name: &str, attributes: &Map<String, Value
             one("log_group", LogGroup),
         ]
         .concat(),
-        ListenerRule => [one("listener", Listener), one("target_group", TargetGroup)].concat(),
+        ListenerRule => [
+            one("listener", Listener),
+            one("target_group", TargetGroup),
+            one("wake_target_group", TargetGroup),
+        ]
+        .concat(),
         EcsService => {
             let family = attributes
                 .get("task_definition")

@@ -31,10 +31,19 @@ pub enum ResourceKind {
     /// A Route 53 alias record pointing a route's host at a load balancer, named by the DNS
     /// name it answers for (`*.research.example.com`, `api.research.example.com`).
     DnsRecord,
+    /// A CloudWatch metric alarm: a sleeping-capable service's idle alarm
+    /// (`<platform>-<service>-idle`), which calls rnd's Lambda function when the service has
+    /// served no request for its `idle_after`.
+    Alarm,
+    /// A statement of rnd's Lambda function's resource policy, named by its statement id
+    /// (`rnd-<platform>-wake`, `rnd-<platform>-idle`): lets the load balancer (wake target
+    /// groups) or CloudWatch (idle alarms) invoke the function. Statements take no tags; the
+    /// exact id is the platform's mark.
+    LambdaPermission,
 }
 
 impl ResourceKind {
-    pub const ALL: [ResourceKind; 16] = [
+    pub const ALL: [ResourceKind; 18] = [
         ResourceKind::EcsCluster,
         ResourceKind::SecurityGroup,
         ResourceKind::LoadBalancer,
@@ -51,6 +60,8 @@ impl ResourceKind {
         ResourceKind::ListenerRule,
         ResourceKind::EcsService,
         ResourceKind::DnsRecord,
+        ResourceKind::Alarm,
+        ResourceKind::LambdaPermission,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -71,6 +82,8 @@ impl ResourceKind {
             ResourceKind::ListenerRule => "listener_rule",
             ResourceKind::EcsService => "ecs_service",
             ResourceKind::DnsRecord => "dns_record",
+            ResourceKind::Alarm => "alarm",
+            ResourceKind::LambdaPermission => "lambda_permission",
         }
     }
 
@@ -85,6 +98,8 @@ impl ResourceKind {
             ResourceKind::CapacityProvider => attribute == "auto_scaling_group",
             // A record lives in its zone: moving it is a delete there and a create here.
             ResourceKind::DnsRecord => attribute == "hosted_zone",
+            // Lambda has no call that changes a statement: it is removed and added again.
+            ResourceKind::LambdaPermission => true,
             _ => false,
         }
     }

@@ -33,6 +33,10 @@ pub enum Spec {
     ListenerRule(ListenerRuleSpec),
     EcsService(Box<EcsServiceSpec>),
     DnsRecord(DnsRecordSpec),
+    /// A target group whose one target is rnd's Lambda function (kind `TargetGroup`).
+    WakeTargetGroup(WakeTargetGroupSpec),
+    Alarm(AlarmSpec),
+    LambdaPermission(LambdaPermissionSpec),
 }
 
 impl Spec {
@@ -243,6 +247,11 @@ pub struct ListenerRuleSpec {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sign_in: Option<SignInSpec>,
     pub target_group: String,
+    /// A service that sleeps when idle: its wake target group, the rule's second forward
+    /// target. Which of the two gets the requests (their weights) is the runtime's: the waker
+    /// and the sleeper flip them, and a plan never compares or resets them.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub wake_target_group: Option<String>,
 }
 
 /// The sign-in action ahead of the rule's forward: `authenticate-oidc` or
@@ -290,6 +299,11 @@ pub struct EcsServiceSpec {
     pub desired_count: u32,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub health_check_grace_period_seconds: Option<u32>,
+    /// Not an ECS setting: the manifest's `idle_after` (`"30m"`) when the service sleeps when
+    /// idle. While it sleeps (tagged `rnd:asleep-since`) its desired count is the runtime's, so
+    /// a plan does not wake it (see `diff::compare`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub idle_after: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub listener_rule: Option<String>,
     pub maximum_percent: u32,
@@ -317,6 +331,48 @@ pub struct DnsRecordSpec {
     /// The rnd load balancer it points at, by name.
     pub load_balancer: String,
     pub record_type: String,
+}
+
+/// A service's wake target group: the load balancer sends the service's requests here while it
+/// sleeps, and rnd's Lambda function answers them (and starts the service). Lambda target
+/// groups have no port, protocol, VPC or health check.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct WakeTargetGroupSpec {
+    /// The function registered as the group's one target.
+    pub function_arn: String,
+    /// The Lambda permission that lets the load balancer invoke the function: AWS refuses to
+    /// register the target without it.
+    pub permission: String,
+    /// Always `lambda`.
+    pub target_type: String,
+}
+
+/// A service's idle alarm: `FILL(m1,0) + FILL(m2,0) < 1` in every one of `evaluation_periods`
+/// periods, where m1 and m2 are the `RequestCount` sums of the service's target group and of
+/// its wake group (requests to the waker count, or a service woken by one request would find
+/// its alarm still in ALARM and never sleep again). Missing data is breaching: a balancer
+/// publishes nothing when no request flows.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AlarmSpec {
+    /// What CloudWatch calls on the transition to ALARM: rnd's Lambda function.
+    pub action: String,
+    pub evaluation_periods: u32,
+    /// The balancer the service's route is on (the metrics' `LoadBalancer` dimension).
+    pub load_balancer: String,
+    pub period_seconds: u32,
+    pub target_group: String,
+    pub wake_target_group: String,
+}
+
+/// One statement of a Lambda function's resource policy (`AddPermission`): `principal` may
+/// invoke `function_arn` for the resources `source_arn` matches (`ArnLike`, so `*` is a
+/// wildcard) in `source_account`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LambdaPermissionSpec {
+    pub function_arn: String,
+    pub principal: String,
+    pub source_account: String,
+    pub source_arn: String,
 }
 
 /// The placement strategy of services on GPU instances: ECS puts each task on the instance

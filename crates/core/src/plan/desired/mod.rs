@@ -6,6 +6,8 @@ pub use foundation::TLS_POLICY;
 pub use gpu::GPU_AMI_PARAMETER;
 mod gpu;
 mod service;
+mod sleep;
+pub use sleep::{ALARM_PRINCIPAL, LOAD_BALANCER_PRINCIPAL};
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -121,6 +123,7 @@ pub fn shared_resources(inputs: &DesiredInputs) -> DesiredState {
     let gpu_types = gpu::desired_gpu_types(inputs);
     foundation::add_foundations(&mut state, &base_tags, inputs, &names, &network, &gpu_types);
     dns::add_dns_records(&mut state, &base_tags, inputs);
+    sleep::add_permissions(&mut state, &base_tags, inputs, &names);
     let counts: BTreeMap<String, u32> = inputs
         .capacity
         .instance_counts

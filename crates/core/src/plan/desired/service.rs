@@ -92,6 +92,8 @@ struct Launch {
 struct Routing {
     target_group: String,
     listener_rule: String,
+    /// `idle_after` as written, when the service sleeps when idle.
+    idle_after: Option<String>,
 }
 
 impl ServiceResources<'_, '_> {
@@ -307,6 +309,20 @@ impl ServiceResources<'_, '_> {
             deregistration_delay_seconds: if route.websocket { 120 } else { 30 },
         });
         self.add(ResourceKind::TargetGroup, &name, target_group);
+        let load_balancer = self.names.load_balancer(slot.load_balancer);
+        let wake = super::sleep::sleeps(self.inputs, self.manifest).zip(route.idle_after_minutes);
+        let wake_target_group = wake.map(|(scale_to_zero, minutes)| {
+            super::sleep::add_wake(
+                self.state,
+                self.tags,
+                self.names,
+                service,
+                minutes,
+                scale_to_zero,
+                &name,
+                &load_balancer,
+            )
+        });
         let (host, path_patterns) = match platform.routing.mode {
             RoutingMode::Host => (Some(format!("{service}.{}", platform.routing.domain)), Vec::new()),
             RoutingMode::Path => (None, vec![format!("/{service}"), format!("/{service}/*")]),
@@ -339,20 +355,22 @@ impl ServiceResources<'_, '_> {
                 },
             ),
             target_group: name.clone(),
+            wake_target_group,
         });
         self.add(ResourceKind::ListenerRule, &name, listener_rule);
         Routing {
             target_group: name.clone(),
             listener_rule: name,
+            idle_after: wake.map(|(_, minutes)| super::sleep::idle_after_text(minutes)),
         }
     }
 
     fn add_ecs_service(&mut self, launch: Launch, task_definition: String, routing: Option<Routing>) {
         let manifest = self.manifest;
         let (minimum_healthy_percent, maximum_percent) = deployment_percentages(manifest);
-        let (target_group, listener_rule) = match routing {
-            Some(r) => (Some(r.target_group), Some(r.listener_rule)),
-            None => (None, None),
+        let (target_group, listener_rule, idle_after) = match routing {
+            Some(r) => (Some(r.target_group), Some(r.listener_rule), r.idle_after),
+            None => (None, None, None),
         };
         let spec = Spec::EcsService(Box::new(EcsServiceSpec {
             cluster: self.names.cluster(),
@@ -365,6 +383,7 @@ impl ServiceResources<'_, '_> {
             assign_public_ip: self.network.assign_public_ip,
             target_group,
             listener_rule,
+            idle_after,
             container_port: manifest.route.as_ref().map(|r| r.port),
             circuit_breaker_rollback: true,
             minimum_healthy_percent,
