@@ -52,6 +52,8 @@ impl ApiOperation {
             "Resource Groups Tagging API" | "ResourceGroupsTaggingAPI" => "tag",
             "STS" => "sts",
             "Route 53" | "Route53" => "route53",
+            "CloudWatch" => "cloudwatch",
+            "Lambda" => "lambda",
             _ => return None,
         };
         Some(format!("{prefix}:{}", self.operation))

@@ -59,6 +59,10 @@ pub struct Clients {
     pub dynamodb: aws_sdk_dynamodb::Client,
     /// Keeps the platform's DNS records when `routing.hosted_zone_id` names a zone.
     pub route53: aws_sdk_route53::Client,
+    /// Keeps the idle alarms of services that sleep when idle.
+    pub cloudwatch: aws_sdk_cloudwatch::Client,
+    /// Keeps the statements of rnd's function's policy that let wake groups and alarms invoke it.
+    pub lambda: aws_sdk_lambda::Client,
     /// Every call made through these clients, by operation.
     pub calls: CallCounter,
 }
@@ -130,6 +134,8 @@ impl Clients {
             tagging: client!(aws_sdk_resourcegroupstagging),
             dynamodb: client!(aws_sdk_dynamodb),
             route53: client!(aws_sdk_route53),
+            cloudwatch: client!(aws_sdk_cloudwatch),
+            lambda: client!(aws_sdk_lambda),
             calls,
         }
     }

@@ -95,3 +95,15 @@ pub(crate) fn with_name(tags: &Tags, name: &str) -> Tags {
 /// Cluster tag holding the `rnd:hash` of the cluster's capacity-provider attachment, which
 /// has no tags of its own in AWS.
 pub(crate) const CAPACITY_PROVIDERS_HASH: &str = "rnd:hash:capacity-providers";
+
+pub(crate) fn cloudwatch(tags: &Tags) -> Vec<aws_sdk_cloudwatch::types::Tag> {
+    tags.iter()
+        .map(|(k, v)| aws_sdk_cloudwatch::types::Tag::builder().key(k).value(v).build())
+        .collect()
+}
+
+pub(crate) fn from_cloudwatch(tags: &[aws_sdk_cloudwatch::types::Tag]) -> Tags {
+    tags.iter()
+        .filter_map(|t| Some((t.key()?.to_string(), t.value()?.to_string())))
+        .collect()
+}

@@ -147,6 +147,11 @@ fn template_policy() -> Policy {
         client_id: String::new(),
         client_secret: "${SignInClientSecret}".to_string(),
     }));
+    // The template's own function (`rnd-<platform>`) is the one sleeping services invoke.
+    platform.scale_to_zero = Some(rnd_core::platform::ScaleToZero {
+        function_arn: "arn:${AWS::Partition}:lambda:${AWS::Region}:${AWS::AccountId}:function:rnd-${Platform}"
+            .to_string(),
+    });
     platform.notifications.slack = SlackTarget::WebhookEnv {
         variable: "unused".to_string(),
     };

@@ -7,7 +7,7 @@ use aws_sdk_ecs::types::{
     DeploymentConfiguration, LoadBalancer, NetworkConfiguration, PlacementStrategy, PlacementStrategyType,
     PropagateTags,
 };
-use rnd_core::plan::observed::{ObservedResource, TAG_HASH};
+use rnd_core::plan::observed::{ObservedResource, TAG_ASLEEP_SINCE, TAG_HASH};
 use rnd_core::plan::resource::{DesiredResource, ResourceKind};
 use rnd_core::plan::spec::EcsServiceSpec;
 use serde_json::Value;
@@ -116,10 +116,16 @@ pub(super) async fn ensure(
         .services()
         .iter()
         .find(|svc| svc.status() == Some("ACTIVE"))
-        .and_then(|svc| svc.service_arn())
-        .map(str::to_string);
+        .and_then(|svc| {
+            let asleep = svc.tags().iter().any(|t| t.key() == Some(TAG_ASLEEP_SINCE));
+            Some((svc.service_arn()?.to_string(), asleep))
+        });
     let arn = match existing {
-        Some(arn) => {
+        Some((arn, asleep)) => {
+            // A sleeping service's count is rnd's Lambda function's (0 until a request wakes
+            // it): an update leaves it out, so a new version waits for the wake. A service no
+            // longer allowed to sleep is woken: its count back, the mark gone.
+            let keep_asleep = asleep && spec.idle_after.is_some();
             // Changing the capacity provider strategy requires a new deployment; anything
             // else rolls out by itself (or needs no new tasks at all, like a count change).
             let desired_providers = serde_json::to_value(&spec.capacity_providers).unwrap_or(Value::Null);
@@ -130,7 +136,7 @@ pub(super) async fn ensure(
                 .cluster(&spec.cluster)
                 .service(name)
                 .task_definition(&s.task_definition)
-                .desired_count(spec.desired_count as i32)
+                .set_desired_count((!keep_asleep).then_some(spec.desired_count as i32))
                 .set_capacity_provider_strategy((!s.strategy.is_empty()).then_some(s.strategy))
                 .network_configuration(s.network)
                 .deployment_configuration(s.deployment)
@@ -149,6 +155,14 @@ pub(super) async fn ensure(
                 .send()
                 .await
                 .map_err(|e| AwsError::call("TagResource", name, e))?;
+            if asleep && !keep_asleep {
+                ecs.untag_resource()
+                    .resource_arn(&arn)
+                    .tag_keys(TAG_ASLEEP_SINCE)
+                    .send()
+                    .await
+                    .map_err(|e| AwsError::call("UntagResource", name, e))?;
+            }
             arn
         }
         None => {

@@ -10,12 +10,14 @@
 //! drives it: it runs what the schedule starts and tells it how each operation ended and
 //! whether the lock was lost.
 
+pub(crate) mod alarm;
 mod auto_scaling_group;
 mod cluster;
 mod context;
 mod dns_record;
 mod ecs_service;
 mod iam;
+mod lambda_permission;
 mod launch_template;
 mod load_balancer;
 mod log_group;
@@ -23,7 +25,7 @@ mod report;
 mod scale_in;
 mod security_group;
 mod stability;
-mod target_group;
+pub(crate) mod target_group;
 mod task_definition;
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -372,6 +374,9 @@ async fn run(ctx: &Context, change: &ResourceChange) -> Result<(), AwsError> {
         Spec::ListenerRule(s) => target_group::ensure_rule(ctx, want, s).await,
         Spec::EcsService(s) => ecs_service::ensure(ctx, want, s, have).await,
         Spec::DnsRecord(s) => dns_record::ensure(ctx, want, s, have).await,
+        Spec::WakeTargetGroup(s) => target_group::ensure_wake(ctx, want, s).await,
+        Spec::Alarm(s) => alarm::ensure(ctx, want, s).await,
+        Spec::LambdaPermission(s) => lambda_permission::ensure(ctx, want, s).await,
     }
 }
 
@@ -397,6 +402,8 @@ async fn delete(
         ResourceKind::ListenerRule => target_group::delete_rule(ctx, have).await,
         ResourceKind::EcsService => ecs_service::delete(ctx, have).await,
         ResourceKind::DnsRecord => dns_record::delete(ctx, have).await,
+        ResourceKind::Alarm => alarm::delete(ctx, have).await,
+        ResourceKind::LambdaPermission => lambda_permission::delete(ctx, have).await,
     }
 }
 

@@ -5,12 +5,13 @@ use std::time::Duration;
 use aws_sdk_elasticloadbalancingv2::types::{
     Action, ActionTypeEnum, AuthenticateCognitoActionConditionalBehaviorEnum,
     AuthenticateCognitoActionConfig, AuthenticateOidcActionConditionalBehaviorEnum,
-    AuthenticateOidcActionConfig, HostHeaderConditionConfig, Matcher, PathPatternConditionConfig,
-    ProtocolEnum, RuleCondition, RulePriorityPair, TargetGroupAttribute, TargetTypeEnum,
+    AuthenticateOidcActionConfig, ForwardActionConfig, HostHeaderConditionConfig, Matcher,
+    PathPatternConditionConfig, ProtocolEnum, RuleCondition, RulePriorityPair, TargetDescription,
+    TargetGroupAttribute, TargetGroupTuple, TargetTypeEnum,
 };
 use rnd_core::plan::observed::ObservedResource;
 use rnd_core::plan::resource::{DesiredResource, ResourceKind};
-use rnd_core::plan::spec::{ListenerRuleSpec, SignInSpec, TargetGroupSpec};
+use rnd_core::plan::spec::{ListenerRuleSpec, SignInSpec, TargetGroupSpec, WakeTargetGroupSpec};
 use rnd_core::platform::SecretsStore;
 
 use super::context::Context;
@@ -104,6 +105,75 @@ pub(super) async fn ensure(
     Ok(())
 }
 
+/// A sleeping service's wake group: a `lambda` target group with rnd's function as its one
+/// target (registering it needs the balancer's permission to invoke the function, which the
+/// plan orders first). Registering a registered target again is a no-op.
+pub(super) async fn ensure_wake(
+    ctx: &Context,
+    want: &DesiredResource,
+    spec: &WakeTargetGroupSpec,
+) -> Result<(), AwsError> {
+    let name = &want.id.name;
+    let elb = &ctx.clients.elb;
+    let arn = match ctx.known(ResourceKind::TargetGroup, name) {
+        Some(arn) => {
+            add_tags(ctx, name, &arn, &want.tags).await?;
+            arn
+        }
+        None => {
+            let created = elb
+                .create_target_group()
+                .name(name)
+                .target_type(TargetTypeEnum::from(spec.target_type.as_str()))
+                .set_tags(Some(tags::elb(&want.tags)))
+                .send()
+                .await;
+            match created {
+                Ok(out) => out
+                    .target_groups()
+                    .first()
+                    .and_then(|g| g.target_group_arn())
+                    .map(str::to_string)
+                    .ok_or_else(|| AwsError::missing(format!("target_group.{name}"), "no ARN returned"))?,
+                Err(e) => {
+                    let err = AwsError::call("CreateTargetGroup", name, e);
+                    if !err.code_is(&["DuplicateTargetGroupName"]) {
+                        return Err(err);
+                    }
+                    let arn = group_arn(ctx, name).await?.ok_or(err)?;
+                    let existing = super::load_balancer::elb_tags(ctx, name, &arn).await?;
+                    ctx.may_take_over(ResourceKind::TargetGroup, name, &existing, true)?;
+                    add_tags(ctx, name, &arn, &want.tags).await?;
+                    arn
+                }
+            }
+        }
+    };
+    ctx.remember(ResourceKind::TargetGroup, name, &arn);
+    elb.register_targets()
+        .target_group_arn(&arn)
+        .targets(TargetDescription::builder().id(&spec.function_arn).build())
+        .send()
+        .await
+        .map_err(|e| AwsError::call("RegisterTargets", name, e))?;
+    Ok(())
+}
+
+async fn group_arn(ctx: &Context, name: &str) -> Result<Option<String>, AwsError> {
+    Ok(ctx
+        .clients
+        .elb
+        .describe_target_groups()
+        .names(name)
+        .send()
+        .await
+        .map_err(|e| AwsError::call("DescribeTargetGroups", name, e))?
+        .target_groups()
+        .first()
+        .and_then(|g| g.target_group_arn())
+        .map(str::to_string))
+}
+
 pub(super) async fn delete(ctx: &Context, have: &ObservedResource) -> Result<(), AwsError> {
     let Some(arn) = have.arn.clone() else {
         return Ok(());
@@ -128,6 +198,83 @@ pub(super) async fn delete(ctx: &Context, have: &ObservedResource) -> Result<(),
         Ok(_) => Ok(()),
         Err(err) => super::gone(err),
     }
+}
+
+/// The weights of a sleeping service's forward: the service's group and its wake group.
+/// Awake is (1, 0); rnd's Lambda function flips them to (0, 1) when the service sleeps.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Weights {
+    pub service: i32,
+    pub wake: i32,
+}
+
+pub(crate) const AWAKE: Weights = Weights { service: 1, wake: 0 };
+
+/// The forward to the service's group, or to both groups by `weights` for a sleeping service.
+pub(crate) fn forward_action(service_group: &str, wake_group: Option<&str>, weights: Weights) -> Action {
+    let Some(wake_group) = wake_group else {
+        return Action::builder()
+            .r#type(ActionTypeEnum::Forward)
+            .target_group_arn(service_group)
+            .build();
+    };
+    let tuple = |arn: &str, weight: i32| TargetGroupTuple::builder().target_group_arn(arn).weight(weight).build();
+    Action::builder()
+        .r#type(ActionTypeEnum::Forward)
+        .forward_config(
+            ForwardActionConfig::builder()
+                .target_groups(tuple(service_group, weights.service))
+                .target_groups(tuple(wake_group, weights.wake))
+                .build(),
+        )
+        .build()
+}
+
+/// The target groups an action forwards to, whichever way it names them.
+pub(crate) fn forwarded_groups(action: &Action) -> Vec<(&str, i32)> {
+    let mut groups: Vec<(&str, i32)> = action
+        .forward_config()
+        .map(|f| {
+            f.target_groups()
+                .iter()
+                .filter_map(|t| Some((t.target_group_arn()?, t.weight().unwrap_or(1))))
+                .collect()
+        })
+        .unwrap_or_default();
+    if groups.is_empty() {
+        groups.extend(action.target_group_arn().map(|arn| (arn, 1)));
+    }
+    groups
+}
+
+/// The weights the rule `arn` gives the service's and the wake group now; `None` when it does
+/// not forward to the wake group yet (then the service is awake).
+async fn current_weights(
+    ctx: &Context,
+    name: &str,
+    arn: &str,
+    service_group: &str,
+    wake_group: &str,
+) -> Result<Option<Weights>, AwsError> {
+    let out = ctx
+        .clients
+        .elb
+        .describe_rules()
+        .rule_arns(arn)
+        .send()
+        .await
+        .map_err(|e| AwsError::call("DescribeRules", name, e))?;
+    let groups: Vec<(String, i32)> = out
+        .rules()
+        .iter()
+        .flat_map(|r| r.actions())
+        .flat_map(|a| forwarded_groups(a).into_iter().map(|(g, w)| (g.to_string(), w)))
+        .collect();
+    let weight = |group: &str| groups.iter().find(|(g, _)| g == group).map(|(_, w)| *w);
+    Ok(match (weight(service_group), weight(wake_group)) {
+        (Some(service), Some(wake)) => Some(Weights { service, wake }),
+        _ => None,
+    })
 }
 
 fn rule_conditions(ctx: &Context, spec: &ListenerRuleSpec) -> Result<(Vec<RuleCondition>, Action), AwsError> {
@@ -174,15 +321,25 @@ pub(super) async fn ensure_rule(
         Some(arn) => Some(arn),
         None => adoptable_rule(ctx, name, &listener, spec.priority, &forward).await?,
     };
+    let service_group = forward.target_group_arn().unwrap_or_default().to_string();
+    let wake_group = match &spec.wake_target_group {
+        Some(wake) => Some(ctx.require(ResourceKind::TargetGroup, wake)?),
+        None => None,
+    };
+    // Which group gets the requests is the runtime's: a sleeping service stays asleep.
+    let weights = match (&existing, &wake_group) {
+        (Some(arn), Some(wake)) => current_weights(ctx, name, arn, &service_group, wake)
+            .await?
+            .unwrap_or(AWAKE),
+        _ => AWAKE,
+    };
+    let forward = forward_action(&service_group, wake_group.as_deref(), weights);
     let actions = match &spec.sign_in {
-        Some(sign_in) => vec![
-            sign_in_action(ctx, sign_in).await?,
-            Action::builder()
-                .r#type(ActionTypeEnum::Forward)
-                .set_target_group_arn(forward.target_group_arn().map(str::to_string))
-                .order(2)
-                .build(),
-        ],
+        Some(sign_in) => vec![sign_in_action(ctx, sign_in).await?, {
+            let mut forward = forward;
+            forward.order = Some(2);
+            forward
+        }],
         None => vec![forward],
     };
     let arn = match existing {
@@ -302,9 +459,11 @@ async fn adoptable_rule(
         .iter()
         .find(|r| {
             r.priority() == Some(priority.to_string().as_str())
-                && r.actions()
-                    .iter()
-                    .any(|a| a.target_group_arn() == action.target_group_arn())
+                && r.actions().iter().any(|a| {
+                    forwarded_groups(a)
+                        .iter()
+                        .any(|(g, _)| Some(*g) == action.target_group_arn())
+                })
         })
         .and_then(|r| r.rule_arn())
         .map(str::to_string))

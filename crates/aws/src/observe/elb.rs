@@ -357,8 +357,10 @@ async fn rules_of(
         // "No sign-in" is how observing says a rule has none; the plan of such a rule has no
         // sign-in at all. (A missing sign-in the plan wants still differs: the diff sees it.)
         let mut comparable = attributes.clone();
-        if comparable.get("sign_in") == Some(&Value::from("none")) {
-            comparable.remove("sign_in");
+        for optional in ["sign_in", "wake_target_group"] {
+            if comparable.get(optional) == Some(&Value::from("none")) {
+                comparable.remove(optional);
+            }
         }
         if let Some(tags) = expected.as_planned(ResourceKind::ListenerRule, &name, &comparable) {
             let mut r = resource(ResourceKind::ListenerRule, &name, Some(arn), tags.clone());
@@ -418,13 +420,21 @@ fn rule_attributes(
             _ => {}
         }
     }
-    let target = rule
+    // A sleeping service's rule forwards to two groups (`ForwardConfig`), its own and its wake
+    // group (named with the wake suffix); their weights are the runtime's, never compared.
+    let groups: Vec<String> = rule
         .actions()
         .iter()
-        .find(|a| a.r#type() == Some(&ActionTypeEnum::Forward))
-        .and_then(|a| a.target_group_arn())
-        .and_then(target_group_name);
-    set(&mut attributes, "target_group", target);
+        .filter(|a| a.r#type() == Some(&ActionTypeEnum::Forward))
+        .flat_map(crate::execute::target_group::forwarded_groups)
+        .filter_map(|(arn, _)| target_group_name(arn))
+        .collect();
+    let is_wake = |g: &&String| g.ends_with(rnd_core::manifest::idle::WAKE_SUFFIX);
+    set(&mut attributes, "target_group", groups.iter().find(|g| !is_wake(g)).cloned());
+    attributes.insert(
+        "wake_target_group".into(),
+        groups.iter().find(is_wake).map_or(Value::from("none"), |g| Value::from(g.as_str())),
+    );
     if let Some(sign_in) = observed_sign_in(rule) {
         attributes.insert("sign_in".into(), sign_in);
     }

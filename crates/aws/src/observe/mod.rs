@@ -17,12 +17,14 @@
 //! is described as `observe` does, so the plan of a change is the same either way.
 
 mod autoscaling;
+mod cloudwatch;
 mod dns;
 mod ec2;
 mod ecs;
 mod elb;
 mod gpu_instances;
 mod iam;
+mod lambda;
 /// IAM naming shared with the executor.
 pub(crate) mod iam_names {
     pub(crate) use super::iam::{path, INLINE_POLICY};
@@ -35,7 +37,7 @@ pub(crate) use task_definitions::GPU_MEMORY_LABEL;
 
 use std::collections::BTreeMap;
 
-use rnd_core::plan::observed::{Expected, ObservedResource, ObservedState, TAG_PLATFORM};
+use rnd_core::plan::observed::{Expected, ObservedResource, ObservedState, TAG_FUNCTION, TAG_PLATFORM};
 use rnd_core::plan::resource::ResourceKind;
 use serde_json::{Map, Value};
 
@@ -74,9 +76,9 @@ pub async fn observe_with(
     expected: &Expected,
 ) -> Result<ObservedState, AwsError> {
     let types: Vec<&str> = if expected.is_empty() {
-        vec![tagging::LOGS]
+        tagging::ALWAYS.to_vec()
     } else {
-        [tagging::LOGS].into_iter().chain(tagging::EXPECTABLE).collect()
+        tagging::ALWAYS.into_iter().chain(tagging::EXPECTABLE).collect()
     };
     // Security groups first: other kinds refer to them by id, the snapshot by name.
     let (network, groups, tagged) = tokio::try_join!(
@@ -95,7 +97,7 @@ pub async fn observe_with(
         }
     }
     let lookup = &lookup;
-    let (groups, elb, iam, templates, scaling, logs, ecs) = tokio::try_join!(
+    let (groups, elb, iam, templates, scaling, logs, ecs, alarms) = tokio::try_join!(
         async { Ok::<_, AwsError>(ec2::with_ingress_names(groups, lookup)) },
         elb::observe(clients, platform, lookup, expected, tagged),
         iam::observe(clients, platform),
@@ -103,6 +105,7 @@ pub async fn observe_with(
         autoscaling::groups(clients, platform, lookup),
         logs::log_groups(clients, platform, tagged),
         ecs::observe(clients, platform, lookup, expected, tagged),
+        cloudwatch::alarms(clients, platform, tagged),
     )?;
     let (ecs, gpu_instances) = ecs;
     let balancers: Vec<&ObservedResource> = elb
@@ -112,7 +115,31 @@ pub async fn observe_with(
         })
         .collect();
     let dns = dns::observe(clients, platform, &balancers, expected).await?;
-    let mut resources: Vec<ObservedResource> = [groups, elb, iam, templates, scaling, logs, ecs, dns]
+    // The function whose policy holds the platform's statements: named on the cluster while
+    // platform.json names it, and by every idle alarm left.
+    let functions = ecs
+        .iter()
+        .filter(|r| r.kind == ResourceKind::EcsCluster && is_ours(&r.tags, platform))
+        .filter_map(|r| r.tags.get(TAG_FUNCTION).cloned())
+        .chain(
+            alarms
+                .iter()
+                .filter_map(|a| a.attributes.get("action").and_then(Value::as_str).map(str::to_string)),
+        )
+        .collect();
+    let permissions = lambda::permissions(clients, platform, functions).await?;
+    let mut resources: Vec<ObservedResource> = [
+        groups,
+        elb,
+        iam,
+        templates,
+        scaling,
+        logs,
+        ecs,
+        dns,
+        alarms,
+        permissions,
+    ]
         .into_iter()
         .flatten()
         .filter(|r| r.tags.get(TAG_PLATFORM).is_some_and(|p| p == platform))

@@ -15,8 +15,9 @@ use rnd_core::plan::observed::TAG_PLATFORM;
 use crate::tags::Tags;
 use crate::{AwsError, Clients};
 
-/// Log groups, always (CloudWatch Logs has no other batched tag read).
-pub(super) const LOGS: &str = "logs";
+/// Always: log groups (CloudWatch Logs has no other batched tag read) and alarms (CloudWatch
+/// reads tags one alarm at a time).
+pub(super) const ALWAYS: [&str; 2] = ["logs", "cloudwatch:alarm"];
 /// The kinds whose per-resource reads an expectation can spare.
 pub(super) const EXPECTABLE: [&str; 3] = [
     "ecs:service",

@@ -134,8 +134,74 @@ pub fn grants(platform: &Platform) -> Vec<Grant> {
     all.extend(credentials(platform));
     all.extend(sign_in_secret(platform));
     all.extend(dns_records(platform));
+    all.extend(idle_alarms());
+    all.extend(function_permissions(platform));
     all.extend(secrets(platform));
     all
+}
+
+/// The idle alarms of services that sleep when idle, under the platform's prefix. Read on every
+/// observe (an alarm left by a service that no longer sleeps is found and removed).
+fn idle_alarms() -> Vec<Grant> {
+    vec![
+        Grant {
+            sid: "ReadThePlatformsAlarms",
+            why: "observing the idle alarms of services that sleep when idle",
+            modes: READ,
+            actions: vec!["cloudwatch:DescribeAlarms", "cloudwatch:ListTagsForResource"],
+            resources: vec![arn("cloudwatch", "alarm:{platform}-*")],
+            scoping: Scoping::Names,
+        },
+        Grant {
+            sid: "ChangeThePlatformsAlarms",
+            why: "the idle alarm of each service that sleeps when idle: it calls rnd's function \
+                  when the service has served no request for its idle_after",
+            modes: APPLY,
+            actions: vec![
+                "cloudwatch:DeleteAlarms",
+                "cloudwatch:PutMetricAlarm",
+                "cloudwatch:TagResource",
+            ],
+            resources: vec![arn("cloudwatch", "alarm:{platform}-*")],
+            scoping: Scoping::Names,
+        },
+    ]
+}
+
+/// The statements of rnd's function's policy that let the platform's wake groups (the load
+/// balancer) and idle alarms (CloudWatch) invoke it: on the function `scale_to_zero` names,
+/// for those two principals only.
+fn function_permissions(platform: &Platform) -> Vec<Grant> {
+    let Some(scale_to_zero) = &platform.scale_to_zero else {
+        return Vec::new();
+    };
+    let function = || Resource::Exact(scale_to_zero.function_arn.clone());
+    vec![
+        Grant {
+            sid: "ReadTheFunctionsPolicy",
+            why: "observing the platform's statements in rnd's function's resource policy",
+            modes: READ,
+            actions: vec!["lambda:GetPolicy"],
+            resources: vec![function()],
+            scoping: Scoping::Names,
+        },
+        Grant {
+            sid: "LetTheBalancerAndAlarmsInvokeTheFunction",
+            why: "a sleeping service's wake group (the load balancer) and idle alarm \
+                  (CloudWatch) invoke rnd's function; only those two principals",
+            modes: APPLY,
+            actions: vec!["lambda:AddPermission", "lambda:RemovePermission"],
+            resources: vec![function()],
+            scoping: Scoping::Condition {
+                operator: "StringEquals",
+                key: "lambda:Principal",
+                values: vec![
+                    crate::plan::desired::LOAD_BALANCER_PRINCIPAL,
+                    crate::plan::desired::ALARM_PRINCIPAL,
+                ],
+            },
+        },
+    ]
 }
 
 fn reads() -> Vec<Grant> {
@@ -307,6 +373,8 @@ fn changes() -> Vec<Grant> {
                 "elasticloadbalancing:ModifyRule",
                 "elasticloadbalancing:ModifyTargetGroup",
                 "elasticloadbalancing:ModifyTargetGroupAttributes",
+                // A sleeping service's wake group has rnd's function as its one target.
+                "elasticloadbalancing:RegisterTargets",
                 "elasticloadbalancing:SetRulePriorities",
                 "elasticloadbalancing:SetSecurityGroups",
                 "elasticloadbalancing:SetSubnets",

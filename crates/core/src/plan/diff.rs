@@ -298,7 +298,10 @@ fn compare(want: &DesiredResource, have: &ObservedResource) -> Vec<AttributeChan
             });
         }
     }
-    if changes.is_empty() && have.tags.get(TAG_HASH) != want.tags.get(TAG_HASH) {
+    if changes.is_empty()
+        && !want.id.kind.reports_every_setting()
+        && have.tags.get(TAG_HASH) != want.tags.get(TAG_HASH)
+    {
         changes.push(AttributeChange {
             attribute: UNREPORTED_SETTINGS.to_string(),
             before: None,

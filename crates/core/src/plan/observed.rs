@@ -22,6 +22,10 @@ pub const TAG_HASH: &str = "rnd:hash";
 /// On an ECS service put to sleep by rnd's Lambda function: when (RFC 3339, UTC). Removed when
 /// the service wakes. While it is there the service's desired count is the runtime's.
 pub const TAG_ASLEEP_SINCE: &str = "rnd:asleep-since";
+/// On the platform's ECS cluster while `platform.json` names rnd's Lambda function
+/// (`scale_to_zero`): which function's policy holds the platform's statements, so observing
+/// finds them even when no plan expects them any more.
+pub const TAG_FUNCTION: &str = "rnd:function";
 
 /// Every tagged resource of a platform that exists.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]

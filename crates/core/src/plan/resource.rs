@@ -104,6 +104,12 @@ impl ResourceKind {
         }
     }
 
+    /// Kinds AWS reports every setting of, and that have no tags to keep rnd's hash in: the
+    /// attributes alone say whether one is as planned.
+    pub fn reports_every_setting(self) -> bool {
+        self == ResourceKind::LambdaPermission
+    }
+
     /// A rough time AWS takes to carry out an operation on this kind, in seconds; it weighs the
     /// critical path so the plan can say which chain of operations bounds an apply.
     pub fn estimated_seconds(self) -> u32 {

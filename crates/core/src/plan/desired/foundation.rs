@@ -29,8 +29,15 @@ pub(super) fn add_foundations(
 ) {
     let platform = &inputs.repository.platform;
     let cluster = names.cluster();
+    let mut cluster_tags = tags.clone();
+    if let Some(scale_to_zero) = &platform.scale_to_zero {
+        cluster_tags.insert(
+            crate::plan::observed::TAG_FUNCTION.to_string(),
+            scale_to_zero.function_arn.clone(),
+        );
+    }
     state.add(
-        tags,
+        &cluster_tags,
         None,
         ResourceId::new(ResourceKind::EcsCluster, &cluster),
         Spec::Cluster(ClusterSpec {

@@ -8,6 +8,7 @@ use super::{DesiredInputs, DesiredState};
 use crate::manifest::idle::format_minutes;
 use crate::manifest::Manifest;
 use crate::plan::naming::Names;
+use crate::plan::observed::TAG_PLATFORM;
 use crate::plan::resource::{ResourceId, ResourceKind};
 use crate::plan::spec::*;
 use crate::platform::ScaleToZero;
@@ -137,9 +138,16 @@ pub(super) fn add_permissions(
             format!("arn:{partition}:cloudwatch:{region}:{account}:alarm:{p}-*-idle"),
         ),
     ];
+    // Statements take no tags: they are planned with rnd's platform tag only, which observing
+    // gives every statement with the platform's id.
+    let tags: BTreeMap<String, String> = tags
+        .iter()
+        .filter(|(k, _)| *k == TAG_PLATFORM)
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect();
     for (statement_id, principal, source_arn) in statements {
         state.add(
-            tags,
+            &tags,
             None,
             ResourceId::new(ResourceKind::LambdaPermission, statement_id),
             Spec::LambdaPermission(LambdaPermissionSpec {
