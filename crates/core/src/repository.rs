@@ -124,7 +124,10 @@ pub fn validate_repository(platform_file: &SourceFile, manifest_files: &[SourceF
     }
     manifests.sort_by(|a, b| a.name.cmp(&b.name));
     for manifest in &manifests {
-        if let Some(mut problem) = too_large_for_ecs(manifest) {
+        let problems = too_large_for_ecs(manifest)
+            .into_iter()
+            .chain(crate::manifest::idle::wake_name_taken(manifest, &manifests));
+        for mut problem in problems {
             crate::prerequisites::locate(std::slice::from_mut(&mut problem), manifest_files);
             all_valid = false;
             if let Some(report) = files.iter_mut().find(|f| f.file == problem.file) {

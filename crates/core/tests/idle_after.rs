@@ -106,3 +106,59 @@ fn the_function_must_be_a_lambda_function_in_the_platforms_region() {
         ["platform.json /scale_to_zero/function_arn: the function is in eu-west-1 but the platform is in us-east-1"]
     );
 }
+
+fn report_files(manifests: &[(&str, &str)]) -> RepositoryReport {
+    let platform = format!(
+        r#"{{ "name": "research", "region": "us-east-1",
+             "routing": {{ "mode": "host", "domain": "research.example.com" }},
+             "certificate_arn": "{CERT}" {FUNCTION} }}"#
+    );
+    validate_repository(
+        &SourceFile {
+            path: "platform.json".into(),
+            bytes: platform.into_bytes(),
+        },
+        &manifests
+            .iter()
+            .map(|(name, text)| SourceFile {
+                path: format!("manifests/{name}.json"),
+                bytes: text.as_bytes().to_vec(),
+            })
+            .collect::<Vec<_>>(),
+    )
+}
+
+#[test]
+fn a_sleeping_service_needs_room_for_its_wake_group_name() {
+    // research- (9) + 23 = 32, the target group limit; the wake group adds `-wake`.
+    let long = "a".repeat(23);
+    let report = report_files(&[(&long, SLEEPY)]);
+    assert_eq!(
+        messages(&report, Severity::Error),
+        [format!(
+            "manifests/{long}.json /idle_after: a service that sleeps needs a name of at most 18 characters under this platform, and \"{long}\" has 23"
+        )]
+    );
+    // The same name runs always without complaint.
+    let awake = report_files(&[(
+        &long,
+        r#"{ "image": "repo/demo", "version": "v1", "port": 8080 }"#,
+    )]);
+    assert!(awake.repository.is_some());
+}
+
+#[test]
+fn a_sleeping_service_beside_a_service_named_like_its_wake_group_is_an_error() {
+    let report = report_files(&[
+        ("demo", SLEEPY),
+        (
+            "demo-wake",
+            r#"{ "image": "repo/demo", "version": "v1", "port": 8080 }"#,
+        ),
+    ]);
+    assert!(report.repository.is_none());
+    assert_eq!(
+        messages(&report, Severity::Error),
+        ["manifests/demo.json /idle_after: a service that sleeps has a wake target group named after it with `-wake`, and the service `demo-wake` already has that name"]
+    );
+}

@@ -149,8 +149,9 @@ fn template_policy() -> Policy {
     }));
     // The template's own function (`rnd-<platform>`) is the one sleeping services invoke.
     platform.scale_to_zero = Some(rnd_core::platform::ScaleToZero {
-        function_arn: "arn:${AWS::Partition}:lambda:${AWS::Region}:${AWS::AccountId}:function:rnd-${Platform}"
-            .to_string(),
+        function_arn:
+            "arn:${AWS::Partition}:lambda:${AWS::Region}:${AWS::AccountId}:function:rnd-${Platform}"
+                .to_string(),
     });
     platform.notifications.slack = SlackTarget::WebhookEnv {
         variable: "unused".to_string(),

@@ -7,7 +7,7 @@ mod support;
 
 use rnd_core::plan::diff::Action;
 use rnd_core::plan::observed::{ObservedState, TAG_ASLEEP_SINCE};
-use rnd_core::plan::render::render_text;
+use rnd_core::plan::render::{plan_json, render_text};
 use rnd_core::plan::resource::ResourceKind;
 use rnd_core::plan::simulate::simulate_apply;
 use rnd_core::plan::{plan, Plan};
@@ -76,12 +76,12 @@ fn gaining_idle_after_adds_the_wake_pieces_in_order() {
             ("lambda_permission.rnd-research-idle".to_string(), Action::Create),
             ("lambda_permission.rnd-research-wake".to_string(), Action::Create),
             ("listener_rule.research-chat-ui".to_string(), Action::Update),
-            ("target_group.research-chat-ui--w".to_string(), Action::Create),
+            ("target_group.research-chat-ui-wake".to_string(), Action::Create),
         ]
     );
     // AWS refuses to register the function in the group before the balancer may invoke it; the
     // rule names the group only once it exists, and the alarm watches both groups.
-    let wake_group = position(&gain, "target_group.research-chat-ui--w");
+    let wake_group = position(&gain, "target_group.research-chat-ui-wake");
     assert!(position(&gain, "lambda_permission.rnd-research-wake") < wake_group);
     assert!(wake_group < position(&gain, "listener_rule.research-chat-ui"));
     assert!(wake_group < position(&gain, "alarm.research-chat-ui-idle"));
@@ -118,6 +118,18 @@ fn a_sleeping_service_is_left_asleep_by_a_plan() {
         .insert(TAG_ASLEEP_SINCE.into(), "2026-12-05T03:00:00Z".into());
     let again = plan(&repository(Some(30)), &observed).unwrap();
     assert!(!again.has_changes(), "{}", render_text(&again, false));
+    // Asleep, it costs nothing now and after the plan: the plan does not wake it.
+    let cost = &plan_json(&again)["cost"]["services"];
+    let chat = cost
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["service"] == SLEEPER)
+        .unwrap();
+    assert_eq!(
+        (chat["hourly_before"].as_f64(), chat["hourly_after"].as_f64()),
+        (Some(0.0), Some(0.0))
+    );
 
     // A new version while asleep deploys, and the plan still leaves the count to the runtime.
     let mut newer = repository(Some(30));
@@ -166,10 +178,10 @@ fn losing_idle_after_removes_every_piece_after_what_refers_to_it() {
             ("lambda_permission.rnd-research-idle".to_string(), Action::Delete),
             ("lambda_permission.rnd-research-wake".to_string(), Action::Delete),
             ("listener_rule.research-chat-ui".to_string(), Action::Update),
-            ("target_group.research-chat-ui--w".to_string(), Action::Delete),
+            ("target_group.research-chat-ui-wake".to_string(), Action::Delete),
         ]
     );
-    let wake_group = position(&lose, "target_group.research-chat-ui--w");
+    let wake_group = position(&lose, "target_group.research-chat-ui-wake");
     assert!(position(&lose, "listener_rule.research-chat-ui") < wake_group);
     assert!(position(&lose, "alarm.research-chat-ui-idle") < wake_group);
     assert!(wake_group < position(&lose, "lambda_permission.rnd-research-wake"));
@@ -187,7 +199,7 @@ fn removing_the_sleeping_manifest_removes_its_pieces() {
     let (remove, after) = applied(&gone, &observed);
     for address in [
         "alarm.research-chat-ui-idle",
-        "target_group.research-chat-ui--w",
+        "target_group.research-chat-ui-wake",
         "lambda_permission.rnd-research-wake",
         "lambda_permission.rnd-research-idle",
     ] {
@@ -208,5 +220,5 @@ fn a_platform_without_scale_to_zero_plans_no_wake_pieces() {
     assert!(first.graph.operations().all(|op| !matches!(
         op.id.kind,
         ResourceKind::Alarm | ResourceKind::LambdaPermission
-    ) && !op.address.ends_with("--w")));
+    ) && !op.address.ends_with("-wake")));
 }

@@ -59,10 +59,12 @@ async fn remove(ctx: &Context, statement: &str, function_arn: &str) -> Result<()
 }
 
 pub(super) async fn delete(ctx: &Context, have: &ObservedResource) -> Result<(), AwsError> {
-    let function = have
-        .arn
-        .clone()
-        .or_else(|| have.attributes.get("function_arn").and_then(|v| v.as_str()).map(str::to_string));
+    let function = have.arn.clone().or_else(|| {
+        have.attributes
+            .get("function_arn")
+            .and_then(|v| v.as_str())
+            .map(str::to_string)
+    });
     ctx.forget(ResourceKind::LambdaPermission, &have.name);
     match function {
         Some(function) => remove(ctx, &have.name, &function).await,

@@ -218,7 +218,12 @@ pub(crate) fn forward_action(service_group: &str, wake_group: Option<&str>, weig
             .target_group_arn(service_group)
             .build();
     };
-    let tuple = |arn: &str, weight: i32| TargetGroupTuple::builder().target_group_arn(arn).weight(weight).build();
+    let tuple = |arn: &str, weight: i32| {
+        TargetGroupTuple::builder()
+            .target_group_arn(arn)
+            .weight(weight)
+            .build()
+    };
     Action::builder()
         .r#type(ActionTypeEnum::Forward)
         .forward_config(

@@ -45,8 +45,16 @@ pub(super) async fn alarms(
             ),
         };
         let mut r = resource(ResourceKind::Alarm, &name, Some(arn), tags);
-        set(&mut r.attributes, "action", alarm.alarm_actions().first().cloned());
-        set(&mut r.attributes, "evaluation_periods", alarm.evaluation_periods());
+        set(
+            &mut r.attributes,
+            "action",
+            alarm.alarm_actions().first().cloned(),
+        );
+        set(
+            &mut r.attributes,
+            "evaluation_periods",
+            alarm.evaluation_periods(),
+        );
         for query in alarm.metrics() {
             let Some(stat) = query.metric_stat() else { continue };
             let attribute = match query.id() {
@@ -72,5 +80,8 @@ pub(super) async fn alarms(
         Ok(r)
     })
     .await?;
-    Ok(observed.into_iter().filter(|r| is_ours(&r.tags, platform)).collect())
+    Ok(observed
+        .into_iter()
+        .filter(|r| is_ours(&r.tags, platform))
+        .collect())
 }

@@ -429,11 +429,20 @@ fn rule_attributes(
         .flat_map(crate::execute::target_group::forwarded_groups)
         .filter_map(|(arn, _)| target_group_name(arn))
         .collect();
-    let is_wake = |g: &&String| g.ends_with(rnd_core::manifest::idle::WAKE_SUFFIX);
-    set(&mut attributes, "target_group", groups.iter().find(|g| !is_wake(g)).cloned());
+    // A service may itself be named `…-wake`: a group is a wake group only beside the group
+    // it wakes.
+    let wake = groups.iter().find(|g| {
+        g.strip_suffix(rnd_core::manifest::idle::WAKE_SUFFIX)
+            .is_some_and(|own| groups.iter().any(|o| o == own))
+    });
+    set(
+        &mut attributes,
+        "target_group",
+        groups.iter().find(|g| Some(*g) != wake).cloned(),
+    );
     attributes.insert(
         "wake_target_group".into(),
-        groups.iter().find(is_wake).map_or(Value::from("none"), |g| Value::from(g.as_str())),
+        wake.map_or(Value::from("none"), |g| Value::from(g.as_str())),
     );
     if let Some(sign_in) = observed_sign_in(rule) {
         attributes.insert("sign_in".into(), sign_in);

@@ -50,7 +50,8 @@ pub(super) async fn permissions(
             }
             let tags = BTreeMap::from([(TAG_PLATFORM.to_string(), platform.to_string())]);
             let mut r = resource(ResourceKind::LambdaPermission, sid, Some(function.clone()), tags);
-            r.attributes.insert("function_arn".into(), Value::from(function.as_str()));
+            r.attributes
+                .insert("function_arn".into(), Value::from(function.as_str()));
             let principal = statement.pointer("/Principal/Service").and_then(Value::as_str);
             let condition = |operator: &str, key: &str| {
                 statement

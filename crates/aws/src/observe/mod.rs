@@ -121,11 +121,12 @@ pub async fn observe_with(
         .iter()
         .filter(|r| r.kind == ResourceKind::EcsCluster && is_ours(&r.tags, platform))
         .filter_map(|r| r.tags.get(TAG_FUNCTION).cloned())
-        .chain(
-            alarms
-                .iter()
-                .filter_map(|a| a.attributes.get("action").and_then(Value::as_str).map(str::to_string)),
-        )
+        .chain(alarms.iter().filter_map(|a| {
+            a.attributes
+                .get("action")
+                .and_then(Value::as_str)
+                .map(str::to_string)
+        }))
         .collect();
     let permissions = lambda::permissions(clients, platform, functions).await?;
     let mut resources: Vec<ObservedResource> = [
@@ -140,10 +141,10 @@ pub async fn observe_with(
         alarms,
         permissions,
     ]
-        .into_iter()
-        .flatten()
-        .filter(|r| r.tags.get(TAG_PLATFORM).is_some_and(|p| p == platform))
-        .collect();
+    .into_iter()
+    .flatten()
+    .filter(|r| r.tags.get(TAG_PLATFORM).is_some_and(|p| p == platform))
+    .collect();
     resources.sort_by(|a, b| (a.kind, &a.name, a.revision).cmp(&(b.kind, &b.name, b.revision)));
     Ok(ObservedState {
         resources,

@@ -14,5 +14,6 @@ mod permissions;
 mod references;
 mod scale;
 mod scale_in;
+mod scale_to_zero;
 mod support;
 mod task_logs;

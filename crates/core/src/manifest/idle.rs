@@ -5,9 +5,41 @@
 //! in minutes.
 
 /// What a sleeping service's wake target group adds to its target group's name
-/// (`<platform>-<service>--w`): `--` is in no platform's or service's name, so no other
-/// service's target group can be named so.
-pub const WAKE_SUFFIX: &str = "--w";
+/// (`<platform>-<service>-wake`). Target group names allow no `--`, so the suffix is one a
+/// service name could end with: validation refuses a sleeping service beside a service named
+/// `<service>-wake` ([`wake_name_taken`]).
+pub const WAKE_SUFFIX: &str = "-wake";
+
+/// An error when `manifest` sleeps and another manifest is named like its wake group.
+pub fn wake_name_taken(
+    manifest: &super::Manifest,
+    manifests: &[super::Manifest],
+) -> Option<crate::diagnostic::Diagnostic> {
+    manifest.route.as_ref()?.idle_after_minutes?;
+    let taken = format!("{}{WAKE_SUFFIX}", manifest.name);
+    manifests
+        .iter()
+        .any(|m| m.name == taken)
+        .then(|| crate::diagnostic::Diagnostic {
+            severity: crate::diagnostic::Severity::Error,
+            code: "manifest/idle-after-name-taken",
+            file: format!("manifests/{}.json", manifest.name),
+            pointer: "/idle_after".into(),
+            location: crate::diagnostic::Location {
+                offset: 0,
+                length: 0,
+                line: 1,
+                column: 1,
+            },
+            message: format!(
+                "a service that sleeps has a wake target group named after it with `{WAKE_SUFFIX}`, \
+             and the service `{taken}` already has that name"
+            ),
+            help: Some(format!(
+                "rename manifests/{taken}.json, or remove `idle_after` from this manifest"
+            )),
+        })
+}
 
 /// The shortest idle time: below it a service would sleep between the requests of one person.
 pub const MIN_IDLE_MINUTES: u32 = 5;

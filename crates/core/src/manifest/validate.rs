@@ -327,7 +327,7 @@ fn check_route(
 }
 
 /// `idle_after`: a duration of whole minutes, hours or days, from 5 minutes to 7 days.
-/// A sleeping service's wake target group is named `<platform>-<service>--w`, so its name must
+/// A sleeping service's wake target group is named `<platform>-<service>-wake`, so its name must
 /// leave room for the suffix under AWS's 32 characters.
 fn check_idle_after(
     c: &mut Checker,

@@ -42,7 +42,13 @@ pub fn deployed_demands(observed: &[&ObservedResource], names: &Names) -> Vec<Se
             let definition = task_definitions.get(name)?;
             Some(ServiceDemand {
                 name: name.to_string(),
-                replicas: number(service, "desired_count").unwrap_or(0),
+                // A sleeping service runs nothing, whatever the count read (a plan observing
+                // with an expectation takes the count from the plan, not from AWS).
+                replicas: if service.tags.contains_key(super::observed::TAG_ASLEEP_SINCE) {
+                    0
+                } else {
+                    number(service, "desired_count").unwrap_or(0)
+                },
                 cpu_units: number(definition, "cpu").unwrap_or(256),
                 memory_mib: number(definition, "memory").unwrap_or(512),
                 gpus: number(definition, "gpu").unwrap_or(0),

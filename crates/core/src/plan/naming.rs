@@ -72,10 +72,9 @@ impl<'p> Names<'p> {
         format!("{}-{service}", self.platform)
     }
 
-    /// The wake target group of a service that sleeps when idle. `--` never occurs in a
-    /// platform's or a service's name (`validate::names::dns_label`), so this is no other
-    /// service's target group; validation keeps it within 32 characters
-    /// (`manifest::idle::WAKE_SUFFIX`).
+    /// The wake target group of a service that sleeps when idle, `<platform>-<service>-wake`.
+    /// Validation keeps it within 32 characters and refuses a service named `<service>-wake`
+    /// beside it (`manifest::idle`), so it is no other service's target group.
     pub fn wake_target_group(&self, service: &str) -> String {
         format!(
             "{}-{service}{}",

@@ -283,7 +283,20 @@ fn prepare(
     // What runs now: its demands, and where its GPU tasks are, so placement can keep them there.
     let deployed = deployed_demands(existing, &names);
     let previous = deployed_placement(existing, &observed.gpu_instances, &names, &deployed);
-    let demands: Vec<ServiceDemand> = repository.manifests.iter().map(demand_of).collect();
+    // A service asleep now stays asleep through the plan (its count is the runtime's): it
+    // needs no capacity and costs nothing until a request wakes it.
+    let asleep = asleep_services(repository, existing);
+    let demands: Vec<ServiceDemand> = repository
+        .manifests
+        .iter()
+        .map(|m| {
+            let mut demand = demand_of(m);
+            if asleep.contains(m.name.as_str()) {
+                demand.replicas = 0;
+            }
+            demand
+        })
+        .collect();
     let fresh = plan_capacity(&demands, &allowed, &platform.region, None).map_err(PlanError::Placement)?;
     // Running GPU tasks stay where they are unless asked to repack: moving one means a cold
     // start (image pull, model load) for a service nobody changed.
@@ -310,6 +323,27 @@ fn prepare(
         kept_gpu_types,
         idle_gpu_services,
     })
+}
+
+/// Services asleep now (their ECS service tagged `rnd:asleep-since` by rnd's Lambda function)
+/// whose manifest still lets them sleep.
+fn asleep_services<'a>(repository: &'a Repository, existing: &[&ObservedResource]) -> BTreeSet<&'a str> {
+    if repository.platform.scale_to_zero.is_none() {
+        return Default::default();
+    }
+    let tagged: BTreeSet<&str> = existing
+        .iter()
+        .filter(|r| r.kind == ResourceKind::EcsService)
+        .filter(|r| r.tags.contains_key(super::observed::TAG_ASLEEP_SINCE))
+        .map(|r| r.service().unwrap_or(&r.name))
+        .collect();
+    repository
+        .manifests
+        .iter()
+        .filter(|m| m.route.as_ref().is_some_and(|r| r.idle_after_minutes.is_some()))
+        .filter(|m| tagged.contains(m.name.as_str()))
+        .map(|m| m.name.as_str())
+        .collect()
 }
 
 /// What [`plan`] would want of every resource against `observed`, with its hash: the hint

@@ -101,9 +101,14 @@ pub async fn same_plan_with_expectation(clients: &Clients, repository: &Reposito
     let (cheap, full) = (plan_json(&cheap), plan_json(planned));
     // On a difference, the operations of each side (with their attribute changes) say why;
     // the whole plans would bury them.
+    // Which parts differ (the cost, the capacity), for when the operations are the same.
+    let differing: Vec<&String> = full
+        .as_object()
+        .map(|o| o.keys().filter(|k| cheap.get(*k) != full.get(*k)).collect())
+        .unwrap_or_default();
     assert!(
         cheap == full,
-        "observe_with planned differently from observe:\nwith the expectation: {:#}\nin full: {:#}",
+        "observe_with planned differently from observe (in {differing:?}):\nwith the expectation: {:#}\nin full: {:#}",
         cheap["operations"],
         full["operations"]
     );

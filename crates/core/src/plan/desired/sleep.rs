@@ -96,7 +96,7 @@ pub(super) fn idle_after_text(minutes: u32) -> String {
 /// One per platform, not one per service: a function's resource policy holds at most 20 KB
 /// (about 50 statements), which per-service statements would exhaust at a few dozen sleeping
 /// services. The source ARNs match the platform's names with a wildcard (`ArnLike`): every
-/// wake group `<platform>-…--w` and every alarm `<platform>-…-idle`. A platform whose name
+/// wake group `<platform>-…-wake` and every alarm `<platform>-…-idle`. A platform whose name
 /// starts another's (`research`, `research-x`) lets the other's groups and alarms invoke the
 /// function too; the function acts only on resources tagged for a platform it serves.
 pub(super) fn add_permissions(

@@ -1,0 +1,393 @@
+//! A service that sleeps when idle, against the emulator (issue 16): the apply creates the
+//! platform's two statements in the function's policy, the wake target group with the function
+//! registered, the idle alarm over both groups' request counts and the weighted rule; a re-plan
+//! while the service sleeps (count 0, weights flipped to the waker, as rnd's Lambda function
+//! leaves them) changes nothing, and an update then leaves both alone; losing `idle_after`
+//! removes every piece and puts the route back. moto does not evaluate alarms or invoke
+//! functions: those are the Lambda's tests. Needs `scripts/emulator start` (fails otherwise).
+
+use aws_sdk_elasticloadbalancingv2::types::Action as ElbAction;
+use rnd_aws::Clients;
+use rnd_core::plan::observed::TAG_ASLEEP_SINCE;
+use rnd_core::platform::ScaleToZero;
+use rnd_core::repository::Repository;
+use serde_json::Value;
+
+use crate::support::*;
+
+/// rnd's function, as `deploy/lambda.yaml` makes it; its ARN.
+async fn function(clients: &Clients, config: &aws_config::SdkConfig, name: &str) -> String {
+    let iam = aws_sdk_iam::Client::new(config);
+    let role = iam
+        .create_role()
+        .role_name(format!("{name}-role"))
+        .assume_role_policy_document(
+            r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"lambda.amazonaws.com"},"Action":"sts:AssumeRole"}]}"#,
+        )
+        .send()
+        .await
+        .expect("CreateRole");
+    // An empty zip archive: moto keeps the code, it never runs here.
+    let empty_zip: Vec<u8> = [b"PK\x05\x06".as_slice(), &[0u8; 18]].concat();
+    clients
+        .lambda
+        .create_function()
+        .function_name(name)
+        .runtime(aws_sdk_lambda::types::Runtime::Providedal2023)
+        .handler("bootstrap")
+        .role(role.role().unwrap().arn())
+        .code(
+            aws_sdk_lambda::types::FunctionCode::builder()
+                .zip_file(aws_smithy_types::Blob::new(empty_zip))
+                .build(),
+        )
+        .send()
+        .await
+        .expect("CreateFunction")
+        .function_arn()
+        .unwrap()
+        .to_string()
+}
+
+fn sleepy(idle_after: Option<&str>) -> String {
+    let idle = idle_after.map_or(String::new(), |i| format!(r#", "idle_after": "{i}""#));
+    format!(
+        r#"{{ "image": "123456789012.dkr.ecr.us-east-1.amazonaws.com/demo", "version": "v1",
+             "port": 8080, "health_check": "/healthz" {idle} }}"#
+    )
+}
+
+fn with_function(mut repository: Repository, function_arn: &str) -> Repository {
+    repository.platform.scale_to_zero = Some(ScaleToZero {
+        function_arn: function_arn.to_string(),
+    });
+    repository
+}
+
+/// The statements of the function's policy, by id.
+async fn statements(clients: &Clients, function_arn: &str) -> Vec<Value> {
+    match clients
+        .lambda
+        .get_policy()
+        .function_name(function_arn)
+        .send()
+        .await
+    {
+        Ok(out) => {
+            let policy: Value = serde_json::from_str(out.policy().unwrap()).unwrap();
+            policy["Statement"].as_array().cloned().unwrap_or_default()
+        }
+        Err(_) => Vec::new(),
+    }
+}
+
+/// The rule's forward: (target group name, weight) pairs.
+async fn forward_of(clients: &Clients, platform: &str, rule_name_group: &str) -> Vec<(String, i32)> {
+    let lbs = clients
+        .elb
+        .describe_load_balancers()
+        .names(format!("{platform}-alb-1"))
+        .send()
+        .await
+        .unwrap();
+    let lb = lbs.load_balancers()[0].load_balancer_arn().unwrap();
+    let listeners = clients
+        .elb
+        .describe_listeners()
+        .load_balancer_arn(lb)
+        .send()
+        .await
+        .unwrap();
+    let https = listeners
+        .listeners()
+        .iter()
+        .find(|l| l.port() == Some(443))
+        .unwrap()
+        .listener_arn()
+        .unwrap();
+    let rules = clients
+        .elb
+        .describe_rules()
+        .listener_arn(https)
+        .send()
+        .await
+        .unwrap();
+    let name = |arn: &str| arn.split('/').nth(1).unwrap_or_default().to_string();
+    let forward: Vec<(String, i32)> = rules
+        .rules()
+        .iter()
+        .flat_map(|r| r.actions())
+        .filter(|a: &&ElbAction| a.r#type().map(|t| t.as_str()) == Some("forward"))
+        .flat_map(|a| {
+            let mut groups: Vec<(String, i32)> = a
+                .forward_config()
+                .map(|f| {
+                    f.target_groups()
+                        .iter()
+                        .map(|t| (name(t.target_group_arn().unwrap()), t.weight().unwrap_or(1)))
+                        .collect()
+                })
+                .unwrap_or_default();
+            if groups.is_empty() {
+                groups.extend(a.target_group_arn().map(|g| (name(g), 1)));
+            }
+            groups
+        })
+        .filter(|(g, _)| g.starts_with(rule_name_group))
+        .collect();
+    forward
+}
+
+/// What rnd's Lambda function does when the idle alarm fires: the route to the waker, the
+/// count to 0, the mark on the service.
+async fn put_to_sleep(clients: &Clients, platform: &str, service: &str) {
+    let rule_arn = {
+        let lbs = clients
+            .elb
+            .describe_load_balancers()
+            .names(format!("{platform}-alb-1"))
+            .send()
+            .await
+            .unwrap();
+        let lb = lbs.load_balancers()[0].load_balancer_arn().unwrap().to_string();
+        let listeners = clients
+            .elb
+            .describe_listeners()
+            .load_balancer_arn(&lb)
+            .send()
+            .await
+            .unwrap();
+        let https = listeners
+            .listeners()
+            .iter()
+            .find(|l| l.port() == Some(443))
+            .unwrap()
+            .listener_arn()
+            .unwrap()
+            .to_string();
+        let rules = clients
+            .elb
+            .describe_rules()
+            .listener_arn(&https)
+            .send()
+            .await
+            .unwrap();
+        rules
+            .rules()
+            .iter()
+            .find(|r| r.is_default() != Some(true))
+            .unwrap()
+            .rule_arn()
+            .unwrap()
+            .to_string()
+    };
+    let group = |name: String| async move {
+        clients
+            .elb
+            .describe_target_groups()
+            .names(name)
+            .send()
+            .await
+            .unwrap()
+            .target_groups()[0]
+            .target_group_arn()
+            .unwrap()
+            .to_string()
+    };
+    let own = group(format!("{platform}-{service}")).await;
+    let wake = group(format!("{platform}-{service}-wake")).await;
+    let tuple = |arn: &str, weight: i32| {
+        aws_sdk_elasticloadbalancingv2::types::TargetGroupTuple::builder()
+            .target_group_arn(arn)
+            .weight(weight)
+            .build()
+    };
+    clients
+        .elb
+        .modify_rule()
+        .rule_arn(&rule_arn)
+        .actions(
+            ElbAction::builder()
+                .r#type(aws_sdk_elasticloadbalancingv2::types::ActionTypeEnum::Forward)
+                .forward_config(
+                    aws_sdk_elasticloadbalancingv2::types::ForwardActionConfig::builder()
+                        .target_groups(tuple(&own, 0))
+                        .target_groups(tuple(&wake, 1))
+                        .build(),
+                )
+                .build(),
+        )
+        .send()
+        .await
+        .expect("ModifyRule");
+    let out = clients
+        .ecs
+        .update_service()
+        .cluster(platform)
+        .service(service)
+        .desired_count(0)
+        .send()
+        .await
+        .expect("UpdateService");
+    clients
+        .ecs
+        .tag_resource()
+        .resource_arn(out.service().unwrap().service_arn().unwrap())
+        .tags(
+            aws_sdk_ecs::types::Tag::builder()
+                .key(TAG_ASLEEP_SINCE)
+                .value("2026-12-05T03:00:00Z")
+                .build(),
+        )
+        .send()
+        .await
+        .expect("TagResource");
+}
+
+async fn desired_count(clients: &Clients, platform: &str, service: &str) -> i32 {
+    clients
+        .ecs
+        .describe_services()
+        .include(aws_sdk_ecs::types::ServiceField::Tags)
+        .cluster(platform)
+        .services(service)
+        .send()
+        .await
+        .unwrap()
+        .services()[0]
+        .desired_count()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_sleeping_service_gets_its_wake_pieces_keeps_its_sleep_and_loses_them() {
+    let config = tokio::task::spawn_blocking(emulator_config).await.unwrap();
+    let clients = Clients::new(&config);
+    let platform = &unique("zz");
+    let cert = certificate(&config, &format!("{platform}.example.com")).await;
+    let function_arn = function(&clients, &config, &format!("rnd-{platform}")).await;
+    let sleeping = with_function(
+        repository(platform, &cert, &[("demo", sleepy(Some("30m")))]),
+        &function_arn,
+    );
+
+    // Gaining: the statements, the wake group with the function in it, the alarm, the rule.
+    let (_, report, _) = round(&clients, &sleeping).await;
+    assert!(report.succeeded());
+    let sids: Vec<String> = statements(&clients, &function_arn)
+        .await
+        .iter()
+        .map(|s| s["Sid"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(
+        sids,
+        [format!("rnd-{platform}-wake"), format!("rnd-{platform}-idle")]
+    );
+    let wake = clients
+        .elb
+        .describe_target_groups()
+        .names(format!("{platform}-demo-wake"))
+        .send()
+        .await
+        .expect("the wake group exists");
+    let wake_group = &wake.target_groups()[0];
+    assert_eq!(wake_group.target_type().map(|t| t.as_str()), Some("lambda"));
+    let targets = clients
+        .elb
+        .describe_target_health()
+        .target_group_arn(wake_group.target_group_arn().unwrap())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        targets
+            .target_health_descriptions()
+            .iter()
+            .filter_map(|t| t.target().and_then(|t| t.id()))
+            .collect::<Vec<_>>(),
+        [function_arn.as_str()]
+    );
+    let alarms = clients
+        .cloudwatch
+        .describe_alarms()
+        .alarm_names(format!("{platform}-demo-idle"))
+        .send()
+        .await
+        .unwrap();
+    let alarm = &alarms.metric_alarms()[0];
+    assert_eq!(alarm.alarm_actions(), [function_arn.clone()]);
+    assert_eq!(alarm.evaluation_periods(), Some(30));
+    assert_eq!(alarm.metrics().len(), 3, "two request counts and their sum");
+    assert_eq!(
+        forward_of(&clients, platform, &format!("{platform}-demo")).await,
+        [
+            (format!("{platform}-demo"), 1),
+            (format!("{platform}-demo-wake"), 0)
+        ]
+    );
+    let (_, remaining) = remaining_changes(&clients, &sleeping).await;
+    assert_eq!(remaining, Vec::<String>::new(), "gaining idle_after converges");
+
+    // Asleep: nothing to change, and a new version deploys without waking it.
+    put_to_sleep(&clients, platform, "demo").await;
+    let (_, remaining) = remaining_changes(&clients, &sleeping).await;
+    assert_eq!(
+        remaining,
+        Vec::<String>::new(),
+        "a plan leaves a sleeping service asleep"
+    );
+    let newer = with_function(
+        repository(
+            platform,
+            &cert,
+            &[("demo", sleepy(Some("30m")).replace("\"v1\"", "\"v2\""))],
+        ),
+        &function_arn,
+    );
+    let (_, report, _) = round(&clients, &newer).await;
+    assert!(report.succeeded());
+    assert_eq!(desired_count(&clients, platform, "demo").await, 0, "still asleep");
+    assert_eq!(
+        forward_of(&clients, platform, &format!("{platform}-demo")).await,
+        [
+            (format!("{platform}-demo"), 0),
+            (format!("{platform}-demo-wake"), 1)
+        ],
+        "the route still goes to the waker"
+    );
+
+    // Losing idle_after: every piece goes, the service runs and the route is its own again.
+    let awake = with_function(
+        repository(
+            platform,
+            &cert,
+            &[("demo", sleepy(None).replace("\"v1\"", "\"v2\""))],
+        ),
+        &function_arn,
+    );
+    let (_, report, _) = round(&clients, &awake).await;
+    assert!(report.succeeded());
+    assert_eq!(desired_count(&clients, platform, "demo").await, 1);
+    assert_eq!(
+        forward_of(&clients, platform, &format!("{platform}-demo")).await,
+        [(format!("{platform}-demo"), 1)]
+    );
+    assert!(statements(&clients, &function_arn).await.is_empty());
+    assert!(clients
+        .elb
+        .describe_target_groups()
+        .names(format!("{platform}-demo-wake"))
+        .send()
+        .await
+        .map(|o| o.target_groups().is_empty())
+        .unwrap_or(true));
+    let alarms = clients
+        .cloudwatch
+        .describe_alarms()
+        .alarm_names(format!("{platform}-demo-idle"))
+        .send()
+        .await
+        .unwrap();
+    assert!(alarms.metric_alarms().is_empty());
+    let (_, remaining) = remaining_changes(&clients, &awake).await;
+    assert_eq!(remaining, Vec::<String>::new(), "losing idle_after converges");
+}
