@@ -124,9 +124,12 @@ pub fn validate_repository(platform_file: &SourceFile, manifest_files: &[SourceF
     }
     manifests.sort_by(|a, b| a.name.cmp(&b.name));
     for manifest in &manifests {
-        let problems = too_large_for_ecs(manifest)
-            .into_iter()
-            .chain(crate::manifest::idle::wake_name_taken(manifest, &manifests));
+        let problems = too_large_for_ecs(manifest).into_iter().chain(
+            platform
+                .as_ref()
+                .filter(|p| p.scale_to_zero.is_some())
+                .and_then(|_| crate::manifest::idle::wake_name_taken(manifest, &manifests)),
+        );
         for mut problem in problems {
             crate::prerequisites::locate(std::slice::from_mut(&mut problem), manifest_files);
             all_valid = false;

@@ -74,6 +74,8 @@ fn every_resource_is_the_platforms_unless_aws_offers_no_resource_level_permissio
                         || grant.sid == "CheckImageTagsExist"
                         || grant.sid == "TheLockTable"
                         || grant.sid == "ServiceLinkedRolesAwsCreatesOnFirstUse"
+                        // A listing by prefix: AWS documents no narrower resource for it.
+                        || grant.sid == "ListAlarmsByThePlatformsPrefix"
                 }
                 Resource::Public { .. } | Resource::Exact(_) | Resource::Unplaced { .. } => true,
             };

@@ -1,4 +1,5 @@
-//! Every AWS call of a platform's life — plan, apply, a version bump and a removal, a restart,
+//! Every AWS call of a platform's life — plan, apply (a service sleeping when idle among the
+//! rest), a version bump and a removal, a restart,
 //! the lock, secrets set and deleted, logs, status, destroy — is allowed by the policy `rnd permissions` generates for
 //! its mode, and the same calls with a second platform's names are denied. Each call is
 //! recorded as IAM sees it (action, resource ARN, condition keys; `support::iam`) and evaluated
@@ -106,7 +107,13 @@ async fn every_call_of_a_platforms_life_is_allowed_to_its_mode_and_denied_for_an
         ("web", routed("web", "v1", 8080)),
         ("jobs", worker("jobs", "v1")),
         ("model", gpu("model", "v1", 9000)),
+        // Sleeps when idle: its alarm, wake group and the function's statements.
+        (
+            "demo",
+            routed("demo", "v1", 8000).replace("\"port\"", "\"idle_after\": \"30m\", \"port\""),
+        ),
     ];
+    let function_arn = lambda_function(&clients, &config, &format!("rnd-{platform}")).await;
     // The platform keeps its DNS records in a zone of its own domain.
     let zone = clients
         .route53
@@ -123,6 +130,9 @@ async fn every_call_of_a_platforms_life_is_allowed_to_its_mode_and_denied_for_an
         .to_string();
     let with_zone = |mut repository: Repository| {
         repository.platform.routing.hosted_zone_id = Some(zone.clone());
+        repository.platform.scale_to_zero = Some(rnd_core::platform::ScaleToZero {
+            function_arn: function_arn.clone(),
+        });
         repository
     };
     let repo = with_zone(repository(platform, &cert, &manifests));
@@ -176,6 +186,12 @@ async fn every_call_of_a_platforms_life_is_allowed_to_its_mode_and_denied_for_an
         "ec2:CreateTags",
         "elasticloadbalancing:AddTags",
         "route53:ChangeResourceRecordSets",
+        // A service sleeping when idle, then removed.
+        "lambda:AddPermission",
+        "lambda:RemovePermission",
+        "cloudwatch:PutMetricAlarm",
+        "cloudwatch:DeleteAlarms",
+        "elasticloadbalancing:RegisterTargets",
     ] {
         assert!(
             requests.iter().any(|r| r.action == expected),

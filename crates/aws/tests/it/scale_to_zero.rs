@@ -15,40 +15,6 @@ use serde_json::Value;
 
 use crate::support::*;
 
-/// rnd's function, as `deploy/lambda.yaml` makes it; its ARN.
-async fn function(clients: &Clients, config: &aws_config::SdkConfig, name: &str) -> String {
-    let iam = aws_sdk_iam::Client::new(config);
-    let role = iam
-        .create_role()
-        .role_name(format!("{name}-role"))
-        .assume_role_policy_document(
-            r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"lambda.amazonaws.com"},"Action":"sts:AssumeRole"}]}"#,
-        )
-        .send()
-        .await
-        .expect("CreateRole");
-    // An empty zip archive: moto keeps the code, it never runs here.
-    let empty_zip: Vec<u8> = [b"PK\x05\x06".as_slice(), &[0u8; 18]].concat();
-    clients
-        .lambda
-        .create_function()
-        .function_name(name)
-        .runtime(aws_sdk_lambda::types::Runtime::Providedal2023)
-        .handler("bootstrap")
-        .role(role.role().unwrap().arn())
-        .code(
-            aws_sdk_lambda::types::FunctionCode::builder()
-                .zip_file(aws_smithy_types::Blob::new(empty_zip))
-                .build(),
-        )
-        .send()
-        .await
-        .expect("CreateFunction")
-        .function_arn()
-        .unwrap()
-        .to_string()
-}
-
 fn sleepy(idle_after: Option<&str>) -> String {
     let idle = idle_after.map_or(String::new(), |i| format!(r#", "idle_after": "{i}""#));
     format!(
@@ -264,7 +230,7 @@ async fn a_sleeping_service_gets_its_wake_pieces_keeps_its_sleep_and_loses_them(
     let clients = Clients::new(&config);
     let platform = &unique("zz");
     let cert = certificate(&config, &format!("{platform}.example.com")).await;
-    let function_arn = function(&clients, &config, &format!("rnd-{platform}")).await;
+    let function_arn = lambda_function(&clients, &config, &format!("rnd-{platform}")).await;
     let sleeping = with_function(
         repository(platform, &cert, &[("demo", sleepy(Some("30m")))]),
         &function_arn,
@@ -314,7 +280,7 @@ async fn a_sleeping_service_gets_its_wake_pieces_keeps_its_sleep_and_loses_them(
         .await
         .unwrap();
     let alarm = &alarms.metric_alarms()[0];
-    assert_eq!(alarm.alarm_actions(), [function_arn.clone()]);
+    assert_eq!(alarm.alarm_actions(), std::slice::from_ref(&function_arn));
     assert_eq!(alarm.evaluation_periods(), Some(30));
     assert_eq!(alarm.metrics().len(), 3, "two request counts and their sum");
     assert_eq!(

@@ -363,7 +363,10 @@ fn check_idle_after(
             None
         }
         Ok(minutes) => {
-            if let (Some(prefix_len), Some(service)) = (context.platform_name_len, service) {
+            // Only a platform that puts services to sleep makes the wake group.
+            if let (Some(prefix_len), Some(service), Some(true)) =
+                (context.platform_name_len, service, sleeps)
+            {
                 let max = max_service_name_len(prefix_len).saturating_sub(WAKE_SUFFIX.len());
                 if service.len() > max {
                     c.error(

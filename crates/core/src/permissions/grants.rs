@@ -146,10 +146,19 @@ fn idle_alarms() -> Vec<Grant> {
     vec![
         Grant {
             sid: "ReadThePlatformsAlarms",
-            why: "observing the idle alarms of services that sleep when idle",
+            why: "the tags of the idle alarms of services that sleep when idle",
             modes: READ,
-            actions: vec!["cloudwatch:DescribeAlarms", "cloudwatch:ListTagsForResource"],
+            actions: vec!["cloudwatch:ListTagsForResource"],
             resources: vec![arn("cloudwatch", "alarm:{platform}-*")],
+            scoping: Scoping::Names,
+        },
+        Grant {
+            sid: "ListAlarmsByThePlatformsPrefix",
+            why: "observing lists the alarms named with the platform's prefix; AWS documents no \
+                  resource a prefix listing is authorized on, so this read is on every alarm",
+            modes: READ,
+            actions: vec!["cloudwatch:DescribeAlarms"],
+            resources: vec![arn("cloudwatch", "alarm:*")],
             scoping: Scoping::Names,
         },
         Grant {
@@ -190,7 +199,7 @@ fn function_permissions(platform: &Platform) -> Vec<Grant> {
             why: "a sleeping service's wake group (the load balancer) and idle alarm \
                   (CloudWatch) invoke rnd's function; only those two principals",
             modes: APPLY,
-            actions: vec!["lambda:AddPermission", "lambda:RemovePermission"],
+            actions: vec!["lambda:AddPermission"],
             resources: vec![function()],
             scoping: Scoping::Condition {
                 operator: "StringEquals",
@@ -200,6 +209,16 @@ fn function_permissions(platform: &Platform) -> Vec<Grant> {
                     crate::plan::desired::ALARM_PRINCIPAL,
                 ],
             },
+        },
+        Grant {
+            sid: "RemoveThePlatformsStatements",
+            why: "removing those statements when no service of the platform sleeps any more \
+                  (a removal names the statement id, not its principal, so no principal \
+                  condition can hold)",
+            modes: APPLY,
+            actions: vec!["lambda:RemovePermission"],
+            resources: vec![function()],
+            scoping: Scoping::Names,
         },
     ]
 }

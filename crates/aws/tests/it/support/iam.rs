@@ -55,8 +55,18 @@ impl Intercept for IamRecorder {
             return Ok(());
         };
         let bytes = context.request().body().bytes().unwrap_or_default();
-        let params = match serde_json::from_slice::<Value>(bytes) {
-            Ok(Value::Object(map)) => map,
+        let cbor = context
+            .request()
+            .headers()
+            .get("content-type")
+            .is_some_and(|t| t.contains("cbor"));
+        let parsed = if cbor {
+            ciborium::from_reader::<Value, _>(bytes).ok()
+        } else {
+            serde_json::from_slice::<Value>(bytes).ok()
+        };
+        let params = match parsed {
+            Some(Value::Object(map)) => map,
             _ => form_urlencoded::parse(bytes)
                 .map(|(k, v)| (k.into_owned(), Value::from(v.into_owned())))
                 .collect(),
@@ -729,6 +739,39 @@ pub fn iam_requests(sent: &SentRequest, place: &Place) -> Vec<IamRequest> {
                 format!("arn:aws:ecr:{region}:{registry}:repository/{repository}"),
                 none(),
             )
+        }
+        // CloudWatch alarms. DescribeAlarms lists by the platform's prefix; AWS does not say
+        // how a prefix listing is authorized, so rnd asks for it on every alarm (`grants.rs`).
+        ("cloudwatch", "DescribeAlarms") => push(&action, arn("cloudwatch", "alarm:*".into()), none()),
+        ("cloudwatch", "PutMetricAlarm") => push(
+            &action,
+            arn("cloudwatch", format!("alarm:{}", sent.str("AlarmName").unwrap())),
+            request_tags(&tags),
+        ),
+        ("cloudwatch", "DeleteAlarms") => {
+            for name in sent.list("AlarmNames") {
+                push(&action, arn("cloudwatch", format!("alarm:{name}")), none());
+            }
+        }
+        ("cloudwatch", "TagResource") => push(&action, sent.str("ResourceARN").unwrap(), request_tags(&tags)),
+        ("cloudwatch", "ListTagsForResource") => push(&action, sent.str("ResourceARN").unwrap(), none()),
+        // Lambda names the function (an ARN, URL-encoded) in the path.
+        ("lambda", "AddPermission" | "RemovePermission" | "GetPolicy") => {
+            let function = sent
+                .path
+                .split("/functions/")
+                .nth(1)
+                .and_then(|rest| rest.split('/').next())
+                .map(|f| f.replace("%3A", ":").replace("%3a", ":"))
+                .unwrap();
+            let principal = match sent.str("Principal") {
+                Some(principal) => context(&[("lambda:Principal", json!(principal))]),
+                None => none(),
+            };
+            push(&action, function, principal)
+        }
+        ("elasticloadbalancing", "RegisterTargets") => {
+            push(&action, sent.str("TargetGroupArn").unwrap(), none())
         }
         ("dynamodb", _) => {
             let table = arn("dynamodb", format!("table/{}", sent.str("TableName").unwrap()));

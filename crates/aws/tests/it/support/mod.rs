@@ -223,3 +223,37 @@ impl Recorder {
             .collect()
     }
 }
+
+/// rnd's function, as `deploy/lambda.yaml` makes it; its ARN.
+pub async fn lambda_function(clients: &Clients, config: &aws_config::SdkConfig, name: &str) -> String {
+    let iam = aws_sdk_iam::Client::new(config);
+    let role = iam
+        .create_role()
+        .role_name(format!("{name}-role"))
+        .assume_role_policy_document(
+            r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"lambda.amazonaws.com"},"Action":"sts:AssumeRole"}]}"#,
+        )
+        .send()
+        .await
+        .expect("CreateRole");
+    // An empty zip archive: moto keeps the code, it never runs here.
+    let empty_zip: Vec<u8> = [b"PK\x05\x06".as_slice(), &[0u8; 18]].concat();
+    clients
+        .lambda
+        .create_function()
+        .function_name(name)
+        .runtime(aws_sdk_lambda::types::Runtime::Providedal2023)
+        .handler("bootstrap")
+        .role(role.role().unwrap().arn())
+        .code(
+            aws_sdk_lambda::types::FunctionCode::builder()
+                .zip_file(aws_smithy_types::Blob::new(empty_zip))
+                .build(),
+        )
+        .send()
+        .await
+        .expect("CreateFunction")
+        .function_arn()
+        .unwrap()
+        .to_string()
+}

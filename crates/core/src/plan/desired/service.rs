@@ -316,11 +316,13 @@ impl ServiceResources<'_, '_> {
                 self.state,
                 self.tags,
                 self.names,
-                service,
-                minutes,
-                scale_to_zero,
-                &name,
-                &load_balancer,
+                super::sleep::Sleeper {
+                    service,
+                    idle_after_minutes: minutes,
+                    scale_to_zero,
+                    target_group: &name,
+                    load_balancer: &load_balancer,
+                },
             )
         });
         let (host, path_patterns) = match platform.routing.mode {

@@ -46,18 +46,31 @@ pub(super) fn sleeps<'a>(inputs: &'a DesiredInputs, manifest: &Manifest) -> Opti
     inputs.repository.platform.scale_to_zero.as_ref()
 }
 
+/// One sleeping service, as its wake pieces need it.
+pub(super) struct Sleeper<'a> {
+    pub service: &'a str,
+    pub idle_after_minutes: u32,
+    pub scale_to_zero: &'a ScaleToZero,
+    /// The service's own target group and the balancer its route is on.
+    pub target_group: &'a str,
+    pub load_balancer: &'a str,
+}
+
 /// The service's wake target group and idle alarm; returns the wake group's name, for the
 /// listener rule.
 pub(super) fn add_wake(
     state: &mut DesiredState,
     tags: &BTreeMap<String, String>,
     names: &Names,
-    service: &str,
-    idle_after_minutes: u32,
-    scale_to_zero: &ScaleToZero,
-    target_group: &str,
-    load_balancer: &str,
+    sleeper: Sleeper,
 ) -> String {
+    let Sleeper {
+        service,
+        idle_after_minutes,
+        scale_to_zero,
+        target_group,
+        load_balancer,
+    } = sleeper;
     let wake_group = names.wake_target_group(service);
     state.add(
         tags,
