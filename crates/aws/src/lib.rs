@@ -20,6 +20,7 @@ mod retry;
 mod route53;
 pub mod secrets;
 pub mod service_logs;
+pub mod sleep;
 pub mod status;
 mod tags;
 pub mod task_logs;

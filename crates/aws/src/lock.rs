@@ -369,7 +369,7 @@ fn renewal_budget(
 }
 
 /// Create the lock table and wait until it takes writes. Two runs creating it at once is fine.
-async fn create_table(clients: &Clients) -> Result<(), AwsError> {
+pub(crate) async fn create_table(clients: &Clients) -> Result<(), AwsError> {
     let created = clients
         .dynamodb
         .create_table()
@@ -416,11 +416,15 @@ async fn create_table(clients: &Clients) -> Result<(), AwsError> {
     })
 }
 
-fn is_condition_failure<E: ProvideErrorMetadata, R>(e: &aws_sdk_dynamodb::error::SdkError<E, R>) -> bool {
+pub(crate) fn is_condition_failure<E: ProvideErrorMetadata, R>(
+    e: &aws_sdk_dynamodb::error::SdkError<E, R>,
+) -> bool {
     e.code() == Some("ConditionalCheckFailedException")
 }
 
-fn is_missing_table<E: ProvideErrorMetadata, R>(e: &aws_sdk_dynamodb::error::SdkError<E, R>) -> bool {
+pub(crate) fn is_missing_table<E: ProvideErrorMetadata, R>(
+    e: &aws_sdk_dynamodb::error::SdkError<E, R>,
+) -> bool {
     e.code() == Some("ResourceNotFoundException")
 }
 

@@ -1,6 +1,7 @@
-//! What kind of event arrived. One function serves three: an HTTP request (a GitHub webhook
+//! What kind of event arrived. One function serves them all: an HTTP request (a GitHub webhook
 //! through a Function URL or API Gateway, payload format 1.0 or 2.0), an EventBridge event (a
-//! schedule, or ECS's state changes), or rnd's own hand-off of a verified push to deploy.
+//! schedule, or ECS's state changes), rnd's own hand-off of a verified push to deploy, a request
+//! to a sleeping service (an ALB event) and an idle alarm's state change.
 
 use aws_lambda_events::event::apigw::ApiGatewayProxyRequest;
 use aws_lambda_events::event::eventbridge::EventBridgeEvent;
@@ -44,6 +45,10 @@ pub enum Incoming {
     Deploy(DeployRequest),
     /// An EventBridge event this function has no use for (its `detail-type`).
     OtherEvent(String),
+    /// A request to a sleeping service, through its wake target group (an ALB event).
+    Wake(crate::waker::WakeRequest),
+    /// A service's idle alarm changed state (CloudWatch's alarm action).
+    IdleAlarm(crate::sleeper::AlarmEvent),
 }
 
 /// Classify `event`; `Err` says what it was not.
@@ -52,6 +57,13 @@ pub fn classify(event: Value) -> Result<Incoming, String> {
         return serde_json::from_value(deploy.clone())
             .map(Incoming::Deploy)
             .map_err(|e| format!("an rnd_deploy hand-off that does not parse: {e}"));
+    }
+    // Before the HTTP front doors: an ALB event has `httpMethod` too.
+    if let Some(request) = crate::waker::WakeRequest::from_event(&event) {
+        return Ok(Incoming::Wake(request));
+    }
+    if let Some(alarm) = crate::sleeper::AlarmEvent::from_event(&event) {
+        return Ok(Incoming::IdleAlarm(alarm));
     }
     if event.get("detail-type").is_some() {
         let event: EventBridgeEvent<Value> = serde_json::from_value(event)

@@ -15,6 +15,7 @@ pub mod notify;
 pub mod repository;
 pub mod signature;
 pub mod slack;
+pub mod sleeper;
 pub mod waker;
 pub mod webhook;
 
@@ -51,6 +52,15 @@ pub async fn handle(app: &App, event: Value) -> Result<Value, HandlerError> {
         Incoming::Schedule => drift::check(app).await,
         Incoming::Ecs(event) => notify::handle(app, &event).await,
         Incoming::OtherEvent(kind) => Ok(json!({ "ignored": kind })),
+        // The balancer shows the answer to the caller: a failure is a 503 with a reason.
+        Incoming::Wake(request) => match sleeper::on_request(app, &request).await {
+            Ok(answer) => return Ok(answer),
+            Err(e) => {
+                tracing::error!("waker: {e}");
+                return Ok(crate::waker::starting(&request, "the service", 30));
+            }
+        },
+        Incoming::IdleAlarm(alarm) => sleeper::on_alarm(app, &alarm).await,
     };
     match outcome {
         Ok(result) => Ok(result),

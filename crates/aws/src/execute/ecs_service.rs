@@ -159,6 +159,7 @@ pub(super) async fn ensure(
                 ecs.untag_resource()
                     .resource_arn(&arn)
                     .tag_keys(TAG_ASLEEP_SINCE)
+                    .tag_keys(crate::sleep::TAG_WAKE_COUNT)
                     .send()
                     .await
                     .map_err(|e| AwsError::call("UntagResource", name, e))?;

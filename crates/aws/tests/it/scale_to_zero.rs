@@ -7,8 +7,8 @@
 //! functions: those are the Lambda's tests. Needs `scripts/emulator start` (fails otherwise).
 
 use aws_sdk_elasticloadbalancingv2::types::Action as ElbAction;
+use rnd_aws::sleep::{put_to_sleep, wake, ServiceRef, SleepOutcome, WakeOutcome};
 use rnd_aws::Clients;
-use rnd_core::plan::observed::TAG_ASLEEP_SINCE;
 use rnd_core::platform::ScaleToZero;
 use rnd_core::repository::Repository;
 use serde_json::Value;
@@ -104,110 +104,33 @@ async fn forward_of(clients: &Clients, platform: &str, rule_name_group: &str) ->
     forward
 }
 
-/// What rnd's Lambda function does when the idle alarm fires: the route to the waker, the
-/// count to 0, the mark on the service.
-async fn put_to_sleep(clients: &Clients, platform: &str, service: &str) {
-    let rule_arn = {
-        let lbs = clients
-            .elb
-            .describe_load_balancers()
-            .names(format!("{platform}-alb-1"))
-            .send()
-            .await
-            .unwrap();
-        let lb = lbs.load_balancers()[0].load_balancer_arn().unwrap().to_string();
-        let listeners = clients
-            .elb
-            .describe_listeners()
-            .load_balancer_arn(&lb)
-            .send()
-            .await
-            .unwrap();
-        let https = listeners
-            .listeners()
-            .iter()
-            .find(|l| l.port() == Some(443))
-            .unwrap()
-            .listener_arn()
-            .unwrap()
-            .to_string();
-        let rules = clients
-            .elb
-            .describe_rules()
-            .listener_arn(&https)
-            .send()
-            .await
-            .unwrap();
-        rules
-            .rules()
-            .iter()
-            .find(|r| r.is_default() != Some(true))
-            .unwrap()
-            .rule_arn()
-            .unwrap()
-            .to_string()
-    };
-    let group = |name: String| async move {
-        clients
-            .elb
-            .describe_target_groups()
-            .names(name)
-            .send()
-            .await
-            .unwrap()
-            .target_groups()[0]
-            .target_group_arn()
-            .unwrap()
-            .to_string()
-    };
-    let own = group(format!("{platform}-{service}")).await;
-    let wake = group(format!("{platform}-{service}-wake")).await;
-    let tuple = |arn: &str, weight: i32| {
-        aws_sdk_elasticloadbalancingv2::types::TargetGroupTuple::builder()
-            .target_group_arn(arn)
-            .weight(weight)
-            .build()
-    };
+/// What ECS does for a started task: registers it in the service's group, where the emulator
+/// reports it healthy.
+async fn register_healthy_target(clients: &Clients, group: &str) {
+    let arn = clients
+        .elb
+        .describe_target_groups()
+        .names(group)
+        .send()
+        .await
+        .unwrap()
+        .target_groups()[0]
+        .target_group_arn()
+        .unwrap()
+        .to_string();
     clients
         .elb
-        .modify_rule()
-        .rule_arn(&rule_arn)
-        .actions(
-            ElbAction::builder()
-                .r#type(aws_sdk_elasticloadbalancingv2::types::ActionTypeEnum::Forward)
-                .forward_config(
-                    aws_sdk_elasticloadbalancingv2::types::ForwardActionConfig::builder()
-                        .target_groups(tuple(&own, 0))
-                        .target_groups(tuple(&wake, 1))
-                        .build(),
-                )
+        .register_targets()
+        .target_group_arn(arn)
+        .targets(
+            aws_sdk_elasticloadbalancingv2::types::TargetDescription::builder()
+                .id("10.0.0.10")
+                .port(8080)
                 .build(),
         )
         .send()
         .await
-        .expect("ModifyRule");
-    let out = clients
-        .ecs
-        .update_service()
-        .cluster(platform)
-        .service(service)
-        .desired_count(0)
-        .send()
-        .await
-        .expect("UpdateService");
-    clients
-        .ecs
-        .tag_resource()
-        .resource_arn(out.service().unwrap().service_arn().unwrap())
-        .tags(
-            aws_sdk_ecs::types::Tag::builder()
-                .key(TAG_ASLEEP_SINCE)
-                .value("2026-12-05T03:00:00Z")
-                .build(),
-        )
-        .send()
-        .await
-        .expect("TagResource");
+        .expect("RegisterTargets");
 }
 
 async fn desired_count(clients: &Clients, platform: &str, service: &str) -> i32 {
@@ -248,14 +171,14 @@ async fn a_sleeping_service_gets_its_wake_pieces_keeps_its_sleep_and_loses_them(
         sids,
         [format!("rnd-{platform}-wake"), format!("rnd-{platform}-idle")]
     );
-    let wake = clients
+    let wake_groups = clients
         .elb
         .describe_target_groups()
         .names(format!("{platform}-demo-wake"))
         .send()
         .await
         .expect("the wake group exists");
-    let wake_group = &wake.target_groups()[0];
+    let wake_group = &wake_groups.target_groups()[0];
     assert_eq!(wake_group.target_type().map(|t| t.as_str()), Some("lambda"));
     let targets = clients
         .elb
@@ -294,7 +217,31 @@ async fn a_sleeping_service_gets_its_wake_pieces_keeps_its_sleep_and_loses_them(
     assert_eq!(remaining, Vec::<String>::new(), "gaining idle_after converges");
 
     // Asleep: nothing to change, and a new version deploys without waking it.
-    put_to_sleep(&clients, platform, "demo").await;
+    let demo = ServiceRef {
+        platform: platform.to_string(),
+        service: "demo".into(),
+    };
+    assert_eq!(
+        put_to_sleep(&clients, &demo, "2026-12-05T03:00:00Z")
+            .await
+            .unwrap(),
+        SleepOutcome::Slept { from: 1 }
+    );
+    assert_eq!(
+        put_to_sleep(&clients, &demo, "2026-12-05T03:01:00Z")
+            .await
+            .unwrap(),
+        SleepOutcome::AlreadyAsleep,
+        "an alarm firing again changes nothing"
+    );
+    assert_eq!(desired_count(&clients, platform, "demo").await, 0);
+    assert_eq!(
+        forward_of(&clients, platform, &format!("{platform}-demo")).await,
+        [
+            (format!("{platform}-demo"), 0),
+            (format!("{platform}-demo-wake"), 1)
+        ]
+    );
     let (_, remaining) = remaining_changes(&clients, &sleeping).await;
     assert_eq!(
         remaining,
@@ -320,6 +267,42 @@ async fn a_sleeping_service_gets_its_wake_pieces_keeps_its_sleep_and_loses_them(
         ],
         "the route still goes to the waker"
     );
+
+    // Two first requests at once start the service once; once a task is healthy the next
+    // request hands the route back.
+    let now = 1_800_000_000;
+    let (a, b) = tokio::join!(wake(&clients, &demo, now), wake(&clients, &demo, now));
+    let started = [a.unwrap(), b.unwrap()]
+        .iter()
+        .filter(|o| matches!(o, WakeOutcome::Starting { started: true, .. }))
+        .count();
+    assert_eq!(
+        started, 1,
+        "one of two concurrent first requests starts the service"
+    );
+    assert_eq!(desired_count(&clients, platform, "demo").await, 1);
+    assert!(matches!(
+        wake(&clients, &demo, now + 5).await.unwrap(),
+        WakeOutcome::Starting { started: false, .. }
+    ));
+    register_healthy_target(&clients, &format!("{platform}-demo")).await;
+    assert!(matches!(
+        wake(&clients, &demo, now + 60).await.unwrap(),
+        WakeOutcome::HandedBack { .. }
+    ));
+    assert_eq!(
+        forward_of(&clients, platform, &format!("{platform}-demo")).await,
+        [
+            (format!("{platform}-demo"), 1),
+            (format!("{platform}-demo-wake"), 0)
+        ]
+    );
+    let (_, remaining) = remaining_changes(&clients, &newer).await;
+    assert_eq!(remaining, Vec::<String>::new(), "awake again, as planned");
+    // Asleep once more for the next step.
+    put_to_sleep(&clients, &demo, "2026-12-05T05:00:00Z")
+        .await
+        .unwrap();
 
     // Losing idle_after: every piece goes, the service runs and the route is its own again.
     let awake = with_function(

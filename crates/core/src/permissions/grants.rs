@@ -247,6 +247,8 @@ fn reads() -> Vec<Grant> {
                 "elasticloadbalancing:DescribeTags",
                 "elasticloadbalancing:DescribeTargetGroupAttributes",
                 "elasticloadbalancing:DescribeTargetGroups",
+                // Whether a woken service has a healthy task yet (rnd's Lambda function).
+                "elasticloadbalancing:DescribeTargetHealth",
                 "iam:ListInstanceProfiles",
                 "iam:ListRoles",
                 "logs:DescribeLogGroups",
@@ -357,6 +359,8 @@ fn changes() -> Vec<Grant> {
                 "ecs:PutClusterCapacityProviders",
                 "ecs:RegisterTaskDefinition",
                 "ecs:TagResource",
+                // A woken service loses its sleep marks (rnd:asleep-since, rnd:wake-count).
+                "ecs:UntagResource",
                 "ecs:UpdateCapacityProvider",
                 "ecs:UpdateClusterSettings",
                 "ecs:UpdateService",

@@ -300,7 +300,8 @@ pub fn iam_requests(sent: &SentRequest, place: &Place) -> Vec<IamRequest> {
             | "DescribeRules"
             | "DescribeTags"
             | "DescribeTargetGroups"
-            | "DescribeTargetGroupAttributes",
+            | "DescribeTargetGroupAttributes"
+            | "DescribeTargetHealth",
         )
         | ("autoscaling", "DescribeAutoScalingGroups")
         | ("logs", "DescribeLogGroups")
@@ -466,7 +467,7 @@ pub fn iam_requests(sent: &SentRequest, place: &Place) -> Vec<IamRequest> {
                 push(&action, arn("ecs", format!("capacity-provider/{name}")), none());
             }
         }
-        ("ecs", "ListTagsForResource" | "TagResource") => {
+        ("ecs", "ListTagsForResource" | "TagResource" | "UntagResource") => {
             push(&action, sent.str("resourceArn").unwrap(), request_tags(&tags))
         }
         // Load balancing.
