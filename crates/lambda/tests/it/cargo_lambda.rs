@@ -17,7 +17,7 @@ use serde_json::{json, Value};
 const SECRET: &str = "cargo-lambda-webhook-secret";
 
 /// Kills the process when the test ends, however it ends.
-struct Running(Child);
+pub(crate) struct Running(Child);
 
 impl Drop for Running {
     fn drop(&mut self) {
@@ -45,7 +45,7 @@ fn free_port() -> u16 {
 }
 
 /// Send `event` through cargo-lambda's runtime to the function; its answer.
-fn invoke(port: u16, event: &Value) -> Value {
+pub(crate) fn invoke(port: u16, event: &Value) -> Value {
     let file = tempfile::NamedTempFile::new().unwrap();
     std::fs::write(file.path(), event.to_string()).unwrap();
     let output = Command::new(cargo_lambda())
@@ -72,30 +72,11 @@ fn invoke(port: u16, event: &Value) -> Value {
     serde_json::from_str(stdout.trim()).unwrap_or_else(|_| panic!("not JSON: {stdout}"))
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn the_binary_under_cargo_lambda_verifies_deploys_and_notifies() {
-    let env = emulator_env();
-    let config = sdk_config(&env).await;
-    let certificate = crate::support::certificate(&config, "cl.example.com").await;
-    let name = format!("cl{}", std::process::id() % 100_000);
-    let files = BTreeMap::from([
-        (
-            "platform.json".to_string(),
-            crate::support::platform_json(&name, "cl.example.com", &certificate),
-        ),
-        (
-            "manifests/api.json".to_string(),
-            r#"{ "image": "repo/api", "version": "v1", "port": 8080 }"#.to_string(),
-        ),
-    ]);
-    let github = crate::support::github("acme/deployments", files).await;
-    let slack = Receiver::start(vec![]).await;
-    let lambda_api = http::Server::start(|_| (202, "application/json", Vec::new())).await;
-    let parameter = format!("/{name}-function/webhook-secret");
-    crate::support::put_secure_parameter(&config, &parameter, SECRET).await;
-
+/// cargo-lambda's runtime on a free port, and the function polling it with the emulator's
+/// environment and `vars`: the port to invoke, and both processes (stopped when dropped).
+pub(crate) fn start(env: &BTreeMap<String, String>, vars: &[(&str, String)]) -> (u16, [Running; 2]) {
     let port = free_port();
-    let _runtime = Running(
+    let runtime = Running(
         Command::new(cargo_lambda())
             .args([
                 "lambda",
@@ -120,26 +101,57 @@ async fn the_binary_under_cargo_lambda_verifies_deploys_and_notifies() {
         );
         std::thread::sleep(Duration::from_millis(200));
     }
-    let _function = Running(
+    let function = Running(
         Command::new(env!("CARGO_BIN_EXE_rnd-lambda"))
-            .envs(&env)
+            .envs(env)
             .envs([
                 ("AWS_LAMBDA_FUNCTION_VERSION", "1".to_string()),
                 ("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "512".to_string()),
                 ("AWS_LAMBDA_RUNTIME_API", format!("http://127.0.0.1:{port}/.rt")),
                 ("AWS_LAMBDA_FUNCTION_NAME", "_".to_string()),
-                ("AWS_ENDPOINT_URL_LAMBDA", lambda_api.url()),
-                ("RND_REPOSITORY", "acme/deployments".to_string()),
-                ("RND_PLATFORM", name.clone()),
-                ("RND_WEBHOOK_SECRET_PARAMETER", parameter.clone()),
-                ("RND_WAIT", "0".to_string()),
-                ("GITHUB_API_URL", github.url()),
-                ("RND_SLACK_WEBHOOK_URL", slack.url()),
             ])
+            .envs(vars.iter().map(|(k, v)| (k.to_string(), v.clone())))
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
             .expect("start the function"),
+    );
+    (port, [runtime, function])
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_binary_under_cargo_lambda_verifies_deploys_and_notifies() {
+    let env = emulator_env();
+    let config = sdk_config(&env).await;
+    let certificate = crate::support::certificate(&config, "cl.example.com").await;
+    let name = format!("cl{}", std::process::id() % 100_000);
+    let files = BTreeMap::from([
+        (
+            "platform.json".to_string(),
+            crate::support::platform_json(&name, "cl.example.com", &certificate),
+        ),
+        (
+            "manifests/api.json".to_string(),
+            r#"{ "image": "repo/api", "version": "v1", "port": 8080 }"#.to_string(),
+        ),
+    ]);
+    let github = crate::support::github("acme/deployments", files).await;
+    let slack = Receiver::start(vec![]).await;
+    let lambda_api = http::Server::start(|_| (202, "application/json", Vec::new())).await;
+    let parameter = format!("/{name}-function/webhook-secret");
+    crate::support::put_secure_parameter(&config, &parameter, SECRET).await;
+
+    let (port, _running) = start(
+        &env,
+        &[
+            ("AWS_ENDPOINT_URL_LAMBDA", lambda_api.url()),
+            ("RND_REPOSITORY", "acme/deployments".to_string()),
+            ("RND_PLATFORM", name.clone()),
+            ("RND_WEBHOOK_SECRET_PARAMETER", parameter.clone()),
+            ("RND_WAIT", "0".to_string()),
+            ("GITHUB_API_URL", github.url()),
+            ("RND_SLACK_WEBHOOK_URL", slack.url()),
+        ],
     );
 
     let commit = "0f1e2d3c4b5a69788796a5b4c3d2e1f00f1e2d3c";

@@ -4,5 +4,6 @@
 mod cargo_lambda;
 mod emulator;
 mod events;
+mod sleep_cargo_lambda;
 mod support;
 mod template_role;
