@@ -22,6 +22,9 @@ pub struct LiveService {
     pub deployments: usize,
     /// The service's most recent event message.
     pub last_event: Option<String>,
+    /// When rnd's Lambda function put it to sleep (`idle_after`), while it sleeps or wakes.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub asleep_since: Option<String>,
     /// The task definition (ARN) of the service's primary deployment: the version it runs.
     #[serde(skip)]
     pub task_definition: Option<String>,
@@ -70,6 +73,12 @@ pub async fn live_services(
                     rollout_reason: newest.and_then(|d| d.rollout_state_reason()).map(str::to_string),
                     deployments: s.deployments().len(),
                     last_event: s.events().first().and_then(|e| e.message()).map(str::to_string),
+                    asleep_since: s
+                        .tags()
+                        .iter()
+                        .find(|t| t.key() == Some(rnd_core::plan::observed::TAG_ASLEEP_SINCE))
+                        .and_then(|t| t.value())
+                        .map(str::to_string),
                     task_definition: s.task_definition().map(str::to_string),
                     deployed_at: newest
                         .and_then(|d| d.created_at())

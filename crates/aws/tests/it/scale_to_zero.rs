@@ -238,6 +238,14 @@ async fn a_sleeping_service_gets_its_wake_pieces_keeps_its_sleep_and_loses_them(
         "an alarm firing again changes nothing"
     );
     assert_eq!(desired_count(&clients, platform, "demo").await, 0);
+    let live = rnd_aws::status::live_services(&clients, platform, &["demo".to_string()])
+        .await
+        .unwrap();
+    assert_eq!(
+        live["demo"].asleep_since.as_deref(),
+        Some("2026-12-05T03:00:00Z"),
+        "rnd status sees since when it sleeps"
+    );
     assert_eq!(
         forward_of(&clients, platform, &format!("{platform}-demo")).await,
         [

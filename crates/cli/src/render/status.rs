@@ -260,6 +260,15 @@ fn deployment(state: &ServiceState) -> String {
     match state {
         ServiceState::NotDeployed => "not deployed".into(),
         ServiceState::Orphaned(_) => "manifest removed".into(),
+        // Scale to zero: the Lambda function's doing, not a deployment's.
+        ServiceState::Deployed(l) if l.asleep_since.is_some() => {
+            let since = l.asleep_since.as_deref().unwrap_or_default();
+            if l.desired == 0 {
+                format!("asleep since {since}")
+            } else {
+                format!("waking (asleep since {since})")
+            }
+        }
         ServiceState::Deployed(l) => {
             let rollout = match l.rollout.as_deref() {
                 Some("COMPLETED") => "completed",
@@ -347,9 +356,31 @@ mod tests {
                 .then(|| "ECS deployment circuit breaker: tasks failed to start.".to_string()),
             deployments,
             last_event: None,
+            asleep_since: None,
             task_definition: None,
             deployed_at: None,
         }
+    }
+
+    #[test]
+    fn a_sleeping_service_says_since_when_and_a_waking_one_says_so() {
+        let asleep = LiveService {
+            asleep_since: Some("2026-12-05T03:00:00Z".into()),
+            ..live(0, 0, 0, "COMPLETED", 1)
+        };
+        assert_eq!(
+            deployment(&ServiceState::Deployed(asleep.clone())),
+            "asleep since 2026-12-05T03:00:00Z"
+        );
+        let waking = LiveService {
+            desired: 1,
+            pending: 1,
+            ..asleep
+        };
+        assert_eq!(
+            deployment(&ServiceState::Deployed(waking)),
+            "waking (asleep since 2026-12-05T03:00:00Z)"
+        );
     }
 
     fn instance(id: &str, running: Option<u32>) -> InstanceRow {
