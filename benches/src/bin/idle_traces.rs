@@ -25,7 +25,12 @@
 //!   launches, pulls and stops (ECS groups cannot return instances to the pool): billed running
 //!   for the cold launch and pull.
 //!
-//! Prices: g5.xlarge on demand in us-east-1, $1.006 an hour (`shared/reference/gpu_instances.csv`,
+//! Fargate (what ships today: GPU services cannot sleep yet), seconds per wake: task placement and
+//! network interface 20–40, image pull 20–60 (1–3 GB with no cache on Fargate, at the rate
+//! above), application start 5–20, healthy 10. No AWS figure for the first; assumptions.
+//!
+//! Prices: Fargate 1 vCPU and 2 GiB on Linux/x86 in us-east-1, $0.04048 per vCPU-hour and
+//! $0.004445 per GB-hour (`shared/reference/fargate.md`); g5.xlarge on demand in us-east-1, $1.006 an hour (`shared/reference/gpu_instances.csv`,
 //! from AWS's Pricing API); a stopped pool instance costs its 200 GiB gp3 root volume, $0.08 per
 //! GiB-month (EBS pricing, us-east-1); the alarm $0.10 a month.
 
@@ -35,6 +40,7 @@ use rnd_core::sleep::{Decision, Event, IdleAlarm, SleepCycle};
 const MONTH: u64 = 30 * 24 * 3_600;
 const DAY: u64 = 24 * 3_600;
 const HOURLY: f64 = 1.006;
+const FARGATE_HOURLY: f64 = 0.04048 + 2.0 * 0.004445;
 const POOL_EBS_MONTHLY: f64 = 200.0 * 0.08;
 const ALARM_MONTHLY: f64 = 0.10;
 const PULL_MB_PER_S: f64 = 53.0;
@@ -138,7 +144,19 @@ struct Outcome {
     starting_answers: usize,
 }
 
-fn replay(trace: &Trace, idle_minutes: u32, warm_pool: bool, seed: u64) -> Outcome {
+/// The wait of a Fargate service's waking request: no instance, no cache.
+fn fargate_wake_seconds(rng: &mut Rng) -> u64 {
+    u64::from(rng.range(20, 40)) + u64::from(rng.range(20, 60)) + u64::from(rng.range(5, 20)) + 10
+}
+
+/// Where the woken service runs.
+#[derive(Clone, Copy)]
+enum Capacity {
+    Gpu { warm_pool: bool },
+    Fargate,
+}
+
+fn replay(trace: &Trace, idle_minutes: u32, capacity: Capacity, seed: u64) -> Outcome {
     let mut rng = Rng::new(seed);
     let alarm = IdleAlarm::for_idle_minutes(idle_minutes);
     let mut cycle = SleepCycle::awake(180);
@@ -184,7 +202,10 @@ fn replay(trace: &Trace, idle_minutes: u32, warm_pool: bool, seed: u64) -> Outco
         );
         match cycle.on(Event::Request { at: t }) {
             Decision::Wake => {
-                let (wait, refill) = wake_seconds(&mut rng, warm_pool);
+                let (wait, refill) = match capacity {
+                    Capacity::Gpu { warm_pool } => wake_seconds(&mut rng, warm_pool),
+                    Capacity::Fargate => (fargate_wake_seconds(&mut rng), 0),
+                };
                 out.wakes += 1;
                 out.first_waits.push(wait);
                 out.refill_seconds += refill;
@@ -253,8 +274,8 @@ fn main() {
     );
     for (i, trace) in traces.iter().enumerate() {
         let seed = 100 + i as u64;
-        let pooled = replay(trace, idle_minutes, true, seed);
-        let cold = replay(trace, idle_minutes, false, seed);
+        let pooled = replay(trace, idle_minutes, Capacity::Gpu { warm_pool: true }, seed);
+        let cold = replay(trace, idle_minutes, Capacity::Gpu { warm_pool: false }, seed);
         let cost = |o: &Outcome, pool: bool| {
             (o.awake_seconds + o.refill_seconds) as f64 / 3_600.0 * HOURLY
                 + ALARM_MONTHLY
@@ -278,6 +299,32 @@ fn main() {
             minutes(percentile(&cold_waits, 50.0)),
             minutes(percentile(&cold_waits, 95.0)),
             cost(&cold, false),
+        );
+    }
+    let always_on = FARGATE_HOURLY * MONTH as f64 / 3_600.0;
+    println!();
+    println!(
+        "idle_after {idle_minutes}m, Fargate 1 vCPU 2 GiB at ${FARGATE_HOURLY:.5}/h: always on ${always_on:.2} a month"
+    );
+    println!(
+        "{:<18} {:>8} {:>6} {:>8} {:>10} {:>8} | {:>15}",
+        "trace", "requests", "wakes", "h awake", "$/month", "saved", "wait p50/p95 min"
+    );
+    for (i, trace) in traces.iter().enumerate() {
+        let outcome = replay(trace, idle_minutes, Capacity::Fargate, 100 + i as u64);
+        let cost = outcome.awake_seconds as f64 / 3_600.0 * FARGATE_HOURLY + ALARM_MONTHLY;
+        let mut waits = outcome.first_waits.clone();
+        waits.sort_unstable();
+        println!(
+            "{:<18} {:>8} {:>6} {:>8.1} {:>10.2} {:>7.0}% | {:>7}/{:<7}",
+            trace.name,
+            trace.requests.len(),
+            outcome.wakes,
+            outcome.awake_seconds as f64 / 3_600.0,
+            cost,
+            100.0 * (1.0 - cost / always_on),
+            minutes(percentile(&waits, 50.0)),
+            minutes(percentile(&waits, 95.0)),
         );
     }
 }
