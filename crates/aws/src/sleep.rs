@@ -104,6 +104,10 @@ async fn describe(clients: &Clients, s: &ServiceRef) -> Result<Option<Service>, 
         return Ok(None);
     };
     let tags = tags::from_ecs(found.tags());
+    // Named like the platform's service is not enough: it must be tagged for the platform.
+    if tags.get(TAG_PLATFORM) != Some(&s.platform) {
+        return Ok(None);
+    }
     Ok(Some(Service {
         arn: found.service_arn().unwrap_or_default().to_string(),
         desired: found.desired_count(),
@@ -147,6 +151,23 @@ async fn route(clients: &Clients, s: &ServiceRef) -> Result<Option<Route>, AwsEr
     };
     let own_group = own.target_group_arn().unwrap_or_default().to_string();
     let wake_group = wake.target_group_arn().unwrap_or_default().to_string();
+    // Both groups must be the platform's by their tags, not only by their names.
+    let described = clients
+        .elb
+        .describe_tags()
+        .resource_arns(&own_group)
+        .resource_arns(&wake_group)
+        .send()
+        .await
+        .map_err(|e| AwsError::call("DescribeTags", &own_name, e))?;
+    let tagged_ours = described.tag_descriptions().len() == 2
+        && described
+            .tag_descriptions()
+            .iter()
+            .all(|d| tags::from_elb(d.tags()).get(TAG_PLATFORM) == Some(&s.platform));
+    if !tagged_ours {
+        return Ok(None);
+    }
     for balancer in own.load_balancer_arns() {
         let listeners = clients
             .elb

@@ -63,17 +63,7 @@ pub(super) async fn ensure(
                     if !err.code_is(&["DuplicateTargetGroupName"]) {
                         return Err(err);
                     }
-                    let arn = elb
-                        .describe_target_groups()
-                        .names(name)
-                        .send()
-                        .await
-                        .map_err(|e| AwsError::call("DescribeTargetGroups", name, e))?
-                        .target_groups()
-                        .first()
-                        .and_then(|g| g.target_group_arn())
-                        .map(str::to_string)
-                        .ok_or(err)?;
+                    let arn = group_arn(ctx, name).await?.ok_or(err)?;
                     let existing = super::load_balancer::elb_tags(ctx, name, &arn).await?;
                     ctx.may_take_over(ResourceKind::TargetGroup, name, &existing, true)?;
                     elb.modify_target_group()
