@@ -410,12 +410,20 @@ proptest! {
         let kept_gpu_types = existing_gpu_types(&existing, &names);
         let idle_gpu_services =
             idle_gpu_types(&demands, &AllowList(platform.gpu_instance_types.clone()), &platform.region);
+        let warm_pools = rnd_core::plan::warm::warm_pools(
+            &repository,
+            &p.capacity,
+            &idle_gpu_services,
+            &BTreeSet::new(),
+            &AllowList(platform.gpu_instance_types.clone()),
+        );
         let inputs = DesiredInputs {
             repository: &repository,
             capacity: &p.capacity,
             routes: &p.routes,
             kept_gpu_types: &kept_gpu_types,
             idle_gpu_services: &idle_gpu_services,
+            warm_pools: &warm_pools,
         };
         let streamed = changes(&inputs, &existing, &ThreadPerChunk { size });
         let whole = diff(&desired_state(&inputs), &existing);

@@ -5,7 +5,8 @@
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use rnd_aws::sleep::{
-    put_to_sleep, service_of_alarm, service_of_wake_group, wake, ServiceRef, SleepOutcome, WakeOutcome,
+    put_to_sleep, release, service_of_alarm, service_of_wake_group, wake, Patience, ServiceRef, SleepOutcome,
+    WakeOutcome,
 };
 use serde_json::{json, Value};
 
@@ -70,21 +71,39 @@ pub async fn on_alarm(app: &App, event: &AlarmEvent) -> Result<Value, HandlerErr
     let outcome = put_to_sleep(&app.clients, &service, &now)
         .await
         .map_err(|e| retryable(&format!("putting {} to sleep", service.service), e))?;
-    if let SleepOutcome::Slept { from } = outcome {
-        tracing::info!(service = %service.service, from, "asleep");
-        notify(
-            app,
-            &service,
-            format!("{}: asleep", service.service),
-            vec![format!(
-                "No request reached {} for its idle_after: it was scaled from {from} task{} to none and costs nothing until the next request, which starts it.",
-                service.service,
-                if from == 1 { "" } else { "s" }
-            )],
-        )
-        .await;
+    let SleepOutcome::Slept { from, occupied } = &outcome else {
+        let outcome = if outcome == SleepOutcome::AlreadyAsleep {
+            "already asleep"
+        } else {
+            "missing"
+        };
+        return Ok(json!({ "service": service.service, "outcome": outcome }));
+    };
+    tracing::info!(service = %service.service, from, "asleep");
+    let mut lines = vec![format!(
+            "No request reached {} for its idle_after: it was scaled from {from} task{} to none and costs nothing until the next request, which starts it.",
+            service.service,
+            if *from == 1 { "" } else { "s" }
+        )];
+    let mut given = 0;
+    if !occupied.instances.is_empty() {
+        // GPU: the instances go back once their tasks have drained (the function may wait).
+        given = release(&app.clients, &service, occupied, Patience::LAMBDA)
+            .await
+            .map_err(|e| retryable(&format!("giving back {}'s instances", service.service), e))?;
+        let held = occupied.instances.len() as u32;
+        lines.push(format!(
+                "It gave back {given} of the {held} GPU instance{} it ran on; its group keeps stopped ones in a warm pool for the wake.{}",
+                if held == 1 { "" } else { "s" },
+                if given < held {
+                    " The rest still run other tasks, or had not drained in time: the next plan takes back any left idle."
+                } else {
+                    ""
+                }
+            ));
     }
-    Ok(json!({ "service": service.service, "outcome": format!("{outcome:?}") }))
+    notify(app, &service, format!("{}: asleep", service.service), lines).await;
+    Ok(json!({ "service": service.service, "outcome": "slept", "from": from, "instances_given_back": given }))
 }
 
 /// A request reached a wake target group: wake its service, answer "starting".

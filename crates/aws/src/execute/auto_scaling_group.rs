@@ -7,6 +7,7 @@ use rnd_core::plan::spec::AutoScalingGroupSpec;
 
 use super::context::Context;
 use super::scale_in;
+use super::warm_pool;
 use crate::{tags, AwsError};
 
 pub(super) async fn ensure(
@@ -66,15 +67,25 @@ pub(super) async fn ensure(
             .await
             .map_err(|e| AwsError::call("CreateAutoScalingGroup", name, e))?;
     }
-    let arn = find(ctx, name)
+    let (arn, has_pool) = find_with_pool(ctx, name)
         .await?
         .ok_or_else(|| AwsError::missing(format!("auto_scaling_group.{name}"), "created but not found"))?;
+    match &spec.warm_pool {
+        Some(pool) => warm_pool::ensure(ctx, name, pool).await?,
+        None if has_pool => warm_pool::remove(ctx, name).await?,
+        None => {}
+    }
     ctx.remember(ResourceKind::AutoScalingGroup, name, &arn);
     Ok(())
 }
 
 /// The group's ARN, if it exists.
 async fn find(ctx: &Context, name: &str) -> Result<Option<String>, AwsError> {
+    Ok(find_with_pool(ctx, name).await?.map(|(arn, _)| arn))
+}
+
+/// The group's ARN and whether it has a warm pool, if it exists.
+async fn find_with_pool(ctx: &Context, name: &str) -> Result<Option<(String, bool)>, AwsError> {
     let out = ctx
         .clients
         .autoscaling
@@ -83,10 +94,12 @@ async fn find(ctx: &Context, name: &str) -> Result<Option<String>, AwsError> {
         .send()
         .await
         .map_err(|e| AwsError::call("DescribeAutoScalingGroups", name, e))?;
-    Ok(out
-        .auto_scaling_groups()
-        .first()
-        .map(|g| g.auto_scaling_group_arn().unwrap_or(name).to_string()))
+    Ok(out.auto_scaling_groups().first().map(|g| {
+        (
+            g.auto_scaling_group_arn().unwrap_or(name).to_string(),
+            g.warm_pool_configuration().is_some(),
+        )
+    }))
 }
 
 pub(super) async fn delete(ctx: &Context, have: &ObservedResource) -> Result<(), AwsError> {

@@ -27,6 +27,7 @@ mod security_group;
 mod stability;
 pub(crate) mod target_group;
 mod task_definition;
+mod warm_pool;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::num::NonZeroUsize;

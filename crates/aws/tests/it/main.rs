@@ -7,6 +7,7 @@ mod changes;
 mod destroy;
 mod dns;
 mod faults;
+mod gpu_sleep;
 mod hardening;
 mod lock;
 mod ownership;

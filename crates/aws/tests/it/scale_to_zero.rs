@@ -7,7 +7,7 @@
 //! functions: those are the Lambda's tests. Needs `scripts/emulator start` (fails otherwise).
 
 use aws_sdk_elasticloadbalancingv2::types::Action as ElbAction;
-use rnd_aws::sleep::{put_to_sleep, wake, ServiceRef, SleepOutcome, WakeOutcome};
+use rnd_aws::sleep::{put_to_sleep, wake, Occupied, ServiceRef, SleepOutcome, WakeOutcome};
 use rnd_aws::Clients;
 use rnd_core::platform::ScaleToZero;
 use rnd_core::repository::Repository;
@@ -23,7 +23,7 @@ fn sleepy(idle_after: Option<&str>) -> String {
     )
 }
 
-fn with_function(mut repository: Repository, function_arn: &str) -> Repository {
+pub(crate) fn with_function(mut repository: Repository, function_arn: &str) -> Repository {
     repository.platform.scale_to_zero = Some(ScaleToZero {
         function_arn: function_arn.to_string(),
     });
@@ -48,7 +48,11 @@ async fn statements(clients: &Clients, function_arn: &str) -> Vec<Value> {
 }
 
 /// The rule's forward: (target group name, weight) pairs.
-async fn forward_of(clients: &Clients, platform: &str, rule_name_group: &str) -> Vec<(String, i32)> {
+pub(crate) async fn forward_of(
+    clients: &Clients,
+    platform: &str,
+    rule_name_group: &str,
+) -> Vec<(String, i32)> {
     let lbs = clients
         .elb
         .describe_load_balancers()
@@ -106,7 +110,7 @@ async fn forward_of(clients: &Clients, platform: &str, rule_name_group: &str) ->
 
 /// What ECS does for a started task: registers it in the service's group, where the emulator
 /// reports it healthy.
-async fn register_healthy_target(clients: &Clients, group: &str) {
+pub(crate) async fn register_healthy_target(clients: &Clients, group: &str) {
     let arn = clients
         .elb
         .describe_target_groups()
@@ -133,7 +137,7 @@ async fn register_healthy_target(clients: &Clients, group: &str) {
         .expect("RegisterTargets");
 }
 
-async fn desired_count(clients: &Clients, platform: &str, service: &str) -> i32 {
+pub(crate) async fn desired_count(clients: &Clients, platform: &str, service: &str) -> i32 {
     clients
         .ecs
         .describe_services()
@@ -228,7 +232,10 @@ async fn a_sleeping_service_gets_its_wake_pieces_keeps_its_sleep_and_loses_them(
         put_to_sleep(&clients, &demo, "2026-12-05T03:00:00Z")
             .await
             .unwrap(),
-        SleepOutcome::Slept { from: 1 }
+        SleepOutcome::Slept {
+            from: 1,
+            occupied: Occupied::default()
+        }
     );
     assert_eq!(
         put_to_sleep(&clients, &demo, "2026-12-05T03:01:00Z")

@@ -72,7 +72,27 @@ pub fn cloudformation(repository: &Repository) -> Result<Vec<Stack>, ExportError
                 entry.insert("DependsOn".into(), Value::from(depends));
             }
             entry.insert("Properties".into(), Value::Object(properties));
-            out.insert(ids.get(resource.id.kind, &resource.id.name), Value::Object(entry));
+            let id = ids.get(resource.id.kind, &resource.id.name);
+            if let Spec::AutoScalingGroup(AutoScalingGroupSpec {
+                warm_pool: Some(pool),
+                ..
+            }) = &resource.spec
+            {
+                // The group's warm pool: a resource of its own in CloudFormation, a setting of
+                // the group in rnd's desired state.
+                out.insert(
+                    format!("{id}WarmPool"),
+                    json!({
+                        "Type": "AWS::AutoScaling::WarmPool",
+                        "Properties": {
+                            "AutoScalingGroupName": { "Ref": id },
+                            "MinSize": pool.min_size,
+                            "PoolState": pool.pool_state,
+                        }
+                    }),
+                );
+            }
+            out.insert(id, Value::Object(entry));
         }
         let name = match (single, index) {
             (true, _) => "platform".to_string(),
@@ -583,6 +603,17 @@ fn render(
                 ),
                 ("VPCZoneIdentifier", subnets(&s.subnets)),
                 ("NewInstancesProtectedFromScaleIn", Value::from(true)),
+                (
+                    "LifecycleHookSpecificationList",
+                    s.warm_pool.as_ref().map_or(Value::Null, |pool| {
+                        json!([{
+                            "LifecycleHookName": pool.warm_up_hook,
+                            "LifecycleTransition": "autoscaling:EC2_INSTANCE_LAUNCHING",
+                            "HeartbeatTimeout": pool.warm_up_timeout_seconds,
+                            "DefaultResult": "CONTINUE"
+                        }])
+                    }),
+                ),
             ]),
             vec![],
         ),

@@ -238,18 +238,6 @@ fn check_fields(
     }
 
     let route = check_route(c, map, context, name.as_deref());
-    let sleeps_here =
-        route.as_ref().is_some_and(|r| r.idle_after_minutes.is_some()) && context.sleeps == Some(true);
-    if gpu > 0 && sleeps_here {
-        // A woken GPU service needs its instances back before its tasks can start; until rnd
-        // raises its group's capacity on a wake (with a warm pool), it would stay pending.
-        c.error(
-            "manifest/idle-after-gpu",
-            "/idle_after",
-            "`idle_after` is for services on Fargate for now: a GPU service woken from sleep would wait for GPU capacity that rnd does not yet bring back on a wake",
-            "remove `idle_after`; to stop paying for an unused GPU service, set \"replicas\": 0 until it is needed".to_string(),
-        );
-    }
     let replicas = check_replicas(c, map, &context.limits);
     let (env, secrets) = check_env_and_secrets(c, map);
 

@@ -232,6 +232,8 @@ fn reads() -> Vec<Grant> {
             modes: READ,
             actions: vec![
                 "autoscaling:DescribeAutoScalingGroups",
+                // The warm-up hook of a group with a warm pool (the pool itself comes with the group).
+                "autoscaling:DescribeLifecycleHooks",
                 "ec2:DescribeLaunchTemplateVersions",
                 "ec2:DescribeLaunchTemplates",
                 "ec2:DescribeSecurityGroups",
@@ -460,13 +462,21 @@ fn changes() -> Vec<Grant> {
         },
         Grant {
             sid: "ChangeThePlatformsAutoScalingGroups",
-            why: "the GPU instance groups, one per instance type, named with the platform's prefix",
+            why: "the GPU instance groups, one per instance type, named with the platform's prefix; \
+                  their warm pools and warm-up hooks where services sleep, and the capacity rnd's \
+                  function gives back on a wake and takes (idle instances only) on a sleep",
             modes: APPLY,
             actions: vec![
                 "autoscaling:CreateAutoScalingGroup",
                 "autoscaling:CreateOrUpdateTags",
                 "autoscaling:DeleteAutoScalingGroup",
+                "autoscaling:DeleteLifecycleHook",
+                "autoscaling:DeleteWarmPool",
+                "autoscaling:PutLifecycleHook",
+                "autoscaling:PutWarmPool",
+                "autoscaling:SetDesiredCapacity",
                 "autoscaling:SetInstanceProtection",
+                "autoscaling:TerminateInstanceInAutoScalingGroup",
                 "autoscaling:UpdateAutoScalingGroup",
             ],
             resources: vec![arn(

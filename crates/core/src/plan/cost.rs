@@ -94,11 +94,39 @@ impl LoadBalancerCost {
     }
 }
 
-/// Every service's cost before and after, the load balancers, and the totals.
+/// The stopped instances GPU groups keep in warm pools for sleeping services, before and after:
+/// each costs its root volume only (`plan::warm`). Counted in the totals, not in any service's
+/// figure, like the load balancers.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct WarmPoolCost {
+    pub instances_before: u32,
+    pub instances_after: u32,
+    /// One stopped instance's hourly cost.
+    pub hourly_each: Usd,
+}
+
+impl WarmPoolCost {
+    pub fn hourly_before(&self) -> Usd {
+        self.hourly_each * u64::from(self.instances_before)
+    }
+
+    pub fn hourly_after(&self) -> Usd {
+        self.hourly_each * u64::from(self.instances_after)
+    }
+
+    /// No pool before or after: nothing to show.
+    pub fn is_none(&self) -> bool {
+        self.instances_before == 0 && self.instances_after == 0
+    }
+}
+
+/// Every service's cost before and after, the load balancers, the warm pools, and the totals.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct CostSummary {
     pub services: Vec<ServiceCost>,
     pub load_balancers: LoadBalancerCost,
+    #[serde(skip_serializing_if = "WarmPoolCost::is_none")]
+    pub warm_pools: WarmPoolCost,
     pub hourly_before: Usd,
     pub hourly_after: Usd,
     pub hourly_delta: UsdDelta,
@@ -117,6 +145,7 @@ impl CostSummary {
         CostSummary {
             services,
             load_balancers: LoadBalancerCost::default(),
+            warm_pools: WarmPoolCost::default(),
             hourly_before: b,
             hourly_after: a,
             hourly_delta: UsdDelta::between(b, a),
@@ -131,6 +160,20 @@ impl CostSummary {
         let b = self.hourly_before + load_balancers.hourly_before();
         let a = self.hourly_after + load_balancers.hourly_after();
         self.load_balancers = load_balancers;
+        self.hourly_before = b;
+        self.hourly_after = a;
+        self.hourly_delta = UsdDelta::between(b, a);
+        self.monthly_before = b.monthly();
+        self.monthly_after = a.monthly();
+        self.monthly_delta = UsdDelta::between(b, a).monthly();
+        self
+    }
+
+    /// The same, with the warm pools' stopped instances counted in the totals.
+    pub fn with_warm_pools(mut self, warm_pools: WarmPoolCost) -> Self {
+        let b = self.hourly_before + warm_pools.hourly_before();
+        let a = self.hourly_after + warm_pools.hourly_after();
+        self.warm_pools = warm_pools;
         self.hourly_before = b;
         self.hourly_after = a;
         self.hourly_delta = UsdDelta::between(b, a);

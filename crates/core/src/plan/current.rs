@@ -44,7 +44,7 @@ pub fn deployed_demands(observed: &[&ObservedResource], names: &Names) -> Vec<Se
                 name: name.to_string(),
                 // A sleeping service runs nothing, whatever the count read (a plan observing
                 // with an expectation takes the count from the plan, not from AWS).
-                replicas: if service.tags.contains_key(super::observed::TAG_ASLEEP_SINCE) {
+                replicas: if super::observed::is_asleep(&service.tags) {
                     0
                 } else {
                     number(service, "desired_count").unwrap_or(0)

@@ -23,6 +23,7 @@ pub mod routing;
 pub mod schedule;
 mod sensitive;
 pub mod spec;
+pub mod warm;
 
 pub use fanout::{Fanout, Sequential};
 pub use planner::{

@@ -22,6 +22,16 @@ pub const TAG_HASH: &str = "rnd:hash";
 /// On an ECS service put to sleep by rnd's Lambda function: when (RFC 3339, UTC). Removed when
 /// the service wakes. While it is there the service's desired count is the runtime's.
 pub const TAG_ASLEEP_SINCE: &str = "rnd:asleep-since";
+/// Beside `rnd:asleep-since` from the moment the waker starts the service until it hands the
+/// route back: the service is planned awake again (its count and GPU instances are coming back),
+/// though its count stays the runtime's. A tag, not the count, because a plan that observes with
+/// an expectation takes the count from the plan, not from AWS.
+pub const TAG_WAKING_SINCE: &str = "rnd:waking-since";
+
+/// Asleep now: put to sleep by rnd's Lambda function and not yet being woken.
+pub fn is_asleep(tags: &std::collections::BTreeMap<String, String>) -> bool {
+    tags.contains_key(TAG_ASLEEP_SINCE) && !tags.contains_key(TAG_WAKING_SINCE)
+}
 /// On the platform's ECS cluster while `platform.json` names rnd's Lambda function
 /// (`scale_to_zero`): which function's policy holds the platform's statements, so observing
 /// finds them even when no plan expects them any more.

@@ -4,7 +4,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 
 use super::cost::UsdDelta;
-use super::cost::{CostSummary, LoadBalancerCost};
+use super::cost::{CostSummary, LoadBalancerCost, WarmPoolCost};
 use super::current::{deployed_demands, deployed_placement, existing_gpu_types, existing_routes};
 use super::desired::{desired_state, service_resources, shared_resources, DesiredInputs};
 use super::diff::{diff, DiffPart, ObservedIndex, ResourceChange};
@@ -17,6 +17,7 @@ use super::ownership::{settle, OwnershipError};
 use super::replaced::follow_replaced_balancers;
 use super::resource::{ResourceId, ResourceKind};
 use super::routing::{assign_routes, RouteSlot};
+use super::warm::{warm_pools, WarmPool};
 use crate::manifest::Manifest;
 use crate::placement::{
     plan_capacity, plan_capacity_stable, AllowList, CapacityPlan, NoFit, PreviousPlacement, ServiceDemand,
@@ -161,6 +162,7 @@ pub fn plan_with_fanout(
         routes,
         kept_gpu_types,
         idle_gpu_services,
+        warm_pools,
     } = &prepared;
     let repack_savings = (fresh.total_hourly_cost < capacity.total_hourly_cost)
         .then(|| UsdDelta::between(fresh.total_hourly_cost, capacity.total_hourly_cost));
@@ -178,13 +180,16 @@ pub fn plan_with_fanout(
         routes,
         kept_gpu_types,
         idle_gpu_services,
+        warm_pools,
     };
     let mut planned = changes(&inputs, &existing, fanout);
     follow_replaced_balancers(&mut planned, || desired_state(&inputs), &existing);
     let changes =
         settle(&platform.name, planned, &observed.foreign, &options.adopt).map_err(PlanError::Ownership)?;
     let graph = OperationGraph::build(changes).map_err(PlanError::Cycle)?;
-    let cost = cost.with_load_balancers(load_balancer_cost(&existing, &graph, &platform.region));
+    let cost = cost
+        .with_load_balancers(load_balancer_cost(&existing, &graph, &platform.region))
+        .with_warm_pools(warm_pool_cost(&existing, warm_pools));
     let urls = repository
         .manifests
         .iter()
@@ -259,6 +264,25 @@ fn load_balancer_cost(
     }
 }
 
+/// The warm pools' stopped instances now (the `min_size` of each group's observed pool) and after
+/// the plan, each at its root volume's price.
+fn warm_pool_cost(existing: &[&ObservedResource], after: &BTreeMap<String, WarmPool>) -> WarmPoolCost {
+    let before = existing
+        .iter()
+        .filter(|r| r.kind == ResourceKind::AutoScalingGroup)
+        .filter_map(|r| r.attributes.get("warm_pool")?.get("min_size")?.as_u64())
+        .sum::<u64>();
+    WarmPoolCost {
+        instances_before: u32::try_from(before).unwrap_or(u32::MAX),
+        instances_after: after.values().map(|p| p.instances).sum(),
+        hourly_each: WarmPool {
+            instances: 1,
+            ..WarmPool::default()
+        }
+        .hourly_cost(),
+    }
+}
+
 /// What the desired state is built from besides the repository, and what the cost before is
 /// priced from.
 struct Prepared {
@@ -269,6 +293,7 @@ struct Prepared {
     routes: BTreeMap<String, RouteSlot>,
     kept_gpu_types: BTreeSet<String>,
     idle_gpu_services: BTreeMap<String, String>,
+    warm_pools: BTreeMap<String, WarmPool>,
 }
 
 fn prepare(
@@ -314,6 +339,7 @@ fn prepare(
     let routes = assign_routes(&routed, &existing_routes(existing, &names));
     let kept_gpu_types = existing_gpu_types(existing, &names);
     let idle_gpu_services = idle_gpu_types(&demands, &allowed, &platform.region);
+    let warm_pools = warm_pools(repository, &capacity, &idle_gpu_services, &asleep, &allowed);
     Ok(Prepared {
         deployed,
         previous,
@@ -322,11 +348,13 @@ fn prepare(
         routes,
         kept_gpu_types,
         idle_gpu_services,
+        warm_pools,
     })
 }
 
 /// Services asleep now (their ECS service tagged `rnd:asleep-since` by rnd's Lambda function)
-/// whose manifest still lets them sleep.
+/// whose manifest still lets them sleep. One being woken (`rnd:waking-since`) is planned awake,
+/// so the GPU instances the waker raises are not planned away.
 fn asleep_services<'a>(repository: &'a Repository, existing: &[&ObservedResource]) -> BTreeSet<&'a str> {
     if repository.platform.scale_to_zero.is_none() {
         return Default::default();
@@ -334,7 +362,7 @@ fn asleep_services<'a>(repository: &'a Repository, existing: &[&ObservedResource
     let tagged: BTreeSet<&str> = existing
         .iter()
         .filter(|r| r.kind == ResourceKind::EcsService)
-        .filter(|r| r.tags.contains_key(super::observed::TAG_ASLEEP_SINCE))
+        .filter(|r| super::observed::is_asleep(&r.tags))
         .map(|r| r.service().unwrap_or(&r.name))
         .collect();
     repository
@@ -360,6 +388,7 @@ pub fn expected(repository: &Repository, observed: &ObservedState) -> Result<Exp
         routes: &prepared.routes,
         kept_gpu_types: &prepared.kept_gpu_types,
         idle_gpu_services: &prepared.idle_gpu_services,
+        warm_pools: &prepared.warm_pools,
     };
     Ok(Expected::from_desired(&desired_state(&inputs)))
 }
@@ -379,7 +408,9 @@ pub fn plan_destroy(repository: &Repository, observed: &ObservedState) -> Result
     let cost = CostSummary::compare(&before, &nothing);
     let graph = OperationGraph::build(diff(&super::desired::DesiredState::default(), &existing))
         .map_err(PlanError::Cycle)?;
-    let cost = cost.with_load_balancers(load_balancer_cost(&existing, &graph, &platform.region));
+    let cost = cost
+        .with_load_balancers(load_balancer_cost(&existing, &graph, &platform.region))
+        .with_warm_pools(warm_pool_cost(&existing, &BTreeMap::new()));
     Ok(Plan {
         platform: platform.name.clone(),
         region: platform.region.clone(),

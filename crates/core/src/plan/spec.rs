@@ -159,6 +159,24 @@ pub struct AutoScalingGroupSpec {
     pub max_size: u32,
     pub min_size: u32,
     pub subnets: Vec<String>,
+    /// Stopped instances kept ready for the services that sleep on this type (`plan::warm`);
+    /// absent for groups no sleeping service uses.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub warm_pool: Option<WarmPoolSpec>,
+}
+
+/// A group's warm pool and the lifecycle hook that holds a warming instance until its images
+/// are pulled (Auto Scaling would otherwise stop it mid-pull).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct WarmPoolSpec {
+    /// Stopped instances to keep at least: what the services asleep on this type need to wake.
+    pub min_size: u32,
+    /// `Stopped`: a pooled instance costs only its volumes.
+    pub pool_state: String,
+    /// The `EC2_INSTANCE_LAUNCHING` hook the instance's own script completes.
+    pub warm_up_hook: String,
+    /// How long the hook waits for that script before Auto Scaling goes on anyway.
+    pub warm_up_timeout_seconds: u32,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

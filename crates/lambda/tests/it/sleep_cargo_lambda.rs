@@ -12,7 +12,7 @@ use rnd_aws::{ApplyOptions, Clients};
 use rnd_core::platform::ScaleToZero;
 use rnd_core::repository::{validate_repository, SourceFile};
 use rnd_slack::receiver::Receiver;
-use serde_json::Value;
+use serde_json::{json, Value};
 
 use crate::cargo_lambda::{invoke, start};
 use crate::support::{emulator_env, platform_json, sdk_config};
@@ -159,7 +159,11 @@ async fn an_alarm_puts_the_service_to_sleep_and_the_first_requests_wake_it_once(
         &[("{{ALARM_ARN}}", &alarm_arn), ("{{ALARM_NAME}}", &alarm_name)],
     );
     let slept = tokio::task::block_in_place(|| invoke(port, &alarm));
-    assert_eq!(slept["outcome"], "Slept { from: 1 }", "{slept}");
+    assert_eq!(
+        (&slept["outcome"], &slept["from"], &slept["instances_given_back"]),
+        (&json!("slept"), &json!(1), &json!(0)),
+        "{slept}"
+    );
     assert_eq!(desired_count(&clients, &name).await, 0);
     assert_eq!(titles(&slack), [format!("demo: asleep on {name}")]);
 

@@ -10,10 +10,12 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use super::warm_up;
 use super::{DesiredInputs, DesiredState, Network};
 use crate::plan::naming::Names;
 use crate::plan::resource::{ResourceId, ResourceKind};
 use crate::plan::spec::*;
+use crate::plan::warm::WarmPool;
 
 /// The public SSM parameter with the current ECS-optimised GPU AMI (Amazon Linux 2023).
 pub const GPU_AMI_PARAMETER: &str =
@@ -43,6 +45,7 @@ pub(super) fn desired_gpu_types(inputs: &DesiredInputs) -> BTreeSet<String> {
             .cloned(),
     );
     types.extend(inputs.idle_gpu_services.values().cloned());
+    types.extend(inputs.warm_pools.keys().cloned());
     types
 }
 
@@ -53,11 +56,13 @@ pub(super) fn add_gpu_groups(
     network: &Network,
     gpu_types: &BTreeSet<String>,
     counts: &BTreeMap<String, u32>,
+    warm_pools: &BTreeMap<String, WarmPool>,
 ) {
     if gpu_types.is_empty() {
         return;
     }
     let role = names.gpu_instance_role();
+    let pooled = gpu_types.iter().any(|t| warm_pools.contains_key(t));
     state.add(
         tags,
         None,
@@ -65,7 +70,8 @@ pub(super) fn add_gpu_groups(
         Spec::IamRole(IamRoleSpec {
             assumed_by: "ec2.amazonaws.com".into(),
             managed_policies: vec!["service-role/AmazonEC2ContainerServiceforEC2Role".into()],
-            inline_policy: None,
+            // A warming instance tells its own group that its images are pulled; nothing else.
+            inline_policy: pooled.then(|| warm_up::instance_policy(names.platform)),
         }),
     );
     state.add(
@@ -104,10 +110,15 @@ pub(super) fn add_gpu_groups(
                 metadata_hop_limit: 1,
                 metadata_tokens_required: true,
                 security_group: instance_sg.clone(),
-                user_data: agent_configuration(&names.cluster()),
+                user_data: match warm_pools.get(instance_type) {
+                    None => agent_configuration(&names.cluster()),
+                    Some(pool) => warm_up::user_data(&names.cluster(), &group, &pool.images),
+                },
             }),
         );
         let desired = counts.get(instance_type).copied().unwrap_or(0);
+        let pool = warm_pools.get(instance_type);
+        let waking_room = pool.map_or(0, |p| p.instances);
         state.add(
             tags,
             None,
@@ -115,10 +126,18 @@ pub(super) fn add_gpu_groups(
             Spec::AutoScalingGroup(AutoScalingGroupSpec {
                 launch_template: group.clone(),
                 min_size: 0,
-                // A maximum at the desired count: nothing but rnd grows a group.
-                max_size: desired,
+                // A maximum at the desired count: nothing but rnd grows a group. Where services
+                // sleep, room for them to wake (the waker raises the count by what they freed),
+                // and the warm pool holds that many stopped instances (max − desired).
+                max_size: desired + waking_room,
                 desired_capacity: desired,
                 subnets: network.subnets.clone(),
+                warm_pool: pool.map(|p| WarmPoolSpec {
+                    min_size: p.instances,
+                    pool_state: "Stopped".into(),
+                    warm_up_hook: warm_up::HOOK.into(),
+                    warm_up_timeout_seconds: warm_up::TIMEOUT_SECONDS,
+                }),
             }),
         );
         state.add(
@@ -141,7 +160,7 @@ pub(super) fn add_gpu_groups(
 /// `awsvpc` task its own network interface, and keep those tasks away from the instance metadata
 /// service (`ECS_AWSVPC_BLOCK_IMDS`: their containers cannot read the instance role's
 /// credentials, whatever the hop limit).
-fn agent_configuration(cluster: &str) -> String {
+pub(super) fn agent_configuration(cluster: &str) -> String {
     format!(
         "#!/bin/bash\ncat >> /etc/ecs/ecs.config <<'EOF'\nECS_CLUSTER={cluster}\nECS_ENABLE_GPU_SUPPORT=true\nECS_ENABLE_TASK_ENI=true\nECS_AWSVPC_BLOCK_IMDS=true\nEOF\n"
     )

@@ -7,7 +7,9 @@ pub use gpu::GPU_AMI_PARAMETER;
 mod gpu;
 mod service;
 mod sleep;
+mod warm_up;
 pub use sleep::{ALARM_PRINCIPAL, LOAD_BALANCER_PRINCIPAL};
+pub use warm_up::HOOK as WARM_UP_HOOK;
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -32,6 +34,9 @@ pub struct DesiredInputs<'a> {
     /// For GPU services scaled to zero replicas: the type one replica would run on, so the
     /// service stays defined on a capacity provider that can run it.
     pub idle_gpu_services: &'a BTreeMap<String, String>,
+    /// Per GPU instance type used by services that sleep: the warm pool its group keeps
+    /// (`plan::warm`).
+    pub warm_pools: &'a BTreeMap<String, crate::plan::warm::WarmPool>,
 }
 
 /// The complete desired state, keyed by resource id.
@@ -130,7 +135,15 @@ pub fn shared_resources(inputs: &DesiredInputs) -> DesiredState {
         .iter()
         .map(|c| (c.instance_type.clone(), c.count))
         .collect();
-    gpu::add_gpu_groups(&mut state, &base_tags, &names, &network, &gpu_types, &counts);
+    gpu::add_gpu_groups(
+        &mut state,
+        &base_tags,
+        &names,
+        &network,
+        &gpu_types,
+        &counts,
+        inputs.warm_pools,
+    );
     state
 }
 

@@ -81,6 +81,18 @@ pub fn render_markdown(plan: &Plan) -> String {
             UsdDelta::between(lb.hourly_before(), lb.hourly_after()).monthly()
         );
     }
+    let pool = &cost.warm_pools;
+    if !pool.is_none() {
+        let _ = writeln!(
+            out,
+            "| warm pools ({} → {} stopped instances), volumes only | {} | {} | {} |",
+            pool.instances_before,
+            pool.instances_after,
+            pool.hourly_before().monthly(),
+            pool.hourly_after().monthly(),
+            UsdDelta::between(pool.hourly_before(), pool.hourly_after()).monthly()
+        );
+    }
     let _ = writeln!(
         out,
         "| **total** | **{}** | **{}** | **{}** |\n",

@@ -149,11 +149,19 @@ fn write_cost(out: &mut String, plan: &Plan) {
     let lb = &c.load_balancers;
     let lb_label =
         (lb.before > 0 || lb.after > 0).then(|| format!("load balancers ({} → {})", lb.before, lb.after));
+    let pool = &c.warm_pools;
+    let pool_label = (!pool.is_none()).then(|| {
+        format!(
+            "warm pools ({} → {} stopped)",
+            pool.instances_before, pool.instances_after
+        )
+    });
     let width = c
         .services
         .iter()
         .map(|s| s.service.len())
         .chain(lb_label.iter().map(|l| l.chars().count()))
+        .chain(pool_label.iter().map(|l| l.chars().count()))
         .max()
         .unwrap_or(7)
         .max(7);
@@ -185,6 +193,22 @@ fn write_cost(out: &mut String, plan: &Plan) {
         let _ = writeln!(
             out,
             "  (each load balancer at its floor: the ALB-hour and one LCU-hour; traffic above one LCU costs more)"
+        );
+    }
+    if let Some(label) = pool_label {
+        let _ = writeln!(
+            out,
+            "  {label:<width$}  {:>12}  {:>12}  {:>13}",
+            format!("{:.4}", pool.hourly_before()),
+            format!("{:.4}", pool.hourly_after()),
+            UsdDelta::between(pool.hourly_before(), pool.hourly_after())
+                .monthly()
+                .to_string()
+        );
+        let _ = writeln!(
+            out,
+            "  (a stopped instance costs its {} GiB root volume only; it starts for a wake in about a minute)",
+            crate::plan::warm::ROOT_VOLUME_GIB
         );
     }
 }

@@ -12,11 +12,14 @@
 use aws_sdk_dynamodb::types::AttributeValue;
 use aws_sdk_ecs::types::ServiceField;
 use aws_sdk_elasticloadbalancingv2::types::{Action, ForwardActionConfig, TargetGroupTuple};
-use rnd_core::plan::observed::{TAG_ASLEEP_SINCE, TAG_PLATFORM, TAG_SERVICE};
+use rnd_core::plan::observed::{TAG_ASLEEP_SINCE, TAG_PLATFORM, TAG_SERVICE, TAG_WAKING_SINCE};
 
 use crate::execute::target_group::{forwarded_groups, Weights, AWAKE};
+
+mod gpu;
 use crate::lock::LOCK_TABLE;
 use crate::{tags, AwsError, Clients};
+pub use gpu::{parse_wake_instances, release, Occupied, Patience, TAG_WAKE_INSTANCES};
 
 /// On a sleeping service: the desired count it had, to wake it to.
 pub const TAG_WAKE_COUNT: &str = "rnd:wake-count";
@@ -86,6 +89,8 @@ struct Service {
     desired: i32,
     asleep_since: Option<String>,
     wake_count: Option<i32>,
+    /// On a sleeping GPU service: the instances to bring back per group (`gpu.rs`).
+    wake_instances: Option<String>,
     /// Runs on EC2 (GPU) capacity: a wake takes longer.
     on_ec2: bool,
 }
@@ -113,6 +118,7 @@ async fn describe(clients: &Clients, s: &ServiceRef) -> Result<Option<Service>, 
         desired: found.desired_count(),
         asleep_since: tags.get(TAG_ASLEEP_SINCE).cloned(),
         wake_count: tags.get(TAG_WAKE_COUNT).and_then(|c| c.parse().ok()),
+        wake_instances: tags.get(TAG_WAKE_INSTANCES).cloned(),
         on_ec2: found
             .capacity_provider_strategy()
             .iter()
@@ -249,8 +255,9 @@ async fn set_weights(clients: &Clients, route: &Route, weights: Weights) -> Resu
 /// What putting a service to sleep did.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum SleepOutcome {
-    /// Scaled from `from` tasks to none; the route goes to the waker.
-    Slept { from: i32 },
+    /// Scaled from `from` tasks to none; the route goes to the waker. On GPU capacity,
+    /// `occupied` is where the tasks ran: [`release`] gives those instances back once idle.
+    Slept { from: i32, occupied: Occupied },
     /// Already asleep (the alarm fired again, or twice).
     AlreadyAsleep,
     /// Nothing to put to sleep: the service, its groups or its rule are not there.
@@ -271,13 +278,21 @@ pub async fn put_to_sleep(clients: &Clients, s: &ServiceRef, now: &str) -> Resul
     };
     set_weights(clients, &route, ASLEEP).await?;
     let from = service.desired;
+    // Where the tasks run, read before they stop: what the sleep gives back and a wake asks for.
+    // Asked of every service, not only those whose strategy names a GPU provider: a Fargate
+    // task has no container instance, so this finds none (and the emulator reports no strategy).
+    let occupied = gpu::occupied(clients, s).await?;
     // The marks first: a wake that reads them mid-sleep finds the count to restore.
-    clients
+    let mut marks = clients
         .ecs
         .tag_resource()
         .resource_arn(&service.arn)
         .tags(tag(TAG_ASLEEP_SINCE, now))
-        .tags(tag(TAG_WAKE_COUNT, &from.to_string()))
+        .tags(tag(TAG_WAKE_COUNT, &from.to_string()));
+    if !occupied.per_group.is_empty() {
+        marks = marks.tags(tag(TAG_WAKE_INSTANCES, &occupied.tag_value()));
+    }
+    marks
         .send()
         .await
         .map_err(|e| AwsError::call("TagResource", &s.service, e))?;
@@ -290,7 +305,7 @@ pub async fn put_to_sleep(clients: &Clients, s: &ServiceRef, now: &str) -> Resul
         .send()
         .await
         .map_err(|e| AwsError::call("UpdateService", &s.service, e))?;
-    Ok(SleepOutcome::Slept { from })
+    Ok(SleepOutcome::Slept { from, occupied })
 }
 
 fn tag(key: &str, value: &str) -> aws_sdk_ecs::types::Tag {
@@ -327,6 +342,15 @@ pub async fn wake(clients: &Clients, s: &ServiceRef, now: u64) -> Result<WakeOut
     let to = service.wake_count.unwrap_or(1).max(1);
     let mut started = false;
     if service.desired == 0 && take_marker(clients, s, now).await? {
+        // Planned awake from here on, before the count moves (see `TAG_WAKING_SINCE`).
+        clients
+            .ecs
+            .tag_resource()
+            .resource_arn(&service.arn)
+            .tags(tag(TAG_WAKING_SINCE, &now.to_string()))
+            .send()
+            .await
+            .map_err(|e| AwsError::call("TagResource", &s.service, e))?;
         clients
             .ecs
             .update_service()
@@ -336,6 +360,10 @@ pub async fn wake(clients: &Clients, s: &ServiceRef, now: u64) -> Result<WakeOut
             .send()
             .await
             .map_err(|e| AwsError::call("UpdateService", &s.service, e))?;
+        // GPU: the instances it gave back, from the group's warm pool.
+        if let Some(wake_instances) = &service.wake_instances {
+            gpu::bring_back(clients, s, &parse_wake_instances(wake_instances)).await?;
+        }
         started = true;
     }
     if !started && healthy(clients, &route.own_group).await? {
@@ -346,6 +374,8 @@ pub async fn wake(clients: &Clients, s: &ServiceRef, now: u64) -> Result<WakeOut
             .resource_arn(&service.arn)
             .tag_keys(TAG_ASLEEP_SINCE)
             .tag_keys(TAG_WAKE_COUNT)
+            .tag_keys(TAG_WAKE_INSTANCES)
+            .tag_keys(TAG_WAKING_SINCE)
             .send()
             .await
             .map_err(|e| AwsError::call("UntagResource", &s.service, e))?;

@@ -1,0 +1,280 @@
+//! GPU capacity for services that sleep: on a sleep, the instances the service's tasks ran on are
+//! given back (terminated once idle; the group's warm pool refills with stopped ones); on a wake,
+//! the group's desired capacity goes up by as many, so the pool's stopped instances start.
+//!
+//! The count rides on the service (`rnd:wake-instances`, e.g. `research-g5.xlarge=1`) from the
+//! sleep to the wake. It is the number of instances the tasks were on, not the number freed: an
+//! instance shared with another service stays, and a wake that adds one instance too many
+//! leaves an idle instance that the next plan takes back (only idle ones, `execute::scale_in`),
+//! while one too few would leave the woken tasks waiting for capacity nobody asks for.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::time::Duration;
+
+use rnd_core::plan::observed::TAG_PLATFORM;
+
+use super::ServiceRef;
+use crate::{tags, AwsError, Clients};
+
+/// On a sleeping GPU service: the instances to give back per group on a wake.
+pub const TAG_WAKE_INSTANCES: &str = "rnd:wake-instances";
+
+/// The instances a service's tasks run on: what a sleep gives back.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Occupied {
+    /// Container instance ARN → EC2 instance id.
+    pub instances: BTreeMap<String, String>,
+    /// Auto Scaling group → how many of those instances it holds (the platform's groups only).
+    pub per_group: BTreeMap<String, u32>,
+}
+
+impl Occupied {
+    /// The `rnd:wake-instances` value: `group=n` pairs separated by spaces.
+    pub fn tag_value(&self) -> String {
+        self.per_group
+            .iter()
+            .map(|(group, n)| format!("{group}={n}"))
+            .collect::<Vec<_>>()
+            .join(" ")
+    }
+}
+
+/// Parse a `rnd:wake-instances` value back; malformed pairs are skipped.
+pub fn parse_wake_instances(value: &str) -> BTreeMap<String, u32> {
+    value
+        .split_whitespace()
+        .filter_map(|pair| {
+            let (group, n) = pair.rsplit_once('=')?;
+            Some((group.to_string(), n.parse().ok()?))
+        })
+        .collect()
+}
+
+/// Where `s`'s tasks run now, on the platform's groups.
+pub(super) async fn occupied(clients: &Clients, s: &ServiceRef) -> Result<Occupied, AwsError> {
+    let listed = clients
+        .ecs
+        .list_tasks()
+        .cluster(&s.platform)
+        .service_name(&s.service)
+        .send()
+        .await
+        .map_err(|e| AwsError::call("ListTasks", &s.service, e))?;
+    if listed.task_arns().is_empty() {
+        return Ok(Occupied::default());
+    }
+    let mut container_instances = BTreeSet::new();
+    // DescribeTasks takes at most 100 tasks; a service has at most its replicas limit.
+    for batch in listed.task_arns().chunks(100) {
+        let tasks = clients
+            .ecs
+            .describe_tasks()
+            .cluster(&s.platform)
+            .set_tasks(Some(batch.to_vec()))
+            .send()
+            .await
+            .map_err(|e| AwsError::call("DescribeTasks", &s.service, e))?;
+        let group = format!("service:{}", s.service);
+        container_instances.extend(
+            tasks
+                .tasks()
+                .iter()
+                .filter(|t| t.group() == Some(group.as_str()))
+                .filter_map(|t| t.container_instance_arn().map(str::to_string)),
+        );
+    }
+    if container_instances.is_empty() {
+        return Ok(Occupied::default());
+    }
+    let described = clients
+        .ecs
+        .describe_container_instances()
+        .cluster(&s.platform)
+        .set_container_instances(Some(container_instances.into_iter().collect()))
+        .send()
+        .await
+        .map_err(|e| AwsError::call("DescribeContainerInstances", &s.service, e))?;
+    let instances: BTreeMap<String, String> = described
+        .container_instances()
+        .iter()
+        .filter_map(|c| {
+            Some((
+                c.container_instance_arn()?.to_string(),
+                c.ec2_instance_id()?.to_string(),
+            ))
+        })
+        .collect();
+    let ids: Vec<String> = instances.values().cloned().collect();
+    let membership = clients
+        .autoscaling
+        .describe_auto_scaling_instances()
+        .set_instance_ids(Some(ids))
+        .send()
+        .await
+        .map_err(|e| AwsError::call("DescribeAutoScalingInstances", &s.service, e))?;
+    let mut per_group: BTreeMap<String, u32> = BTreeMap::new();
+    for group in membership
+        .auto_scaling_instances()
+        .iter()
+        .filter_map(|m| m.auto_scaling_group_name())
+    {
+        *per_group.entry(group.to_string()).or_default() += 1;
+    }
+    // Only the platform's own groups, by their tags.
+    let mut ours = BTreeMap::new();
+    for (group, n) in per_group {
+        if group_of_platform(clients, &group, &s.platform).await?.is_some() {
+            ours.insert(group, n);
+        }
+    }
+    Ok(Occupied {
+        instances,
+        per_group: ours,
+    })
+}
+
+/// A group's desired and maximum capacity, when it is tagged for `platform`.
+async fn group_of_platform(
+    clients: &Clients,
+    group: &str,
+    platform: &str,
+) -> Result<Option<(i32, i32)>, AwsError> {
+    let out = clients
+        .autoscaling
+        .describe_auto_scaling_groups()
+        .auto_scaling_group_names(group)
+        .send()
+        .await
+        .map_err(|e| AwsError::call("DescribeAutoScalingGroups", group, e))?;
+    Ok(out.auto_scaling_groups().first().and_then(|g| {
+        let tags: tags::Tags = g
+            .tags()
+            .iter()
+            .filter_map(|t| Some((t.key()?.to_string(), t.value()?.to_string())))
+            .collect();
+        (tags.get(TAG_PLATFORM).map(String::as_str) == Some(platform))
+            .then(|| (g.desired_capacity().unwrap_or(0), g.max_size().unwrap_or(0)))
+    }))
+}
+
+/// How long to wait for a sleeping service's tasks to stop before giving its instances back.
+#[derive(Debug, Clone, Copy)]
+pub struct Patience {
+    pub checks: u32,
+    pub between: Duration,
+}
+
+impl Patience {
+    /// The Lambda function's: every 10 s for up to 10 minutes (a target group drains in 30 s,
+    /// 120 s for WebSockets; the function may run 15 minutes).
+    pub const LAMBDA: Patience = Patience {
+        checks: 60,
+        between: Duration::from_secs(10),
+    };
+}
+
+/// Give back the instances in `occupied` once they run nothing: each is terminated and taken
+/// out of its group's desired capacity, so the warm pool replaces it with a stopped one.
+/// Instances still busy after `patience` stay (the next plan's scale-in takes them once idle).
+/// Returns how many were given back.
+pub async fn release(
+    clients: &Clients,
+    s: &ServiceRef,
+    occupied: &Occupied,
+    patience: Patience,
+) -> Result<u32, AwsError> {
+    let mut waiting: BTreeMap<String, String> = occupied.instances.clone();
+    let mut released = 0;
+    for check in 0..patience.checks.max(1) {
+        if check > 0 {
+            tokio::time::sleep(patience.between).await;
+        }
+        let described = clients
+            .ecs
+            .describe_container_instances()
+            .cluster(&s.platform)
+            .set_container_instances(Some(waiting.keys().cloned().collect()))
+            .send()
+            .await
+            .map_err(|e| AwsError::call("DescribeContainerInstances", &s.service, e))?;
+        for c in described.container_instances() {
+            let idle = c.running_tasks_count() + c.pending_tasks_count() == 0;
+            let Some(arn) = c.container_instance_arn() else {
+                continue;
+            };
+            if !idle {
+                continue;
+            }
+            if let Some(instance) = waiting.remove(arn) {
+                let result = clients
+                    .autoscaling
+                    .terminate_instance_in_auto_scaling_group()
+                    .instance_id(&instance)
+                    .should_decrement_desired_capacity(true)
+                    .send()
+                    .await;
+                match result {
+                    Ok(_) => released += 1,
+                    Err(e) => {
+                        let err = AwsError::call("TerminateInstanceInAutoScalingGroup", &instance, e);
+                        // Already leaving (a plan's scale-in got there first): nothing to do.
+                        if !err.code_is(&["ValidationError", "ScalingActivityInProgress"]) {
+                            return Err(err);
+                        }
+                    }
+                }
+            }
+        }
+        if waiting.is_empty() {
+            break;
+        }
+    }
+    Ok(released)
+}
+
+/// Raise each group in `wake_instances` by its count, up to the group's maximum (which the plan
+/// keeps with room for its sleeping services). Returns the instances asked for.
+pub(super) async fn bring_back(
+    clients: &Clients,
+    s: &ServiceRef,
+    wake_instances: &BTreeMap<String, u32>,
+) -> Result<u32, AwsError> {
+    let mut asked = 0;
+    for (group, n) in wake_instances {
+        let Some((desired, max)) = group_of_platform(clients, group, &s.platform).await? else {
+            continue;
+        };
+        let raised = (desired + *n as i32).min(max.max(desired));
+        if raised == desired {
+            continue;
+        }
+        clients
+            .autoscaling
+            .set_desired_capacity()
+            .auto_scaling_group_name(group)
+            .desired_capacity(raised)
+            .honor_cooldown(false)
+            .send()
+            .await
+            .map_err(|e| AwsError::call("SetDesiredCapacity", group, e))?;
+        asked += (raised - desired) as u32;
+    }
+    Ok(asked)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_wake_instances_tag_reads_back() {
+        let occupied = Occupied {
+            instances: BTreeMap::new(),
+            per_group: [("lab-g5.xlarge".to_string(), 2), ("lab-g6.xlarge".to_string(), 1)].into(),
+        };
+        let value = occupied.tag_value();
+        assert_eq!(value, "lab-g5.xlarge=2 lab-g6.xlarge=1");
+        assert_eq!(parse_wake_instances(&value), occupied.per_group);
+        assert!(parse_wake_instances("garbage lab=x").is_empty());
+    }
+}

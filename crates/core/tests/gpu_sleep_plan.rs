@@ -1,0 +1,157 @@
+//! What a GPU service that sleeps adds to its instance type's group (issue 16): a warm pool of
+//! stopped instances with its warm-up hook, user data that pulls the service's image while an
+//! instance warms up, and room in the group for the waker to bring the instances back; while the
+//! service sleeps the plan gives its instances to the pool, and a waking service is planned awake.
+
+mod support;
+
+use rnd_core::plan::observed::{ObservedState, TAG_ASLEEP_SINCE, TAG_WAKING_SINCE};
+use rnd_core::plan::render::render_text;
+use rnd_core::plan::resource::ResourceKind;
+use rnd_core::plan::simulate::simulate_apply;
+use rnd_core::plan::spec::{AutoScalingGroupSpec, Spec};
+use rnd_core::plan::{plan, Plan};
+use rnd_core::platform::ScaleToZero;
+use rnd_core::repository::Repository;
+use serde_json::Value;
+use support::examples;
+
+const FUNCTION: &str = "arn:aws:lambda:us-east-1:123456789012:function:rnd";
+const SLEEPER: &str = "whisper";
+
+/// The examples on a platform that sleeps, with the GPU service `whisper` sleeping after
+/// `minutes` (none: it runs always).
+fn repository(minutes: Option<u32>) -> Repository {
+    let mut repository = examples();
+    repository.platform.scale_to_zero = Some(ScaleToZero {
+        function_arn: FUNCTION.into(),
+    });
+    let manifest = repository
+        .manifests
+        .iter_mut()
+        .find(|m| m.name == SLEEPER)
+        .expect("whisper is an example");
+    assert!(manifest.gpu > 0, "whisper runs on a GPU");
+    manifest.route.as_mut().expect("routed").idle_after_minutes = minutes;
+    repository
+}
+
+fn applied(repository: &Repository, observed: &ObservedState) -> (Plan, ObservedState) {
+    let plan = plan(repository, observed).expect("plans");
+    let after = simulate_apply(&plan, observed);
+    (plan, after)
+}
+
+/// The group whisper's tasks run on, as the plan wants it.
+fn whisper_group(plan: &Plan) -> (String, AutoScalingGroupSpec) {
+    let service = plan
+        .capacity
+        .services
+        .iter()
+        .find(|s| s.name == SLEEPER)
+        .expect("placed");
+    let instance_type = match &service.placement {
+        rnd_core::placement::Placement::Ec2 { instance_types, .. } => {
+            instance_types.keys().next().expect("one type").clone()
+        }
+        other => panic!("whisper is not on EC2: {other:?}"),
+    };
+    group_of(plan, &instance_type)
+}
+
+fn group_of(plan: &Plan, instance_type: &str) -> (String, AutoScalingGroupSpec) {
+    let name = format!("{}-{instance_type}", plan.platform);
+    let op = plan
+        .graph
+        .operations()
+        .find(|op| op.id.kind == ResourceKind::AutoScalingGroup && op.id.name == name)
+        .unwrap_or_else(|| panic!("{name} is not in the plan:\n{}", render_text(plan, false)));
+    match &op.desired.as_ref().expect("wanted").spec {
+        Spec::AutoScalingGroup(spec) => (instance_type.to_string(), spec.clone()),
+        _ => unreachable!(),
+    }
+}
+
+#[test]
+fn gaining_idle_after_gives_the_type_a_warm_pool_and_pulls_the_image_while_warming() {
+    let (_, before) = applied(&repository(None), &ObservedState::default());
+    let (gain, after) = applied(&repository(Some(60)), &before);
+    insta::assert_snapshot!("gpu_gaining_idle_after", render_text(&gain, false));
+    let (instance_type, group) = whisper_group(&gain);
+    let pool = group.warm_pool.expect("a warm pool on whisper's type");
+    assert_eq!(pool.pool_state, "Stopped");
+    // Awake, nothing waits in the pool and the group has no room beyond its instances.
+    assert_eq!((pool.min_size, group.max_size), (0, group.desired_capacity));
+    let template = gain
+        .graph
+        .operations()
+        .find(|op| op.id.kind == ResourceKind::LaunchTemplate && op.id.name.ends_with(&instance_type))
+        .expect("the template changes");
+    let Spec::LaunchTemplate(template) = &template.desired.as_ref().unwrap().spec else {
+        unreachable!()
+    };
+    assert!(template.user_data.contains("ECS_WARM_POOLS_CHECK=true"));
+    assert!(template
+        .user_data
+        .contains("docker pull '123456789012.dkr.ecr.us-east-1.amazonaws.com/whisper:v1.4.2'"));
+    assert!(template.user_data.contains("--lifecycle-hook-name rnd-warm-up"));
+    assert!(
+        !plan(&repository(Some(60)), &after).unwrap().has_changes(),
+        "gaining idle_after converges"
+    );
+}
+
+/// `observed` with whisper put to sleep by rnd's Lambda function: desired count 0, tagged.
+fn asleep(mut observed: ObservedState, desired_count: u64) -> ObservedState {
+    let service = observed
+        .resources
+        .iter_mut()
+        .find(|r| r.kind == ResourceKind::EcsService && r.name == SLEEPER)
+        .unwrap();
+    service
+        .attributes
+        .insert("desired_count".into(), Value::from(desired_count));
+    service
+        .tags
+        .insert(TAG_ASLEEP_SINCE.into(), "2026-12-06T03:00:00Z".into());
+    observed
+}
+
+#[test]
+fn asleep_its_instances_go_to_the_pool_and_waking_it_is_planned_awake() {
+    let (first, deployed) = applied(&repository(Some(60)), &ObservedState::default());
+    let (instance_type, awake) = whisper_group(&first);
+    let sleeping = asleep(deployed.clone(), 0);
+    let (rest, after) = applied(&repository(Some(60)), &sleeping);
+    insta::assert_snapshot!("gpu_asleep", render_text(&rest, false));
+    let (_, group) = group_of(&rest, &instance_type);
+    let pool = group.warm_pool.expect("still pooled");
+    assert!(pool.min_size >= 1, "the pool holds what whisper needs to wake");
+    assert_eq!(group.desired_capacity + pool.min_size, awake.desired_capacity);
+    assert_eq!(group.max_size, awake.desired_capacity, "room to wake");
+    assert!(!plan(&repository(Some(60)), &after).unwrap().has_changes());
+
+    // The waker started it (count raised, `rnd:waking-since` beside the sleep mark): planned
+    // awake, its instances stay.
+    let mut waking = asleep(after, 1);
+    waking
+        .resources
+        .iter_mut()
+        .find(|r| r.kind == ResourceKind::EcsService && r.name == SLEEPER)
+        .unwrap()
+        .tags
+        .insert(TAG_WAKING_SINCE.into(), "1800000000".into());
+    let during = plan(&repository(Some(60)), &waking).unwrap();
+    let (_, group) = group_of(&during, &instance_type);
+    assert_eq!(group.desired_capacity, awake.desired_capacity);
+}
+
+#[test]
+fn losing_idle_after_removes_the_warm_pool() {
+    let (_, observed) = applied(&repository(Some(60)), &ObservedState::default());
+    let (lose, after) = applied(&repository(None), &observed);
+    let (_, group) = whisper_group(&lose);
+    assert_eq!(group.warm_pool, None);
+    assert!(!render_text(&lose, false).contains("warm_pool") || lose.has_changes());
+    assert!(!plan(&repository(None), &after).unwrap().has_changes());
+}
