@@ -936,13 +936,16 @@ fn ecs_service(
 }
 
 /// The resource's tags in the form its type takes (`[{Key, Value}]`), or none for the types
-/// CloudFormation cannot tag (listeners and rules; they are found through their balancer).
+/// CloudFormation cannot tag (listeners and rules, found through their balancer; Lambda
+/// permissions, known by their statement ids).
 fn tags(r: &DesiredResource, kind: &str) -> Option<Value> {
     let untaggable = [
         "AWS::ElasticLoadBalancingV2::Listener",
         "AWS::ElasticLoadBalancingV2::ListenerRule",
         "AWS::ECS::ClusterCapacityProviderAssociations",
         "AWS::IAM::InstanceProfile",
+        // A statement of the function's policy: no tags (rnd knows it by its statement id).
+        "AWS::Lambda::Permission",
         "AWS::Route53::RecordSet",
     ];
     if untaggable.contains(&kind) || r.tags.is_empty() {
