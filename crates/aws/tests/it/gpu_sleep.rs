@@ -32,7 +32,7 @@ fn sleepy_gpu(idle_after: Option<&str>) -> String {
 }
 
 /// The platform's one GPU group: its name, desired and maximum capacity, and instances.
-async fn gpu_group(clients: &Clients, platform: &str) -> (String, i32, i32, Vec<String>) {
+pub(crate) async fn gpu_group(clients: &Clients, platform: &str) -> (String, i32, i32, Vec<String>) {
     let groups = clients
         .autoscaling
         .describe_auto_scaling_groups()
@@ -114,7 +114,7 @@ async fn user_data(clients: &Clients, template: &str) -> String {
 
 /// What ECS does when the service's task starts on the group's instance: the instance joins the
 /// cluster and runs the task, in the service's task group.
-async fn task_on(clients: &Clients, platform: &str, instance: &str) -> (String, String) {
+pub(crate) async fn task_on(clients: &Clients, platform: &str, instance: &str) -> (String, String) {
     let registered = clients
         .ecs
         .register_container_instance()

@@ -14,6 +14,7 @@ use crate::support::iam::{
 };
 use crate::support::*;
 use aws_smithy_runtime_api::client::interceptors::SharedInterceptor;
+use rnd_aws::sleep::{put_to_sleep, release, wake, Patience, ServiceRef, SleepOutcome, WakeOutcome};
 use rnd_aws::{observe, secrets, ApiOperation, ApplyOptions, Clients};
 use rnd_core::permissions::{policy, Mode, Scope};
 use rnd_core::plan::{plan, plan_destroy};
@@ -106,7 +107,11 @@ async fn every_call_of_a_platforms_life_is_allowed_to_its_mode_and_denied_for_an
     let manifests = [
         ("web", routed("web", "v1", 8080)),
         ("jobs", worker("jobs", "v1")),
-        ("model", gpu("model", "v1", 9000)),
+        // A GPU service that sleeps: a warm pool and its hook on its group.
+        (
+            "model",
+            gpu("model", "v1", 9000).replacen('{', r#"{ "idle_after": "1h","#, 1),
+        ),
         // Sleeps when idle: its alarm, wake group and the function's statements.
         (
             "demo",
@@ -174,6 +179,37 @@ async fn every_call_of_a_platforms_life_is_allowed_to_its_mode_and_denied_for_an
         .await
         .unwrap();
     round(clients, &repo).await;
+    // rnd's function puts the GPU service to sleep, gives its instance back and wakes it (what
+    // ECS does meanwhile is played with unrecorded clients).
+    let ecs = Clients::new(&config);
+    let (_, _, _, instances) = crate::gpu_sleep::gpu_group(&ecs, platform).await;
+    let (_, task) = crate::gpu_sleep::task_on(&ecs, platform, &instances[0]).await;
+    let model = ServiceRef {
+        platform: platform.to_string(),
+        service: "model".into(),
+    };
+    let SleepOutcome::Slept { occupied, .. } = put_to_sleep(clients, &model, "2026-12-06T03:00:00Z")
+        .await
+        .unwrap()
+    else {
+        panic!("model sleeps")
+    };
+    ecs.ecs
+        .stop_task()
+        .cluster(platform)
+        .task(&task)
+        .send()
+        .await
+        .unwrap();
+    let now = Patience {
+        checks: 1,
+        between: std::time::Duration::ZERO,
+    };
+    assert_eq!(release(clients, &model, &occupied, now).await.unwrap(), 1);
+    assert!(matches!(
+        wake(clients, &model, 1_800_000_000).await.unwrap(),
+        WakeOutcome::Starting { started: true, .. }
+    ));
     round(clients, &bumped).await;
     assert!(rnd_aws::restart::restart(clients, platform, "web").await.unwrap());
     lease.release().await.unwrap();
@@ -192,6 +228,11 @@ async fn every_call_of_a_platforms_life_is_allowed_to_its_mode_and_denied_for_an
         "cloudwatch:PutMetricAlarm",
         "cloudwatch:DeleteAlarms",
         "elasticloadbalancing:RegisterTargets",
+        // A GPU service sleeping: its group's warm pool and hook, its instance back and forth.
+        "autoscaling:PutWarmPool",
+        "autoscaling:PutLifecycleHook",
+        "autoscaling:TerminateInstanceInAutoScalingGroup",
+        "autoscaling:SetDesiredCapacity",
     ] {
         assert!(
             requests.iter().any(|r| r.action == expected),

@@ -232,6 +232,8 @@ fn reads() -> Vec<Grant> {
             modes: READ,
             actions: vec![
                 "autoscaling:DescribeAutoScalingGroups",
+                // Which group a sleeping GPU service's instances belong to (rnd's function).
+                "autoscaling:DescribeAutoScalingInstances",
                 // The warm-up hook of a group with a warm pool (the pool itself comes with the group).
                 "autoscaling:DescribeLifecycleHooks",
                 "ec2:DescribeLaunchTemplateVersions",

@@ -303,7 +303,10 @@ pub fn iam_requests(sent: &SentRequest, place: &Place) -> Vec<IamRequest> {
             | "DescribeTargetGroupAttributes"
             | "DescribeTargetHealth",
         )
-        | ("autoscaling", "DescribeAutoScalingGroups")
+        | (
+            "autoscaling",
+            "DescribeAutoScalingGroups" | "DescribeAutoScalingInstances" | "DescribeLifecycleHooks",
+        )
         | ("logs", "DescribeLogGroups")
         | ("iam", "ListRoles" | "ListInstanceProfiles" | "GetAccountAuthorizationDetails")
         | ("tag", "GetResources")
@@ -607,11 +610,33 @@ pub fn iam_requests(sent: &SentRequest, place: &Place) -> Vec<IamRequest> {
             let c = context(&[("ec2:IsLaunchTemplateResource", json!("true"))]);
             push("ec2:RunInstances", "*".into(), c);
         }
-        ("autoscaling", "UpdateAutoScalingGroup" | "DeleteAutoScalingGroup" | "SetInstanceProtection") => {
+        (
+            "autoscaling",
+            "UpdateAutoScalingGroup"
+            | "DeleteAutoScalingGroup"
+            | "SetInstanceProtection"
+            | "PutWarmPool"
+            | "DeleteWarmPool"
+            | "PutLifecycleHook"
+            | "DeleteLifecycleHook"
+            | "SetDesiredCapacity",
+        ) => {
             let name = sent.str("AutoScalingGroupName").unwrap();
             let group = arn(
                 "autoscaling",
                 format!("autoScalingGroup:00000000-0000-0000-0000-000000000000:autoScalingGroupName/{name}"),
+            );
+            push(&action, group, none())
+        }
+        // The request names only the instance; IAM authorizes against the instance's group, one
+        // of the platform's GPU groups (rnd's function checks the group's tags first).
+        ("autoscaling", "TerminateInstanceInAutoScalingGroup") => {
+            let group = arn(
+                "autoscaling",
+                format!(
+                    "autoScalingGroup:00000000-0000-0000-0000-000000000000:autoScalingGroupName/{}-g4dn.xlarge",
+                    place.platform
+                ),
             );
             push(&action, group, none())
         }
