@@ -25,6 +25,9 @@ pub struct LiveService {
     /// When rnd's Lambda function put it to sleep (`idle_after`), while it sleeps or wakes.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub asleep_since: Option<String>,
+    /// What its sleep saves per hour, in dollars, while it sleeps or wakes.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub saving_hourly: Option<String>,
     /// The task definition (ARN) of the service's primary deployment: the version it runs.
     #[serde(skip)]
     pub task_definition: Option<String>,
@@ -73,12 +76,8 @@ pub async fn live_services(
                     rollout_reason: newest.and_then(|d| d.rollout_state_reason()).map(str::to_string),
                     deployments: s.deployments().len(),
                     last_event: s.events().first().and_then(|e| e.message()).map(str::to_string),
-                    asleep_since: s
-                        .tags()
-                        .iter()
-                        .find(|t| t.key() == Some(rnd_core::plan::observed::TAG_ASLEEP_SINCE))
-                        .and_then(|t| t.value())
-                        .map(str::to_string),
+                    asleep_since: tag_of(s, rnd_core::plan::observed::TAG_ASLEEP_SINCE),
+                    saving_hourly: tag_of(s, crate::sleep::TAG_SAVING_HOURLY),
                     task_definition: s.task_definition().map(str::to_string),
                     deployed_at: newest
                         .and_then(|d| d.created_at())
@@ -88,6 +87,15 @@ pub async fn live_services(
         }
     }
     Ok(live)
+}
+
+fn tag_of(service: &aws_sdk_ecs::types::Service, key: &str) -> Option<String> {
+    service
+        .tags()
+        .iter()
+        .find(|t| t.key() == Some(key))
+        .and_then(|t| t.value())
+        .map(str::to_string)
 }
 
 /// Whether ECS service `service` of `cluster` carries `rnd:platform=<platform>`: only then do

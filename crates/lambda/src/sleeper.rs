@@ -71,7 +71,12 @@ pub async fn on_alarm(app: &App, event: &AlarmEvent) -> Result<Value, HandlerErr
     let outcome = put_to_sleep(&app.clients, &service, &now)
         .await
         .map_err(|e| retryable(&format!("putting {} to sleep", service.service), e))?;
-    let SleepOutcome::Slept { from, occupied } = &outcome else {
+    let SleepOutcome::Slept {
+        from,
+        occupied,
+        hourly_saving,
+    } = &outcome
+    else {
         let outcome = if outcome == SleepOutcome::AlreadyAsleep {
             "already asleep"
         } else {
@@ -81,7 +86,7 @@ pub async fn on_alarm(app: &App, event: &AlarmEvent) -> Result<Value, HandlerErr
     };
     tracing::info!(service = %service.service, from, "asleep");
     let mut lines = vec![format!(
-            "No request reached {} for its idle_after: it was scaled from {from} task{} to none and costs nothing until the next request, which starts it.",
+            "No request reached {} for its idle_after: it was scaled from {from} task{} to none, saving {hourly_saving:.4} per hour until the next request, which starts it.",
             service.service,
             if *from == 1 { "" } else { "s" }
         )];
@@ -145,17 +150,20 @@ pub async fn on_request(app: &App, request: &WakeRequest) -> Result<Value, Handl
             }
             Ok(starting(request, &service.service, expected_seconds))
         }
-        WakeOutcome::HandedBack { asleep_since } => {
+        WakeOutcome::HandedBack { asleep_since, saved } => {
             tracing::info!(service = %service.service, "awake");
             notify(
                 app,
                 &service,
                 format!("{}: awake", service.service),
                 vec![format!(
-                    "{} answers again{}: its route is its own.",
+                    "{} answers again{}: its route is its own.{}",
                     service.service,
                     asleep_since
                         .map(|s| format!(" (asleep since {s})"))
+                        .unwrap_or_default(),
+                    saved
+                        .map(|s| format!(" The sleep saved {s:.2}."))
                         .unwrap_or_default()
                 )],
             )

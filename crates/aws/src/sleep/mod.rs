@@ -12,7 +12,9 @@
 use aws_sdk_dynamodb::types::AttributeValue;
 use aws_sdk_ecs::types::ServiceField;
 use aws_sdk_elasticloadbalancingv2::types::{Action, ForwardActionConfig, TargetGroupTuple};
+use rnd_core::catalog::{FargateSize, Usd};
 use rnd_core::plan::observed::{TAG_ASLEEP_SINCE, TAG_PLATFORM, TAG_SERVICE, TAG_WAKING_SINCE};
+use rnd_core::sleep::saving::{hourly_saving, Stopped};
 
 use crate::execute::target_group::{forwarded_groups, Weights, AWAKE};
 
@@ -23,6 +25,9 @@ pub use gpu::{parse_wake_instances, release, Occupied, Patience, TAG_WAKE_INSTAN
 
 /// On a sleeping service: the desired count it had, to wake it to.
 pub const TAG_WAKE_COUNT: &str = "rnd:wake-count";
+
+/// On a sleeping service: what its sleep saves per hour, in dollars (`rnd_core::sleep::saving`).
+pub const TAG_SAVING_HOURLY: &str = "rnd:saving-hourly";
 
 /// Requests go to the waker.
 pub(crate) const ASLEEP: Weights = Weights { service: 0, wake: 1 };
@@ -91,6 +96,9 @@ struct Service {
     wake_count: Option<i32>,
     /// On a sleeping GPU service: the instances to bring back per group (`gpu.rs`).
     wake_instances: Option<String>,
+    /// On a sleeping service: what the sleep saves per hour.
+    saving_hourly: Option<Usd>,
+    task_definition: Option<String>,
     /// Runs on EC2 (GPU) capacity: a wake takes longer.
     on_ec2: bool,
 }
@@ -119,6 +127,8 @@ async fn describe(clients: &Clients, s: &ServiceRef) -> Result<Option<Service>, 
         asleep_since: tags.get(TAG_ASLEEP_SINCE).cloned(),
         wake_count: tags.get(TAG_WAKE_COUNT).and_then(|c| c.parse().ok()),
         wake_instances: tags.get(TAG_WAKE_INSTANCES).cloned(),
+        saving_hourly: tags.get(TAG_SAVING_HOURLY).and_then(|v| Usd::parse(v)),
+        task_definition: found.task_definition().map(str::to_string),
         on_ec2: found
             .capacity_provider_strategy()
             .iter()
@@ -257,7 +267,12 @@ async fn set_weights(clients: &Clients, route: &Route, weights: Weights) -> Resu
 pub enum SleepOutcome {
     /// Scaled from `from` tasks to none; the route goes to the waker. On GPU capacity,
     /// `occupied` is where the tasks ran: [`release`] gives those instances back once idle.
-    Slept { from: i32, occupied: Occupied },
+    /// `hourly_saving`: what the stopped tasks or instances cost per hour.
+    Slept {
+        from: i32,
+        occupied: Occupied,
+        hourly_saving: Usd,
+    },
     /// Already asleep (the alarm fired again, or twice).
     AlreadyAsleep,
     /// Nothing to put to sleep: the service, its groups or its rule are not there.
@@ -282,13 +297,18 @@ pub async fn put_to_sleep(clients: &Clients, s: &ServiceRef, now: &str) -> Resul
     // Asked of every service, not only those whose strategy names a GPU provider: a Fargate
     // task has no container instance, so this finds none (and the emulator reports no strategy).
     let occupied = gpu::occupied(clients, s).await?;
+    let hourly_saving = saving_of(clients, s, &service, &occupied, from).await?;
     // The marks first: a wake that reads them mid-sleep finds the count to restore.
     let mut marks = clients
         .ecs
         .tag_resource()
         .resource_arn(&service.arn)
         .tags(tag(TAG_ASLEEP_SINCE, now))
-        .tags(tag(TAG_WAKE_COUNT, &from.to_string()));
+        .tags(tag(TAG_WAKE_COUNT, &from.to_string()))
+        .tags(tag(
+            TAG_SAVING_HOURLY,
+            &format!("{:.9}", hourly_saving).replace('$', ""),
+        ));
     if !occupied.per_group.is_empty() {
         marks = marks.tags(tag(TAG_WAKE_INSTANCES, &occupied.tag_value()));
     }
@@ -305,7 +325,67 @@ pub async fn put_to_sleep(clients: &Clients, s: &ServiceRef, now: &str) -> Resul
         .send()
         .await
         .map_err(|e| AwsError::call("UpdateService", &s.service, e))?;
-    Ok(SleepOutcome::Slept { from, occupied })
+    Ok(SleepOutcome::Slept {
+        from,
+        occupied,
+        hourly_saving,
+    })
+}
+
+/// What stopping the service saves per hour: the GPU instances its tasks ran on (by the type in
+/// their group's name, `<platform>-<type>`), or its Fargate tasks at their task size.
+async fn saving_of(
+    clients: &Clients,
+    s: &ServiceRef,
+    service: &Service,
+    occupied: &Occupied,
+    tasks: i32,
+) -> Result<Usd, AwsError> {
+    let region = clients.region().unwrap_or_default();
+    let catalog = rnd_core::catalog::Catalog::builtin();
+    if !occupied.per_group.is_empty() {
+        let prefix = format!("{}-", s.platform);
+        let instances: Vec<(String, u32)> = occupied
+            .per_group
+            .iter()
+            .filter_map(|(group, n)| Some((group.strip_prefix(&prefix)?.to_string(), *n)))
+            .collect();
+        return Ok(hourly_saving(
+            catalog,
+            &region,
+            &Stopped::Gpu {
+                instances: &instances,
+            },
+        ));
+    }
+    let Some(definition) = &service.task_definition else {
+        return Ok(Usd::ZERO);
+    };
+    let described = clients
+        .ecs
+        .describe_task_definition()
+        .task_definition(definition)
+        .send()
+        .await
+        .map_err(|e| AwsError::call("DescribeTaskDefinition", &s.service, e))?;
+    let Some(definition) = described.task_definition() else {
+        return Ok(Usd::ZERO);
+    };
+    let number = |v: Option<&str>| v.and_then(|v| v.parse::<u32>().ok());
+    let (Some(cpu_units), Some(memory_mib)) = (number(definition.cpu()), number(definition.memory())) else {
+        return Ok(Usd::ZERO);
+    };
+    Ok(hourly_saving(
+        catalog,
+        &region,
+        &Stopped::Fargate {
+            size: FargateSize {
+                cpu_units,
+                memory_mib,
+            },
+            tasks: u32::try_from(tasks).unwrap_or(0),
+        },
+    ))
 }
 
 fn tag(key: &str, value: &str) -> aws_sdk_ecs::types::Tag {
@@ -324,8 +404,11 @@ pub enum WakeOutcome {
         asleep_since: Option<String>,
     },
     /// A task is healthy: the route is the service's again (this request still got the
-    /// waker's answer; the next reaches the service).
-    HandedBack { asleep_since: Option<String> },
+    /// waker's answer; the next reaches the service). `saved`: what the sleep saved, when known.
+    HandedBack {
+        asleep_since: Option<String>,
+        saved: Option<Usd>,
+    },
     /// Nothing to wake.
     Missing,
 }
@@ -376,12 +459,25 @@ pub async fn wake(clients: &Clients, s: &ServiceRef, now: u64) -> Result<WakeOut
             .tag_keys(TAG_WAKE_COUNT)
             .tag_keys(TAG_WAKE_INSTANCES)
             .tag_keys(TAG_WAKING_SINCE)
+            .tag_keys(TAG_SAVING_HOURLY)
             .send()
             .await
             .map_err(|e| AwsError::call("UntagResource", &s.service, e))?;
         drop_marker(clients, s).await?;
+        let slept_seconds = service
+            .asleep_since
+            .as_deref()
+            .and_then(|t| {
+                aws_smithy_types::DateTime::from_str(t, aws_smithy_types::date_time::Format::DateTime).ok()
+            })
+            .map(|since| now.saturating_sub(u64::try_from(since.secs()).unwrap_or(now)));
+        let saved = service
+            .saving_hourly
+            .zip(slept_seconds)
+            .map(|(hourly, seconds)| rnd_core::sleep::saving::saved(hourly, seconds));
         return Ok(WakeOutcome::HandedBack {
             asleep_since: service.asleep_since,
+            saved,
         });
     }
     Ok(WakeOutcome::Starting {

@@ -217,12 +217,22 @@ async fn a_sleeping_gpu_service_gives_its_instances_to_the_warm_pool_and_gets_th
         platform: platform.to_string(),
         service: "model".into(),
     };
-    let SleepOutcome::Slept { from: 1, occupied } = put_to_sleep(&clients, &model, "2026-12-06T03:00:00Z")
+    let SleepOutcome::Slept {
+        from: 1,
+        occupied,
+        hourly_saving,
+    } = put_to_sleep(&clients, &model, "2026-12-06T03:00:00Z")
         .await
         .unwrap()
     else {
         panic!("the service sleeps")
     };
+    let instance_type = group.strip_prefix(&format!("{platform}-")).unwrap();
+    let price = rnd_core::catalog::Catalog::builtin()
+        .gpu_price("us-east-1", instance_type)
+        .unwrap()
+        .hourly;
+    assert_eq!(hourly_saving, price, "the sleep saves the instance it ran on");
     assert_eq!(
         service_tags(&clients, platform).await.get(TAG_WAKE_INSTANCES),
         Some(&format!("{group}=1"))
@@ -270,10 +280,12 @@ async fn a_sleeping_gpu_service_gives_its_instances_to_the_warm_pool_and_gets_th
         "the pool's instance starts"
     );
     register_healthy_target(&clients, &format!("{platform}-model")).await;
-    assert!(matches!(
-        wake(&clients, &model, now + 120).await.unwrap(),
-        WakeOutcome::HandedBack { .. }
-    ));
+    // Asleep from 2026-12-06T03:00:00Z (1,796,526,000 s) until the hand-back.
+    let WakeOutcome::HandedBack { saved, .. } = wake(&clients, &model, now + 120).await.unwrap() else {
+        panic!("handed back")
+    };
+    let slept = now + 120 - 1_796_526_000;
+    assert_eq!(saved, Some(rnd_core::sleep::saving::saved(price, slept)));
     assert_eq!(
         service_tags(&clients, platform).await.get(TAG_WAKE_INSTANCES),
         None

@@ -228,13 +228,22 @@ async fn a_sleeping_service_gets_its_wake_pieces_keeps_its_sleep_and_loses_them(
         platform: platform.to_string(),
         service: "demo".into(),
     };
+    // One Fargate task of the default size (0.25 vCPU, 0.5 GiB) is what the sleep saves.
+    let fargate = rnd_core::catalog::Catalog::builtin()
+        .fargate_price("us-east-1")
+        .unwrap()
+        .hourly(rnd_core::catalog::FargateSize {
+            cpu_units: 256,
+            memory_mib: 512,
+        });
     assert_eq!(
         put_to_sleep(&clients, &demo, "2026-12-05T03:00:00Z")
             .await
             .unwrap(),
         SleepOutcome::Slept {
             from: 1,
-            occupied: Occupied::default()
+            occupied: Occupied::default(),
+            hourly_saving: fargate,
         }
     );
     assert_eq!(

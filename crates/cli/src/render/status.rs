@@ -263,10 +263,16 @@ fn deployment(state: &ServiceState) -> String {
         // Scale to zero: the Lambda function's doing, not a deployment's.
         ServiceState::Deployed(l) if l.asleep_since.is_some() => {
             let since = l.asleep_since.as_deref().unwrap_or_default();
+            let saving = l
+                .saving_hourly
+                .as_deref()
+                .and_then(rnd_core::catalog::Usd::parse)
+                .map(|hourly| format!(", saving {hourly:.4}/h"))
+                .unwrap_or_default();
             if l.desired == 0 {
-                format!("asleep since {since}")
+                format!("asleep since {since}{saving}")
             } else {
-                format!("waking (asleep since {since})")
+                format!("waking (asleep since {since}{saving})")
             }
         }
         ServiceState::Deployed(l) => {
@@ -357,6 +363,7 @@ mod tests {
             deployments,
             last_event: None,
             asleep_since: None,
+            saving_hourly: None,
             task_definition: None,
             deployed_at: None,
         }
@@ -371,6 +378,14 @@ mod tests {
         assert_eq!(
             deployment(&ServiceState::Deployed(asleep.clone())),
             "asleep since 2026-12-05T03:00:00Z"
+        );
+        let saving = LiveService {
+            saving_hourly: Some("1.006000000".into()),
+            ..asleep.clone()
+        };
+        assert_eq!(
+            deployment(&ServiceState::Deployed(saving)),
+            "asleep since 2026-12-05T03:00:00Z, saving $1.0060/h"
         );
         let waking = LiveService {
             desired: 1,

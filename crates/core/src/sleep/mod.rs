@@ -5,6 +5,7 @@
 //! in both. See `docs/design/scale-to-zero.md`.
 
 mod alarm;
+pub mod saving;
 
 pub use alarm::IdleAlarm;
 
