@@ -25,14 +25,15 @@
 //!   launches, pulls and stops (ECS groups cannot return instances to the pool): billed running
 //!   for the cold launch and pull.
 //!
-//! Fargate (what ships today: GPU services cannot sleep yet), seconds per wake: task placement and
+//! Fargate, seconds per wake: task placement and
 //! network interface 20–40, image pull 20–60 (1–3 GB with no cache on Fargate, at the rate
 //! above), application start 5–20, healthy 10. No AWS figure for the first; assumptions.
 //!
 //! Prices: Fargate 1 vCPU and 2 GiB on Linux/x86 in us-east-1, $0.04048 per vCPU-hour and
 //! $0.004445 per GB-hour (`shared/reference/fargate.md`); g5.xlarge on demand in us-east-1, $1.006 an hour (`shared/reference/gpu_instances.csv`,
-//! from AWS's Pricing API); a stopped pool instance costs its 200 GiB gp3 root volume, $0.08 per
-//! GiB-month (EBS pricing, us-east-1); the alarm $0.10 a month.
+//! from AWS's Pricing API); a stopped pool instance costs its root volume as rnd's launch template
+//! leaves it, the ECS GPU AMI's 30 GiB of gp3 at $0.08 per GiB-month (EBS pricing, us-east-1),
+//! priced by `rnd_core::plan::warm` as plans price it; the alarm $0.10 a month.
 
 use rnd_benches::rng::Rng;
 use rnd_core::sleep::{Decision, Event, IdleAlarm, SleepCycle};
@@ -41,7 +42,15 @@ const MONTH: u64 = 30 * 24 * 3_600;
 const DAY: u64 = 24 * 3_600;
 const HOURLY: f64 = 1.006;
 const FARGATE_HOURLY: f64 = 0.04048 + 2.0 * 0.004445;
-const POOL_EBS_MONTHLY: f64 = 200.0 * 0.08;
+/// What plans charge a warm pool's stopped instance, per month.
+fn pool_ebs_monthly() -> f64 {
+    rnd_core::plan::warm::WarmPool {
+        instances: 1,
+        ..Default::default()
+    }
+    .monthly_cost()
+    .as_f64()
+}
 const ALARM_MONTHLY: f64 = 0.10;
 const PULL_MB_PER_S: f64 = 53.0;
 const DRAIN: u64 = 30;
@@ -279,7 +288,7 @@ fn main() {
         let cost = |o: &Outcome, pool: bool| {
             (o.awake_seconds + o.refill_seconds) as f64 / 3_600.0 * HOURLY
                 + ALARM_MONTHLY
-                + if pool { POOL_EBS_MONTHLY } else { 0.0 }
+                + if pool { pool_ebs_monthly() } else { 0.0 }
         };
         let mut waits = pooled.first_waits.clone();
         waits.sort_unstable();
