@@ -155,3 +155,19 @@ fn losing_idle_after_removes_the_warm_pool() {
     assert!(!render_text(&lose, false).contains("warm_pool") || lose.has_changes());
     assert!(!plan(&repository(None), &after).unwrap().has_changes());
 }
+
+#[test]
+fn removing_the_sleeping_gpu_manifest_removes_its_warm_pool() {
+    let (first, observed) = applied(&repository(Some(60)), &ObservedState::default());
+    let (instance_type, _) = whisper_group(&first);
+    let asleep_now = asleep(observed, 0);
+    let (_, slept) = applied(&repository(Some(60)), &asleep_now);
+    let mut gone = repository(Some(60));
+    gone.manifests.retain(|m| m.name != SLEEPER);
+    let (remove, after) = applied(&gone, &slept);
+    // The group stays (at what the remaining services need), without a pool or room to wake.
+    let (_, group) = group_of(&remove, &instance_type);
+    assert_eq!(group.warm_pool, None);
+    assert_eq!(group.max_size, group.desired_capacity);
+    assert!(!plan(&gone, &after).unwrap().has_changes());
+}

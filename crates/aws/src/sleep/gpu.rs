@@ -52,20 +52,24 @@ pub fn parse_wake_instances(value: &str) -> BTreeMap<String, u32> {
 
 /// Where `s`'s tasks run now, on the platform's groups.
 pub(super) async fn occupied(clients: &Clients, s: &ServiceRef) -> Result<Occupied, AwsError> {
-    let listed = clients
+    let mut task_arns = Vec::new();
+    let mut pages = clients
         .ecs
         .list_tasks()
         .cluster(&s.platform)
         .service_name(&s.service)
-        .send()
-        .await
-        .map_err(|e| AwsError::call("ListTasks", &s.service, e))?;
-    if listed.task_arns().is_empty() {
+        .into_paginator()
+        .send();
+    while let Some(page) = pages.next().await {
+        let page = page.map_err(|e| AwsError::call("ListTasks", &s.service, e))?;
+        task_arns.extend(page.task_arns().iter().cloned());
+    }
+    if task_arns.is_empty() {
         return Ok(Occupied::default());
     }
     let mut container_instances = BTreeSet::new();
-    // DescribeTasks takes at most 100 tasks; a service has at most its replicas limit.
-    for batch in listed.task_arns().chunks(100) {
+    // DescribeTasks takes at most 100 tasks at a time.
+    for batch in task_arns.chunks(100) {
         let tasks = clients
             .ecs
             .describe_tasks()
@@ -105,20 +109,23 @@ pub(super) async fn occupied(clients: &Clients, s: &ServiceRef) -> Result<Occupi
         })
         .collect();
     let ids: Vec<String> = instances.values().cloned().collect();
-    let membership = clients
-        .autoscaling
-        .describe_auto_scaling_instances()
-        .set_instance_ids(Some(ids))
-        .send()
-        .await
-        .map_err(|e| AwsError::call("DescribeAutoScalingInstances", &s.service, e))?;
     let mut per_group: BTreeMap<String, u32> = BTreeMap::new();
-    for group in membership
-        .auto_scaling_instances()
-        .iter()
-        .filter_map(|m| m.auto_scaling_group_name())
-    {
-        *per_group.entry(group.to_string()).or_default() += 1;
+    // DescribeAutoScalingInstances takes at most 50 instances at a time.
+    for batch in ids.chunks(50) {
+        let membership = clients
+            .autoscaling
+            .describe_auto_scaling_instances()
+            .set_instance_ids(Some(batch.to_vec()))
+            .send()
+            .await
+            .map_err(|e| AwsError::call("DescribeAutoScalingInstances", &s.service, e))?;
+        for group in membership
+            .auto_scaling_instances()
+            .iter()
+            .filter_map(|m| m.auto_scaling_group_name())
+        {
+            *per_group.entry(group.to_string()).or_default() += 1;
+        }
     }
     // Only the platform's own groups, by their tags.
     let mut ours = BTreeMap::new();

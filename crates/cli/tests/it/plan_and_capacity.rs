@@ -1,6 +1,6 @@
 //! `rnd plan` and `rnd capacity` on the example repository, through the real binary.
 
-use crate::support::{repo_root, rnd};
+use crate::support::{deployments_dir, repo_root, rnd};
 
 fn examples() -> String {
     repo_root().join("examples").to_str().unwrap().to_string()
@@ -39,6 +39,41 @@ fn capacity_text_and_json() {
     }
     assert!(doc["total_hourly_cost"].is_number());
     insta::assert_snapshot!("capacity_json", json.stdout);
+}
+
+/// A platform that sleeps, with a GPU service that sleeps: `rnd capacity` says what its warm pool
+/// costs while it sleeps, in text and in JSON.
+#[test]
+fn capacity_shows_the_warm_pool_of_a_sleeping_gpu_service() {
+    let platform = br#"{ "name": "lab", "region": "us-east-1",
+        "certificate_arn": "arn:aws:acm:us-east-1:123456789012:certificate/5f1a3c2e-8d4b-4e6f-9a0b-1c2d3e4f5a6b",
+        "routing": { "mode": "host", "domain": "lab.example.com" },
+        "gpu_instance_types": ["g5"],
+        "scale_to_zero": { "function_arn": "arn:aws:lambda:us-east-1:123456789012:function:rnd-lab" } }"#;
+    let model = br#"{ "image": "123456789012.dkr.ecr.us-east-1.amazonaws.com/model", "version": "v1",
+        "cpu": 4, "memory": 14336, "gpu": 1, "port": 8000, "idle_after": "1h" }"#;
+    let dir = deployments_dir(platform, &[("model.json", model)]);
+    let path = dir.path().to_str().unwrap();
+    let text = rnd(&["capacity", "--dir", path]);
+    assert_eq!(text.code, 0, "{}", text.stderr);
+    assert!(
+        text.stdout
+            .contains("1 stopped instance(s) wait for a wake (1 × g5.xlarge), $2.40 per month"),
+        "{}",
+        text.stdout
+    );
+    let json = rnd(&["capacity", "--dir", path, "--format", "json"]);
+    assert_eq!(json.code, 0, "{}", json.stderr);
+    let doc: serde_json::Value = serde_json::from_str(&json.stdout).unwrap();
+    assert_eq!(
+        doc["warm_pools"],
+        serde_json::json!([{
+            "instance_type": "g5.xlarge",
+            "stopped_instances": 1,
+            "monthly_cost": 2.4,
+            "hourly_cost": 0.003287671
+        }])
+    );
 }
 
 #[test]
