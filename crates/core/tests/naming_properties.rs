@@ -48,6 +48,9 @@ fn service_names(n: &Names, s: &str) -> Vec<(ResourceKind, String)> {
         (ResourceKind::IamRole, n.task_role(s)),
         (ResourceKind::IamRole, n.service_execution_role(s)),
         (ResourceKind::LogGroup, n.log_group(s)),
+        // When it sleeps (`idle_after`): its wake target group and its idle alarm.
+        (ResourceKind::TargetGroup, n.wake_target_group(s)),
+        (ResourceKind::Alarm, n.idle_alarm(s)),
         // Services are named within the platform's cluster: the pair is (cluster, name).
         (
             ResourceKind::EcsService,
@@ -66,6 +69,9 @@ fn foundation_names(n: &Names) -> Vec<(ResourceKind, String)> {
         (ResourceKind::IamRole, n.execution_role()),
         (ResourceKind::IamRole, n.gpu_instance_role()),
         (ResourceKind::InstanceProfile, n.gpu_instance_role()),
+        // The statements of rnd's function's policy, when the platform sleeps.
+        (ResourceKind::LambdaPermission, n.wake_permission()),
+        (ResourceKind::LambdaPermission, n.idle_permission()),
     ];
     for index in 0..3 {
         names.push((ResourceKind::LoadBalancer, n.load_balancer(index)));
@@ -124,4 +130,8 @@ fn the_collisions_the_rule_prevents_are_real() {
     assert_eq!(a.service_execution_role("ecs"), a.execution_role());
     assert!(owners(&[("ml".into(), "prod-api".into()), ("ml-prod".into(), "api".into())]).is_err());
     assert!(owners(&[("ml".into(), "ecs".into())]).is_err());
+    // A sleeping service's wake group is named like the group of a service called
+    // `<service>-wake`: validation refuses that pair (`manifest/idle-after-name-taken`).
+    assert_eq!(a.wake_target_group("demo"), a.service_resource("demo-wake"));
+    assert!(owners(&[("ml".into(), "demo".into()), ("ml".into(), "demo-wake".into())]).is_err());
 }
