@@ -109,7 +109,8 @@ pub(super) async fn occupied(clients: &Clients, s: &ServiceRef) -> Result<Occupi
         })
         .collect();
     let ids: Vec<String> = instances.values().cloned().collect();
-    let mut per_group: BTreeMap<String, u32> = BTreeMap::new();
+    // EC2 instance id → its group.
+    let mut group_of: BTreeMap<String, String> = BTreeMap::new();
     // DescribeAutoScalingInstances takes at most 50 instances at a time.
     for batch in ids.chunks(50) {
         let membership = clients
@@ -119,25 +120,29 @@ pub(super) async fn occupied(clients: &Clients, s: &ServiceRef) -> Result<Occupi
             .send()
             .await
             .map_err(|e| AwsError::call("DescribeAutoScalingInstances", &s.service, e))?;
-        for group in membership
-            .auto_scaling_instances()
-            .iter()
-            .filter_map(|m| m.auto_scaling_group_name())
-        {
-            *per_group.entry(group.to_string()).or_default() += 1;
+        for member in membership.auto_scaling_instances() {
+            if let (Some(id), Some(group)) = (member.instance_id(), member.auto_scaling_group_name()) {
+                group_of.insert(id.to_string(), group.to_string());
+            }
         }
     }
-    // Only the platform's own groups, by their tags.
-    let mut ours = BTreeMap::new();
-    for (group, n) in per_group {
-        if group_of_platform(clients, &group, &s.platform).await?.is_some() {
-            ours.insert(group, n);
+    // Only instances of the platform's own groups, by the groups' tags: nothing else is given
+    // back or asked for, whatever else joined the cluster.
+    let mut ours: BTreeSet<String> = BTreeSet::new();
+    for group in group_of.values().collect::<BTreeSet<_>>() {
+        if group_of_platform(clients, group, &s.platform).await?.is_some() {
+            ours.insert(group.clone());
         }
     }
-    Ok(Occupied {
-        instances,
-        per_group: ours,
-    })
+    let instances: BTreeMap<String, String> = instances
+        .into_iter()
+        .filter(|(_, id)| group_of.get(id).is_some_and(|g| ours.contains(g)))
+        .collect();
+    let mut per_group: BTreeMap<String, u32> = BTreeMap::new();
+    for id in instances.values() {
+        *per_group.entry(group_of[id].clone()).or_default() += 1;
+    }
+    Ok(Occupied { instances, per_group })
 }
 
 /// A group's desired and maximum capacity, when it is tagged for `platform`.

@@ -130,7 +130,7 @@ pub(crate) async fn task_on(clients: &Clients, platform: &str, instance: &str) -
         .to_string();
     // The emulator places tasks by CPU and memory on its own default-sized instances and
     // cannot start a task with `awsvpc` networking on one: a small stand-in task in the
-    // service's task group takes the service's place on the instance.
+    // service's task group takes the service's place on this instance.
     let family = format!("{platform}-stand-in");
     clients
         .ecs
@@ -149,14 +149,14 @@ pub(crate) async fn task_on(clients: &Clients, platform: &str, instance: &str) -
         .expect("RegisterTaskDefinition");
     let started = clients
         .ecs
-        .run_task()
+        .start_task()
         .cluster(platform)
         .task_definition(&family)
-        .launch_type(aws_sdk_ecs::types::LaunchType::Ec2)
+        .container_instances(&container_instance)
         .group("service:model")
         .send()
         .await
-        .expect("RunTask");
+        .expect("StartTask");
     let task = started.tasks()[0].task_arn().unwrap().to_string();
     (container_instance, task)
 }
@@ -213,6 +213,26 @@ async fn a_sleeping_gpu_service_gives_its_instances_to_the_warm_pool_and_gets_th
 
     // Asleep: where the task ran is recorded; the instance goes back only once idle.
     let (_, task) = task_on(&clients, platform, &instances[0]).await;
+    // An instance someone joined to the cluster by hand, outside rnd's groups, runs a task of the
+    // service too: the sleep neither counts it nor gives it back.
+    let image = clients.ec2.describe_images().send().await.unwrap().images()[0]
+        .image_id()
+        .unwrap()
+        .to_string();
+    let foreign = clients
+        .ec2
+        .run_instances()
+        .image_id(image)
+        .min_count(1)
+        .max_count(1)
+        .send()
+        .await
+        .unwrap()
+        .instances()[0]
+        .instance_id()
+        .unwrap()
+        .to_string();
+    task_on(&clients, platform, &foreign).await;
     let model = ServiceRef {
         platform: platform.to_string(),
         service: "model".into(),
@@ -236,6 +256,11 @@ async fn a_sleeping_gpu_service_gives_its_instances_to_the_warm_pool_and_gets_th
     assert_eq!(
         service_tags(&clients, platform).await.get(TAG_WAKE_INSTANCES),
         Some(&format!("{group}=1"))
+    );
+    assert_eq!(
+        occupied.instances.values().collect::<Vec<_>>(),
+        [&instances[0]],
+        "only the instance of rnd's group"
     );
     assert_eq!(
         release(&clients, &model, &occupied, NOW).await.unwrap(),
