@@ -90,16 +90,10 @@ pub(super) async fn occupied(clients: &Clients, s: &ServiceRef) -> Result<Occupi
     if container_instances.is_empty() {
         return Ok(Occupied::default());
     }
-    let described = clients
-        .ecs
-        .describe_container_instances()
-        .cluster(&s.platform)
-        .set_container_instances(Some(container_instances.into_iter().collect()))
-        .send()
-        .await
-        .map_err(|e| AwsError::call("DescribeContainerInstances", &s.service, e))?;
+    let described =
+        describe_container_instances(clients, s, &container_instances.into_iter().collect::<Vec<_>>())
+            .await?;
     let instances: BTreeMap<String, String> = described
-        .container_instances()
         .iter()
         .filter_map(|c| {
             Some((
@@ -143,6 +137,28 @@ pub(super) async fn occupied(clients: &Clients, s: &ServiceRef) -> Result<Occupi
         *per_group.entry(group_of[id].clone()).or_default() += 1;
     }
     Ok(Occupied { instances, per_group })
+}
+
+/// The container instances `arns` of the platform's cluster (DescribeContainerInstances takes at
+/// most 100 at a time).
+async fn describe_container_instances(
+    clients: &Clients,
+    s: &ServiceRef,
+    arns: &[String],
+) -> Result<Vec<aws_sdk_ecs::types::ContainerInstance>, AwsError> {
+    let mut described = Vec::new();
+    for batch in arns.chunks(100) {
+        let out = clients
+            .ecs
+            .describe_container_instances()
+            .cluster(&s.platform)
+            .set_container_instances(Some(batch.to_vec()))
+            .send()
+            .await
+            .map_err(|e| AwsError::call("DescribeContainerInstances", &s.service, e))?;
+        described.extend(out.container_instances().iter().cloned());
+    }
+    Ok(described)
 }
 
 /// A group's desired and maximum capacity, when it is tagged for `platform`.
@@ -201,15 +217,8 @@ pub async fn release(
         if check > 0 {
             tokio::time::sleep(patience.between).await;
         }
-        let described = clients
-            .ecs
-            .describe_container_instances()
-            .cluster(&s.platform)
-            .set_container_instances(Some(waiting.keys().cloned().collect()))
-            .send()
-            .await
-            .map_err(|e| AwsError::call("DescribeContainerInstances", &s.service, e))?;
-        for c in described.container_instances() {
+        let arns: Vec<String> = waiting.keys().cloned().collect();
+        for c in describe_container_instances(clients, s, &arns).await? {
             let idle = c.running_tasks_count() + c.pending_tasks_count() == 0;
             let Some(arn) = c.container_instance_arn() else {
                 continue;
