@@ -6,7 +6,7 @@
 mod support;
 
 use rnd_core::plan::observed::{ObservedState, TAG_ASLEEP_SINCE, TAG_WAKING_SINCE};
-use rnd_core::plan::render::render_text;
+use rnd_core::plan::render::{plan_json, render_markdown, render_text};
 use rnd_core::plan::resource::ResourceKind;
 use rnd_core::plan::simulate::simulate_apply;
 use rnd_core::plan::spec::{AutoScalingGroupSpec, Spec};
@@ -130,6 +130,12 @@ fn asleep_its_instances_go_to_the_pool_and_waking_it_is_planned_awake() {
     assert_eq!(group.desired_capacity + pool.min_size, awake.desired_capacity);
     assert_eq!(group.max_size, awake.desired_capacity, "room to wake");
     assert!(!plan(&repository(Some(60)), &after).unwrap().has_changes());
+    // The pool's stopped instance is priced in every rendering: text, the PR comment, JSON.
+    assert!(render_text(&rest, false).contains("warm pools (0 → 1 stopped)"));
+    assert!(render_markdown(&rest)
+        .contains("| warm pools (0 → 1 stopped instances), volumes only | $0.00 | $2.40 | +$2.40 |"));
+    let json = plan_json(&rest);
+    assert_eq!(json["cost"]["warm_pools"]["instances_after"], 1);
 
     // The waker started it (count raised, `rnd:waking-since` beside the sleep mark): planned
     // awake, its instances stay.
