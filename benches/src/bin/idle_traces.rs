@@ -46,6 +46,7 @@ const FARGATE_HOURLY: f64 = 0.04048 + 2.0 * 0.004445;
 fn pool_ebs_monthly() -> f64 {
     rnd_core::plan::warm::WarmPool {
         instances: 1,
+        volume_gib: rnd_core::plan::warm::ROOT_VOLUME_GIB,
         ..Default::default()
     }
     .monthly_cost()

@@ -177,3 +177,35 @@ fn removing_the_sleeping_gpu_manifest_removes_its_warm_pool() {
     assert_eq!(group.max_size, group.desired_capacity);
     assert!(!plan(&gone, &after).unwrap().has_changes());
 }
+
+#[test]
+fn a_platforms_gpu_root_volume_sizes_the_template_and_prices_the_pool() {
+    let mut big = repository(Some(60));
+    big.platform.gpu_root_volume_gib = Some(200);
+    let (first, deployed) = applied(&big, &ObservedState::default());
+    let template = first
+        .graph
+        .operations()
+        .find(|op| op.id.kind == ResourceKind::LaunchTemplate)
+        .and_then(|op| op.desired.as_ref())
+        .expect("a GPU launch template");
+    let Spec::LaunchTemplate(template) = &template.spec else {
+        unreachable!()
+    };
+    assert_eq!(template.root_volume_gib, Some(200));
+    // A stopped instance with 200 GiB of gp3: $16 a month.
+    let (rest, _) = applied(&big, &asleep(deployed, 0));
+    assert!(
+        render_text(&rest, false).contains("its 200 GiB root volume"),
+        "{}",
+        render_text(&rest, false)
+    );
+    // $16 over a 730-hour month, to the nano-dollar below.
+    assert_eq!(plan_json(&rest)["cost"]["warm_pools"]["hourly_each"], 0.021917808);
+    // Without the setting the template keeps the AMI's volume (and its spec, so its hash).
+    assert_eq!(
+        repository(Some(60)).platform.gpu_root_volume_gib,
+        None,
+        "the examples set none"
+    );
+}

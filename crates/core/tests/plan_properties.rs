@@ -60,6 +60,7 @@ fn a_platform(name: &str, mode: RoutingMode, gpu_types: &[&str], secrets_store: 
         certificate_arn: "arn:aws:acm:us-east-1:123456789012:certificate/abc".into(),
         log_retention_days: 30,
         gpu_instance_types: gpu_types.iter().map(|t| t.to_string()).collect(),
+        gpu_root_volume_gib: None,
         limits: Limits::default(),
         notifications: Notifications {
             slack: SlackTarget::WebhookEnv {

@@ -44,6 +44,7 @@ pub(super) async fn ensure(
         .security_group_ids(ctx.require(ResourceKind::SecurityGroup, &spec.security_group)?)
         .user_data(aws_smithy_types::base64::encode(&spec.user_data))
         .metadata_options(metadata_options(spec))
+        .set_block_device_mappings(spec.root_volume_gib.map(|gib| vec![root_volume(gib)]))
         .build();
     let existing = match ctx.known(ResourceKind::LaunchTemplate, name) {
         Some(id) => Some(id),
@@ -124,6 +125,20 @@ pub(super) async fn delete(ctx: &Context, have: &ObservedResource) -> Result<(),
 
 /// The instance metadata service as the spec allows it: IMDSv2 only, and answers that do not
 /// travel past the instance (containers sit a network hop away).
+/// The root volume at the size `platform.json` asks for: gp3, deleted with the instance.
+fn root_volume(gib: u32) -> aws_sdk_ec2::types::LaunchTemplateBlockDeviceMappingRequest {
+    aws_sdk_ec2::types::LaunchTemplateBlockDeviceMappingRequest::builder()
+        .device_name(rnd_core::plan::desired::GPU_ROOT_DEVICE)
+        .ebs(
+            aws_sdk_ec2::types::LaunchTemplateEbsBlockDeviceRequest::builder()
+                .volume_size(gib as i32)
+                .volume_type(aws_sdk_ec2::types::VolumeType::Gp3)
+                .delete_on_termination(true)
+                .build(),
+        )
+        .build()
+}
+
 fn metadata_options(
     spec: &LaunchTemplateSpec,
 ) -> aws_sdk_ec2::types::LaunchTemplateInstanceMetadataOptionsRequest {

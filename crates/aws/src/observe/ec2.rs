@@ -152,6 +152,16 @@ pub(super) async fn launch_templates(
                 "instance_type",
                 data.instance_type().map(|t| t.as_str().to_string()),
             );
+            // Reported only when the template sets it (a template without one keeps the AMI's).
+            set(
+                &mut r.attributes,
+                "root_volume_gib",
+                data.block_device_mappings()
+                    .iter()
+                    .find(|m| m.device_name() == Some(rnd_core::plan::desired::GPU_ROOT_DEVICE))
+                    .and_then(|m| m.ebs())
+                    .and_then(|e| e.volume_size()),
+            );
             set(
                 &mut r.attributes,
                 "instance_profile",

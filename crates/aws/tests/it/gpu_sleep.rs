@@ -112,6 +112,25 @@ async fn user_data(clients: &Clients, template: &str) -> String {
     String::from_utf8(aws_smithy_types::base64::decode(encoded).unwrap()).unwrap()
 }
 
+/// The size and type of the template's root volume, when it sets one.
+async fn root_volume(clients: &Clients, template: &str) -> Option<(i32, String)> {
+    let out = clients
+        .ec2
+        .describe_launch_template_versions()
+        .launch_template_name(template)
+        .versions("$Default")
+        .send()
+        .await
+        .unwrap();
+    let data = out.launch_template_versions()[0].launch_template_data()?;
+    let ebs = data
+        .block_device_mappings()
+        .iter()
+        .find(|m| m.device_name() == Some("/dev/xvda"))?
+        .ebs()?;
+    Some((ebs.volume_size()?, ebs.volume_type()?.as_str().to_string()))
+}
+
 /// What ECS does when the service's task starts on the group's instance: the instance joins the
 /// cluster and runs the task, in the service's task group.
 pub(crate) async fn task_on(clients: &Clients, platform: &str, instance: &str) -> (String, String) {
@@ -185,10 +204,12 @@ async fn a_sleeping_gpu_service_gives_its_instances_to_the_warm_pool_and_gets_th
     let platform = &unique("zg");
     let cert = certificate(&config, &format!("{platform}.example.com")).await;
     let function_arn = lambda_function(&clients, &config, &format!("rnd-{platform}")).await;
-    let sleeping = with_function(
+    let mut sleeping = with_function(
         repository(platform, &cert, &[("model", sleepy_gpu(Some("1h")))]),
         &function_arn,
     );
+    // Room for big images: the template sets the root volume.
+    sleeping.platform.gpu_root_volume_gib = Some(100);
 
     // Gaining: the pool (stopped, empty while the service is awake), its hook, the user data.
     let (_, report, _) = round(&clients, &sleeping).await;
@@ -204,6 +225,10 @@ async fn a_sleeping_gpu_service_gives_its_instances_to_the_warm_pool_and_gets_th
             900,
             "CONTINUE".to_string()
         )]
+    );
+    assert_eq!(
+        root_volume(&clients, &group).await,
+        Some((100, "gp3".to_string()))
     );
     let script = user_data(&clients, &group).await;
     assert!(script.contains("ECS_WARM_POOLS_CHECK=true"), "{script}");
@@ -317,10 +342,11 @@ async fn a_sleeping_gpu_service_gives_its_instances_to_the_warm_pool_and_gets_th
     );
 
     // Losing idle_after: the pool and its hook go; the group is as before the feature.
-    let awake = with_function(
+    let mut awake = with_function(
         repository(platform, &cert, &[("model", sleepy_gpu(None))]),
         &function_arn,
     );
+    awake.platform.gpu_root_volume_gib = Some(100);
     let (_, report, _) = round(&clients, &awake).await;
     assert!(report.succeeded());
     assert_eq!(warm_pool(&clients, &group).await, None);

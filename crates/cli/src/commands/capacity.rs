@@ -113,7 +113,7 @@ fn pools_line(pools: &BTreeMap<String, WarmPool>) -> Option<String> {
          instance(s) wait for a wake ({}), {monthly} per month in root volumes ({} GiB gp3 each); \
          the table above prices them running.",
         types.join(", "),
-        rnd_core::plan::warm::ROOT_VOLUME_GIB
+        pools.values().map(|p| p.volume_gib).max().unwrap_or_default()
     ))
 }
 

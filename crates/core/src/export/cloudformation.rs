@@ -565,28 +565,34 @@ fn render(
                 vec![],
             )
         }
-        Spec::LaunchTemplate(s) => (
-            "AWS::EC2::LaunchTemplate",
-            props(vec![
-                ("LaunchTemplateName", Value::from(name)),
-                (
-                    "LaunchTemplateData",
-                    json!({
-                        "ImageId": { "Ref": "GpuAmiId" },
-                        "InstanceType": s.instance_type,
-                        "IamInstanceProfile": { "Arn": ids.attribute(K::InstanceProfile, &s.instance_profile, "Arn") },
-                        "SecurityGroupIds": [sg_id(&s.security_group)],
-                        "UserData": { "Fn::Base64": s.user_data },
-                        "MetadataOptions": {
-                            "HttpEndpoint": "enabled",
-                            "HttpTokens": if s.metadata_tokens_required { "required" } else { "optional" },
-                            "HttpPutResponseHopLimit": s.metadata_hop_limit
-                        }
-                    }),
-                ),
-            ]),
-            vec![],
-        ),
+        Spec::LaunchTemplate(s) => {
+            let mut data = json!({
+                "ImageId": { "Ref": "GpuAmiId" },
+                "InstanceType": s.instance_type,
+                "IamInstanceProfile": { "Arn": ids.attribute(K::InstanceProfile, &s.instance_profile, "Arn") },
+                "SecurityGroupIds": [sg_id(&s.security_group)],
+                "UserData": { "Fn::Base64": s.user_data },
+                "MetadataOptions": {
+                    "HttpEndpoint": "enabled",
+                    "HttpTokens": if s.metadata_tokens_required { "required" } else { "optional" },
+                    "HttpPutResponseHopLimit": s.metadata_hop_limit
+                }
+            });
+            if let Some(gib) = s.root_volume_gib {
+                data["BlockDeviceMappings"] = json!([{
+                    "DeviceName": crate::plan::desired::GPU_ROOT_DEVICE,
+                    "Ebs": { "VolumeSize": gib, "VolumeType": "gp3", "DeleteOnTermination": true }
+                }]);
+            }
+            (
+                "AWS::EC2::LaunchTemplate",
+                props(vec![
+                    ("LaunchTemplateName", Value::from(name)),
+                    ("LaunchTemplateData", data),
+                ]),
+                vec![],
+            )
+        }
         Spec::AutoScalingGroup(s) => (
             "AWS::AutoScaling::AutoScalingGroup",
             props(vec![

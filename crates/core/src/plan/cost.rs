@@ -103,6 +103,8 @@ pub struct WarmPoolCost {
     pub instances_after: u32,
     /// One stopped instance's hourly cost.
     pub hourly_each: Usd,
+    /// Its root volume in GiB: all a stopped instance costs.
+    pub volume_gib: u32,
 }
 
 impl WarmPoolCost {

@@ -17,7 +17,7 @@ use super::ownership::{settle, OwnershipError};
 use super::replaced::follow_replaced_balancers;
 use super::resource::{ResourceId, ResourceKind};
 use super::routing::{assign_routes, RouteSlot};
-use super::warm::{warm_pools, WarmPool};
+use super::warm::{volume_gib, warm_pools, WarmPool};
 use crate::manifest::Manifest;
 use crate::placement::{
     plan_capacity, plan_capacity_stable, AllowList, CapacityPlan, NoFit, PreviousPlacement, ServiceDemand,
@@ -189,7 +189,7 @@ pub fn plan_with_fanout(
     let graph = OperationGraph::build(changes).map_err(PlanError::Cycle)?;
     let cost = cost
         .with_load_balancers(load_balancer_cost(&existing, &graph, &platform.region))
-        .with_warm_pools(warm_pool_cost(&existing, warm_pools));
+        .with_warm_pools(warm_pool_cost(&existing, warm_pools, volume_gib(repository)));
     let urls = repository
         .manifests
         .iter()
@@ -266,7 +266,11 @@ fn load_balancer_cost(
 
 /// The warm pools' stopped instances now (the `min_size` of each group's observed pool) and after
 /// the plan, each at its root volume's price.
-fn warm_pool_cost(existing: &[&ObservedResource], after: &BTreeMap<String, WarmPool>) -> WarmPoolCost {
+fn warm_pool_cost(
+    existing: &[&ObservedResource],
+    after: &BTreeMap<String, WarmPool>,
+    volume_gib: u32,
+) -> WarmPoolCost {
     let before = existing
         .iter()
         .filter(|r| r.kind == ResourceKind::AutoScalingGroup)
@@ -277,9 +281,11 @@ fn warm_pool_cost(existing: &[&ObservedResource], after: &BTreeMap<String, WarmP
         instances_after: after.values().map(|p| p.instances).sum(),
         hourly_each: WarmPool {
             instances: 1,
+            volume_gib,
             ..WarmPool::default()
         }
         .hourly_cost(),
+        volume_gib,
     }
 }
 
@@ -410,7 +416,11 @@ pub fn plan_destroy(repository: &Repository, observed: &ObservedState) -> Result
         .map_err(PlanError::Cycle)?;
     let cost = cost
         .with_load_balancers(load_balancer_cost(&existing, &graph, &platform.region))
-        .with_warm_pools(warm_pool_cost(&existing, &BTreeMap::new()));
+        .with_warm_pools(warm_pool_cost(
+            &existing,
+            &BTreeMap::new(),
+            volume_gib(repository),
+        ));
     Ok(Plan {
         platform: platform.name.clone(),
         region: platform.region.clone(),

@@ -146,6 +146,9 @@ pub struct LaunchTemplateSpec {
     pub metadata_hop_limit: u32,
     /// IMDSv2 only: a session token is needed, which a forwarded request cannot get.
     pub metadata_tokens_required: bool,
+    /// The root volume (gp3) in GiB, which holds the images; `None`: the AMI's own.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub root_volume_gib: Option<u32>,
     pub security_group: String,
     /// Joins the instance to the cluster (ECS agent configuration).
     pub user_data: String,

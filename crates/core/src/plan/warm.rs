@@ -13,8 +13,9 @@ use crate::catalog::{Usd, HOURS_PER_MONTH};
 use crate::placement::{plan_capacity, AllowList, CapacityPlan, Placement, ServiceDemand};
 use crate::repository::Repository;
 
-/// The root volume of an instance from the ECS GPU AMI, which the launch template keeps:
-/// 30 GiB (the `block_device_size_gb` default of AWS's ECS AMI build recipes, aws/amazon-ecs-ami).
+/// The root volume of an instance from the ECS GPU AMI when `platform.json` sets no
+/// `gpu_root_volume_gib`: 30 GiB (the `block_device_size_gb` default of AWS's ECS AMI build
+/// recipes, aws/amazon-ecs-ami).
 pub const ROOT_VOLUME_GIB: u32 = 30;
 
 /// gp3 storage per GiB-month in us-east-1, in nano-dollars ($0.08, AWS's EBS pricing page): all
@@ -28,12 +29,14 @@ pub struct WarmPool {
     pub instances: u32,
     /// Images of the sleeping services placed on this type, pulled while an instance warms up.
     pub images: BTreeSet<String>,
+    /// Each instance's root volume in GiB: what a stopped one costs.
+    pub volume_gib: u32,
 }
 
 impl WarmPool {
     /// What the pool's stopped instances cost per month: their root volumes.
     pub fn monthly_cost(&self) -> Usd {
-        Usd::from_nanos(u64::from(self.instances) * u64::from(ROOT_VOLUME_GIB) * GP3_NANOS_PER_GIB_MONTH)
+        Usd::from_nanos(u64::from(self.instances) * u64::from(self.volume_gib) * GP3_NANOS_PER_GIB_MONTH)
     }
 
     /// [`Self::monthly_cost`] per hour of a 730-hour month (rounded down to the nano-dollar).
@@ -93,5 +96,12 @@ pub fn warm_pools(
                 .insert(manifest.image_reference());
         }
     }
+    let volume_gib = volume_gib(repository);
+    pools.values_mut().for_each(|p| p.volume_gib = volume_gib);
     pools
+}
+
+/// The root volume of the platform's GPU instances, in GiB.
+pub fn volume_gib(repository: &Repository) -> u32 {
+    repository.platform.gpu_root_volume_gib.unwrap_or(ROOT_VOLUME_GIB)
 }

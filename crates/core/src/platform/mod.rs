@@ -36,6 +36,8 @@ pub struct Platform {
     pub log_retention_days: u32,
     /// GPU instance families (`g5`) or exact types (`g6.xlarge`); empty means every catalog type.
     pub gpu_instance_types: Vec<String>,
+    /// Each GPU instance's root volume in GiB; `None`: the AMI's own (30 GiB).
+    pub gpu_root_volume_gib: Option<u32>,
     pub limits: Limits,
     pub notifications: Notifications,
     pub secrets_store: SecretsStore,

@@ -38,6 +38,11 @@ pub struct RawPlatform {
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     #[schemars(inner(regex(pattern = r"^[a-z][a-z0-9-]*[0-9][a-z0-9-]*(\.[a-z0-9]+)?$")))]
     pub gpu_instance_types: Vec<String>,
+    /// Size in GiB of each GPU instance's root volume (gp3), which holds the container images:
+    /// 30 to 16384. Absent: the ECS GPU AMI's own 30 GiB, too small for some model images.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(range(min = 30, max = 16384))]
+    pub gpu_root_volume_gib: Option<u32>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub limits: Option<RawLimits>,
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -20,6 +20,7 @@ const FIELDS: &[&str] = &[
     "certificate_arn",
     "log_retention_days",
     "gpu_instance_types",
+    "gpu_root_volume_gib",
     "limits",
     "notifications",
     "secrets_store",
@@ -34,6 +35,8 @@ const ALIASES: &[(&str, &str)] = &[
     ("retention_days", "log_retention_days"),
     ("log_retention", "log_retention_days"),
     ("gpu_types", "gpu_instance_types"),
+    ("gpu_volume_gib", "gpu_root_volume_gib"),
+    ("root_volume_gib", "gpu_root_volume_gib"),
     ("allowed_gpu_types", "gpu_instance_types"),
     ("instance_types", "gpu_instance_types"),
     ("slack", "notifications"),
@@ -64,6 +67,11 @@ fn check_platform(c: &mut Checker, root: &Value) -> Option<Platform> {
     let certificate_arn = check_certificate_arn(c, map, region.as_deref());
     let log_retention_days = check_log_retention_days(c, map);
     let gpu_instance_types = check_gpu_instance_types(c, map);
+    // From the AMI's own 30 GiB (a smaller root volume than the image's cannot launch) to gp3's
+    // largest volume.
+    let gpu_root_volume_gib = c
+        .integer(map, "", "gpu_root_volume_gib", "GiB", 30..=16_384)
+        .map(|gib| gib as u32);
     let limits = check_limits(c, map);
     let notifications = check_notifications(c, map);
     let secrets_store = check_secrets_store(c, map);
@@ -78,6 +86,7 @@ fn check_platform(c: &mut Checker, root: &Value) -> Option<Platform> {
         certificate_arn: certificate_arn?,
         log_retention_days,
         gpu_instance_types,
+        gpu_root_volume_gib,
         limits,
         notifications,
         secrets_store,

@@ -17,6 +17,10 @@ use crate::plan::resource::{ResourceId, ResourceKind};
 use crate::plan::spec::*;
 use crate::plan::warm::WarmPool;
 
+/// The root device of the ECS-optimised Amazon Linux 2023 AMIs (aws/amazon-ecs-ami's recipes),
+/// whose size `gpu_root_volume_gib` sets.
+pub const GPU_ROOT_DEVICE: &str = "/dev/xvda";
+
 /// The public SSM parameter with the current ECS-optimised GPU AMI (Amazon Linux 2023).
 pub const GPU_AMI_PARAMETER: &str =
     "/aws/service/ecs/optimized-ami/amazon-linux-2023/gpu/recommended/image_id";
@@ -56,8 +60,10 @@ pub(super) fn add_gpu_groups(
     network: &Network,
     gpu_types: &BTreeSet<String>,
     counts: &BTreeMap<String, u32>,
-    warm_pools: &BTreeMap<String, WarmPool>,
+    inputs: &DesiredInputs,
 ) {
+    let warm_pools: &BTreeMap<String, WarmPool> = inputs.warm_pools;
+    let root_volume_gib = inputs.repository.platform.gpu_root_volume_gib;
     if gpu_types.is_empty() {
         return;
     }
@@ -109,6 +115,7 @@ pub(super) fn add_gpu_groups(
                 // own roles, and reaching the metadata service would hand them the instance's.
                 metadata_hop_limit: 1,
                 metadata_tokens_required: true,
+                root_volume_gib,
                 security_group: instance_sg.clone(),
                 user_data: match warm_pools.get(instance_type) {
                     None => agent_configuration(&names.cluster()),

@@ -3,7 +3,7 @@
 mod dns;
 mod foundation;
 pub use foundation::TLS_POLICY;
-pub use gpu::GPU_AMI_PARAMETER;
+pub use gpu::{GPU_AMI_PARAMETER, GPU_ROOT_DEVICE};
 mod gpu;
 mod service;
 mod sleep;
@@ -136,13 +136,7 @@ pub fn shared_resources(inputs: &DesiredInputs) -> DesiredState {
         .map(|c| (c.instance_type.clone(), c.count))
         .collect();
     gpu::add_gpu_groups(
-        &mut state,
-        &base_tags,
-        &names,
-        &network,
-        &gpu_types,
-        &counts,
-        inputs.warm_pools,
+        &mut state, &base_tags, &names, &network, &gpu_types, &counts, inputs,
     );
     state
 }

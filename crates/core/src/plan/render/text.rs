@@ -208,7 +208,7 @@ fn write_cost(out: &mut String, plan: &Plan) {
         let _ = writeln!(
             out,
             "  (a stopped instance costs its {} GiB root volume only; it starts for a wake in about a minute)",
-            crate::plan::warm::ROOT_VOLUME_GIB
+            pool.volume_gib
         );
     }
 }
