@@ -102,6 +102,13 @@ pub(crate) fn cloudwatch(tags: &Tags) -> Vec<aws_sdk_cloudwatch::types::Tag> {
         .collect()
 }
 
+/// A group's tags as DescribeAutoScalingGroups reports them.
+pub(crate) fn from_autoscaling(tags: &[aws_sdk_autoscaling::types::TagDescription]) -> Tags {
+    tags.iter()
+        .filter_map(|t| Some((t.key()?.to_string(), t.value()?.to_string())))
+        .collect()
+}
+
 pub(crate) fn from_cloudwatch(tags: &[aws_sdk_cloudwatch::types::Tag]) -> Tags {
     tags.iter()
         .filter_map(|t| Some((t.key()?.to_string(), t.value()?.to_string())))

@@ -8,38 +8,26 @@ mod support;
 use rnd_core::plan::observed::{ObservedState, TAG_ASLEEP_SINCE, TAG_WAKING_SINCE};
 use rnd_core::plan::render::{plan_json, render_markdown, render_text};
 use rnd_core::plan::resource::ResourceKind;
-use rnd_core::plan::simulate::simulate_apply;
 use rnd_core::plan::spec::{AutoScalingGroupSpec, Spec};
 use rnd_core::plan::{plan, Plan};
-use rnd_core::platform::ScaleToZero;
 use rnd_core::repository::Repository;
 use serde_json::Value;
-use support::examples;
+use support::{applied, sleeping_examples};
 
-const FUNCTION: &str = "arn:aws:lambda:us-east-1:123456789012:function:rnd";
 const SLEEPER: &str = "whisper";
 
 /// The examples on a platform that sleeps, with the GPU service `whisper` sleeping after
 /// `minutes` (none: it runs always).
 fn repository(minutes: Option<u32>) -> Repository {
-    let mut repository = examples();
-    repository.platform.scale_to_zero = Some(ScaleToZero {
-        function_arn: FUNCTION.into(),
-    });
-    let manifest = repository
-        .manifests
-        .iter_mut()
-        .find(|m| m.name == SLEEPER)
-        .expect("whisper is an example");
-    assert!(manifest.gpu > 0, "whisper runs on a GPU");
-    manifest.route.as_mut().expect("routed").idle_after_minutes = minutes;
+    let repository = sleeping_examples(SLEEPER, minutes);
+    assert!(
+        repository
+            .manifests
+            .iter()
+            .any(|m| m.name == SLEEPER && m.gpu > 0),
+        "whisper runs on a GPU"
+    );
     repository
-}
-
-fn applied(repository: &Repository, observed: &ObservedState) -> (Plan, ObservedState) {
-    let plan = plan(repository, observed).expect("plans");
-    let after = simulate_apply(&plan, observed);
-    (plan, after)
 }
 
 /// The group whisper's tasks run on, as the plan wants it.

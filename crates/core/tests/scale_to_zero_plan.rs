@@ -9,36 +9,17 @@ use rnd_core::plan::diff::Action;
 use rnd_core::plan::observed::{ObservedState, TAG_ASLEEP_SINCE};
 use rnd_core::plan::render::{plan_json, render_text};
 use rnd_core::plan::resource::ResourceKind;
-use rnd_core::plan::simulate::simulate_apply;
 use rnd_core::plan::{plan, Plan};
-use rnd_core::platform::ScaleToZero;
 use rnd_core::repository::Repository;
 use serde_json::Value;
-use support::examples;
+use support::{applied, sleeping_examples, SLEEP_FUNCTION};
 
-const FUNCTION: &str = "arn:aws:lambda:us-east-1:123456789012:function:rnd";
 const SLEEPER: &str = "chat-ui";
 
 /// The examples, on a platform that lets services sleep, with `chat-ui` sleeping after
 /// `minutes` (none: it runs always).
 fn repository(minutes: Option<u32>) -> Repository {
-    let mut repository = examples();
-    repository.platform.scale_to_zero = Some(ScaleToZero {
-        function_arn: FUNCTION.into(),
-    });
-    let manifest = repository
-        .manifests
-        .iter_mut()
-        .find(|m| m.name == SLEEPER)
-        .expect("chat-ui is an example");
-    manifest.route.as_mut().expect("routed").idle_after_minutes = minutes;
-    repository
-}
-
-fn applied(repository: &Repository, observed: &ObservedState) -> (Plan, ObservedState) {
-    let plan = plan(repository, observed).expect("plans");
-    let after = simulate_apply(&plan, observed);
-    (plan, after)
+    sleeping_examples(SLEEPER, minutes)
 }
 
 fn position(plan: &Plan, address: &str) -> usize {
@@ -94,7 +75,7 @@ fn gaining_idle_after_adds_the_wake_pieces_in_order() {
         .unwrap();
     assert_eq!(alarm.attributes()["period_seconds"], 60);
     assert_eq!(alarm.attributes()["evaluation_periods"], 30);
-    assert_eq!(alarm.attributes()["action"], FUNCTION);
+    assert_eq!(alarm.attributes()["action"], SLEEP_FUNCTION);
     assert_eq!(alarm.attributes()["load_balancer"], "research-alb-1");
 
     assert!(

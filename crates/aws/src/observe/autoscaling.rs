@@ -22,11 +22,7 @@ pub(super) async fn groups(
     while let Some(page) = pages.next().await {
         let page = page.map_err(|e| AwsError::call("DescribeAutoScalingGroups", platform, e))?;
         for g in page.auto_scaling_groups() {
-            let tags = g
-                .tags()
-                .iter()
-                .filter_map(|t| Some((t.key()?.to_string(), t.value()?.to_string())))
-                .collect();
+            let tags = crate::tags::from_autoscaling(g.tags());
             if !is_ours(&tags, platform) {
                 continue;
             }

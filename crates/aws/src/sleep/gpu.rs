@@ -175,11 +175,7 @@ async fn group_of_platform(
         .await
         .map_err(|e| AwsError::call("DescribeAutoScalingGroups", group, e))?;
     Ok(out.auto_scaling_groups().first().and_then(|g| {
-        let tags: tags::Tags = g
-            .tags()
-            .iter()
-            .filter_map(|t| Some((t.key()?.to_string(), t.value()?.to_string())))
-            .collect();
+        let tags = tags::from_autoscaling(g.tags());
         (tags.get(TAG_PLATFORM).map(String::as_str) == Some(platform))
             .then(|| (g.desired_capacity().unwrap_or(0), g.max_size().unwrap_or(0)))
     }))

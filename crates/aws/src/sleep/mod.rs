@@ -316,15 +316,7 @@ pub async fn put_to_sleep(clients: &Clients, s: &ServiceRef, now: &str) -> Resul
         .send()
         .await
         .map_err(|e| AwsError::call("TagResource", &s.service, e))?;
-    clients
-        .ecs
-        .update_service()
-        .cluster(&s.platform)
-        .service(&s.service)
-        .desired_count(0)
-        .send()
-        .await
-        .map_err(|e| AwsError::call("UpdateService", &s.service, e))?;
+    set_count(clients, s, 0).await?;
     Ok(SleepOutcome::Slept {
         from,
         occupied,
@@ -388,6 +380,20 @@ async fn saving_of(
     ))
 }
 
+/// The service's desired count: 0 to sleep, its count from before to wake.
+async fn set_count(clients: &Clients, s: &ServiceRef, count: i32) -> Result<(), AwsError> {
+    clients
+        .ecs
+        .update_service()
+        .cluster(&s.platform)
+        .service(&s.service)
+        .desired_count(count)
+        .send()
+        .await
+        .map_err(|e| AwsError::call("UpdateService", &s.service, e))?;
+    Ok(())
+}
+
 fn tag(key: &str, value: &str) -> aws_sdk_ecs::types::Tag {
     aws_sdk_ecs::types::Tag::builder().key(key).value(value).build()
 }
@@ -434,15 +440,7 @@ pub async fn wake(clients: &Clients, s: &ServiceRef, now: u64) -> Result<WakeOut
             .send()
             .await
             .map_err(|e| AwsError::call("TagResource", &s.service, e))?;
-        clients
-            .ecs
-            .update_service()
-            .cluster(&s.platform)
-            .service(&s.service)
-            .desired_count(to)
-            .send()
-            .await
-            .map_err(|e| AwsError::call("UpdateService", &s.service, e))?;
+        set_count(clients, s, to).await?;
         // GPU: the instances it gave back, from the group's warm pool.
         if let Some(wake_instances) = &service.wake_instances {
             gpu::bring_back(clients, s, &parse_wake_instances(wake_instances)).await?;

@@ -96,7 +96,8 @@ async fn hooks(clients: &Clients, group: &str) -> Vec<(String, String, i32, Stri
         .collect()
 }
 
-async fn user_data(clients: &Clients, template: &str) -> String {
+/// The settings of the template's default version.
+async fn template_data(clients: &Clients, template: &str) -> aws_sdk_ec2::types::ResponseLaunchTemplateData {
     let out = clients
         .ec2
         .describe_launch_template_versions()
@@ -105,24 +106,21 @@ async fn user_data(clients: &Clients, template: &str) -> String {
         .send()
         .await
         .unwrap();
-    let encoded = out.launch_template_versions()[0]
+    out.launch_template_versions()[0]
         .launch_template_data()
-        .and_then(|d| d.user_data())
-        .unwrap_or_default();
+        .cloned()
+        .expect("the default version's settings")
+}
+
+async fn user_data(clients: &Clients, template: &str) -> String {
+    let data = template_data(clients, template).await;
+    let encoded = data.user_data().unwrap_or_default();
     String::from_utf8(aws_smithy_types::base64::decode(encoded).unwrap()).unwrap()
 }
 
 /// The size and type of the template's root volume, when it sets one.
 async fn root_volume(clients: &Clients, template: &str) -> Option<(i32, String)> {
-    let out = clients
-        .ec2
-        .describe_launch_template_versions()
-        .launch_template_name(template)
-        .versions("$Default")
-        .send()
-        .await
-        .unwrap();
-    let data = out.launch_template_versions()[0].launch_template_data()?;
+    let data = template_data(clients, template).await;
     let ebs = data
         .block_device_mappings()
         .iter()

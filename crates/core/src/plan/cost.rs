@@ -159,30 +159,27 @@ impl CostSummary {
 
     /// The same, with the platform's load balancers counted in the totals.
     pub fn with_load_balancers(mut self, load_balancers: LoadBalancerCost) -> Self {
-        let b = self.hourly_before + load_balancers.hourly_before();
-        let a = self.hourly_after + load_balancers.hourly_after();
+        self.add_to_totals(load_balancers.hourly_before(), load_balancers.hourly_after());
         self.load_balancers = load_balancers;
-        self.hourly_before = b;
-        self.hourly_after = a;
-        self.hourly_delta = UsdDelta::between(b, a);
-        self.monthly_before = b.monthly();
-        self.monthly_after = a.monthly();
-        self.monthly_delta = UsdDelta::between(b, a).monthly();
         self
     }
 
     /// The same, with the warm pools' stopped instances counted in the totals.
     pub fn with_warm_pools(mut self, warm_pools: WarmPoolCost) -> Self {
-        let b = self.hourly_before + warm_pools.hourly_before();
-        let a = self.hourly_after + warm_pools.hourly_after();
+        self.add_to_totals(warm_pools.hourly_before(), warm_pools.hourly_after());
         self.warm_pools = warm_pools;
+        self
+    }
+
+    /// Count a platform-wide cost (not any service's) in the totals, hourly and monthly.
+    fn add_to_totals(&mut self, before: Usd, after: Usd) {
+        let (b, a) = (self.hourly_before + before, self.hourly_after + after);
         self.hourly_before = b;
         self.hourly_after = a;
         self.hourly_delta = UsdDelta::between(b, a);
         self.monthly_before = b.monthly();
         self.monthly_after = a.monthly();
         self.monthly_delta = UsdDelta::between(b, a).monthly();
-        self
     }
 
     /// Every service of either plan by name, through maps: for plans whose services are not

@@ -5,7 +5,14 @@
 
 use std::path::Path;
 
+use rnd_core::plan::observed::ObservedState;
+use rnd_core::plan::simulate::simulate_apply;
+use rnd_core::plan::{plan, Plan};
+use rnd_core::platform::ScaleToZero;
 use rnd_core::repository::{validate_repository, Repository, SourceFile};
+
+/// The function a platform that sleeps names in `scale_to_zero`.
+pub const SLEEP_FUNCTION: &str = "arn:aws:lambda:us-east-1:123456789012:function:rnd";
 
 /// `examples/platform.json` and every file of `examples/manifests/`, sorted by path.
 pub fn example_files() -> (SourceFile, Vec<SourceFile>) {
@@ -29,4 +36,27 @@ pub fn examples() -> Repository {
     validate_repository(&platform, &manifests)
         .repository
         .expect("examples are valid")
+}
+
+/// The examples on a platform that sleeps, with the routed example `service` sleeping after
+/// `minutes` (none: it runs always).
+pub fn sleeping_examples(service: &str, minutes: Option<u32>) -> Repository {
+    let mut repository = examples();
+    repository.platform.scale_to_zero = Some(ScaleToZero {
+        function_arn: SLEEP_FUNCTION.into(),
+    });
+    let manifest = repository
+        .manifests
+        .iter_mut()
+        .find(|m| m.name == service)
+        .unwrap_or_else(|| panic!("{service} is an example"));
+    manifest.route.as_mut().expect("routed").idle_after_minutes = minutes;
+    repository
+}
+
+/// Plan `repository` against `observed`, and what AWS would hold once the plan is applied.
+pub fn applied(repository: &Repository, observed: &ObservedState) -> (Plan, ObservedState) {
+    let plan = plan(repository, observed).expect("plans");
+    let after = simulate_apply(&plan, observed);
+    (plan, after)
 }
