@@ -186,12 +186,23 @@ fn the_text_report_lists_services_instances_and_totals() {
         "{text}"
     );
     assert!(
-        text.ends_with("Total: $7.5044 per hour, $5478.21 per month (730 h)\n"),
+        text.contains("Total: $7.5044 per hour, $5478.21 per month (730 h)\n"),
         "{text}"
     );
+    // The certificate closes the report. On 8 tasks the configuration LP is far from whole
+    // instances (its bound is 8.45 % lower), but never above the plan.
+    assert!(
+        text.ends_with(
+            "Tasks: $7.5044 per hour; no packing of these tasks on the allowed types costs less than $6.9199 (within 8.45 %).\n"
+        ),
+        "{text}"
+    );
+    assert!(plan.lower_bound_hourly <= plan.total_hourly_cost);
     let json = serde_json::to_value(&plan).unwrap();
     assert_eq!(json["services"][0]["placement"]["kind"], "ec2");
     assert_eq!(json["instances"][0]["type"], "g4dn.12xlarge");
     assert_eq!(json["instances"][0]["tasks"][0]["service"], "big");
     assert_eq!(json["total_hourly_cost"].as_f64(), Some(7.5044));
+    assert_eq!(json["gap_percent"].as_f64(), Some(8.45));
+    assert_eq!(json["lower_bound_hourly"].as_f64(), Some(6.919999993));
 }

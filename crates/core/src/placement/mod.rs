@@ -23,6 +23,7 @@
 //!
 //! Everything here is pure and deterministic: sorted maps and index order only, no hashing.
 
+mod certify;
 mod cost;
 mod demand;
 mod dominance;
@@ -47,4 +48,4 @@ pub use fit::{check_gpu_fit, Need, NoFit, NoFitReason};
 pub use plan::{plan_capacity, plan_capacity_stable, plan_capacity_with};
 pub use previous::{PreviousInstance, PreviousPlacement, KEEP_PREVIOUS_WITHIN_PERCENT};
 pub use render::render_capacity_text;
-pub use report::{CapacityPlan, InstanceCount, InstancePlan, Placement, ServicePlan, TaskRef};
+pub use report::{CapacityPlan, GapPercent, InstanceCount, InstancePlan, Placement, ServicePlan, TaskRef};

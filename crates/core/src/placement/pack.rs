@@ -82,6 +82,34 @@ pub(crate) fn pack(classes: &[Class], counts: &[u32], types: &[TypeCap], seed: V
     repair(classes, types, best, seed.len(), true)
 }
 
+/// Finishes a partial packing: `bins` (new instances, e.g. rounded from the LP) are kept,
+/// the tasks they leave out are packed greedily at standalone values, and everything is
+/// repaired as a fresh packing is (`certify` uses it).
+pub(crate) fn complete(classes: &[Class], counts: &[u32], types: &[TypeCap], mut bins: Vec<Bin>) -> Vec<Bin> {
+    let standalone: Vec<f64> = classes
+        .iter()
+        .map(|c| types.iter().find(|t| t.admits(c)).map_or(0.0, |t| t.price as f64))
+        .collect();
+    let mut remaining = counts.to_vec();
+    for bin in &bins {
+        for &i in &bin.items {
+            remaining[i] -= 1;
+        }
+    }
+    let dominated_by = dominators(classes, &standalone);
+    greedy(
+        classes,
+        types,
+        &standalone,
+        &mut remaining,
+        &mut bins,
+        NODE_LIMIT,
+        &dominated_by,
+    );
+    let bins = repair(classes, types, bins, 0, false);
+    repair(classes, types, bins, 0, true)
+}
+
 /// Local repair of the instances after the first `seeded` ones: seeded instances are
 /// running, so they keep their type and their tasks (new tasks may fill their free room);
 /// only the instances this packing launches move, so adding a service never moves another

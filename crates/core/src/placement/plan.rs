@@ -5,6 +5,7 @@ use std::hash::{BuildHasherDefault, DefaultHasher};
 
 use crate::catalog::{Catalog, Usd};
 
+use super::certify::certify;
 use super::cost::split_price;
 use super::demand::{AllowList, ServiceDemand};
 use super::fargate::fargate_size;
@@ -12,7 +13,7 @@ use super::fit::{check_gpu_fit, class_of, NoFit, NoFitReason};
 use super::model::{priced_allowed_types, Bin, TypeCap};
 use super::pack::pack;
 use super::previous::{seed_bins, PreviousPlacement, KEEP_PREVIOUS_WITHIN_PERCENT};
-use super::report::{CapacityPlan, InstanceCount, InstancePlan, Placement, ServicePlan, TaskRef};
+use super::report::{CapacityPlan, GapPercent, InstanceCount, InstancePlan, Placement, ServicePlan, TaskRef};
 
 /// Plans where every task of `services` runs in `region`, with the built-in catalog.
 ///
@@ -135,7 +136,13 @@ fn place(
         .map(|(i, s)| (s.name.as_str(), i))
         .collect();
 
-    let fresh = pack(&classes, &counts, &types, Vec::new());
+    let certified = certify(
+        &classes,
+        &counts,
+        &types,
+        pack(&classes, &counts, &types, Vec::new()),
+    );
+    let (fresh, lower_bound) = (certified.bins, certified.lower_bound);
     let bins = match previous {
         None => fresh,
         Some(prev) => {
@@ -148,7 +155,16 @@ fn place(
             }
         }
     };
-    Ok(report(region, &services, &fargate, &gpu, &classes, &types, bins))
+    Ok(report(
+        region,
+        &services,
+        &fargate,
+        &gpu,
+        &classes,
+        &types,
+        bins,
+        lower_bound,
+    ))
 }
 
 fn cost(bins: &[Bin], types: &[TypeCap]) -> u64 {
@@ -164,6 +180,7 @@ fn report(
     classes: &[super::model::Class],
     types: &[TypeCap],
     mut bins: Vec<Bin>,
+    gpu_lower_bound: u64,
 ) -> CapacityPlan {
     bins.sort_by(|a, b| {
         types[a.ty]
@@ -251,6 +268,12 @@ fn report(
         })
         .collect();
     instance_counts.sort_by(|a, b| a.instance_type.cmp(&b.instance_type));
+    let fargate_total: Usd = services
+        .iter()
+        .filter(|s| matches!(s.placement, Placement::Fargate { .. }))
+        .map(|s| s.hourly_cost)
+        .sum();
+    let lower_bound = (fargate_total + Usd::from_nanos(gpu_lower_bound)).min(total);
     CapacityPlan {
         region: region.to_string(),
         services,
@@ -258,5 +281,7 @@ fn report(
         instance_counts,
         total_hourly_cost: total,
         total_monthly_cost: total.monthly(),
+        lower_bound_hourly: lower_bound,
+        gap_percent: GapPercent::between(total, lower_bound),
     }
 }

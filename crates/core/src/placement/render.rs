@@ -83,6 +83,9 @@ pub fn render_capacity_text(plan: &CapacityPlan) -> String {
         "Total: {:.4} per hour, {} per month (730 h)",
         plan.total_hourly_cost, plan.total_monthly_cost
     );
+    if let Some(certificate) = plan.certificate() {
+        let _ = writeln!(out, "{certificate}");
+    }
     out
 }
 

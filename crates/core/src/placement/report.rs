@@ -22,6 +22,80 @@ pub struct CapacityPlan {
     pub total_hourly_cost: Usd,
     /// `total_hourly_cost` × 730 hours.
     pub total_monthly_cost: Usd,
+    /// The certificate: no packing of these tasks on the allowed types costs less per hour
+    /// (Fargate tasks at their sizes, GPU tasks at the configuration LP's bound).
+    pub lower_bound_hourly: Usd,
+    /// How far `total_hourly_cost` is above `lower_bound_hourly`, in percent.
+    pub gap_percent: GapPercent,
+}
+
+impl CapacityPlan {
+    /// The certificate in one line, when GPU tasks run on EC2 instances (Fargate sizes are
+    /// exact, so a plan without instances has nothing to prove):
+    /// `Tasks: $X per hour; no packing of these tasks on the allowed types costs less than
+    /// $Y (within Z %).` The bound is shown rounded down, so the sentence stays true; a gap
+    /// under 0.01 % reads "costs less (proven cheapest)".
+    pub fn certificate(&self) -> Option<String> {
+        if self.instances.is_empty() {
+            return None;
+        }
+        let total = self.total_hourly_cost;
+        if self.gap_percent.hundredths() == 0 {
+            return Some(format!(
+                "Tasks: {total:.4} per hour; no packing of these tasks on the allowed types costs less (proven cheapest)."
+            ));
+        }
+        let bound = Usd::from_nanos(self.lower_bound_hourly.nanos() / 100_000 * 100_000);
+        Some(format!(
+            "Tasks: {total:.4} per hour; no packing of these tasks on the allowed types costs less than {bound:.4} (within {}).",
+            self.gap_percent
+        ))
+    }
+
+    /// The most any repacking of these tasks could save per hour: the cost above the bound.
+    pub fn most_a_repack_saves(&self) -> Usd {
+        Usd::from_nanos(
+            self.total_hourly_cost
+                .nanos()
+                .saturating_sub(self.lower_bound_hourly.nanos()),
+        )
+    }
+}
+
+/// A gap in percent, kept in hundredths and rounded up (a certificate never flatters);
+/// serializes as a number, e.g. `0.14`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord)]
+pub struct GapPercent(u32);
+
+impl GapPercent {
+    /// How far `cost` is above `bound`, rounded up to a hundredth of a percent.
+    pub fn between(cost: Usd, bound: Usd) -> GapPercent {
+        let (cost, bound) = (cost.nanos(), bound.nanos());
+        if cost <= bound {
+            return GapPercent(0);
+        }
+        // Up to the next hundredth, except that a gap of a few nano-dollars (the bound is
+        // rounded down by a billionth for floating-point error) does not count as 0.01 %.
+        let hundredths = ((cost - bound) as f64 / bound.max(1) as f64 * 10_000.0 - 1e-3).ceil();
+        GapPercent(hundredths.clamp(0.0, f64::from(u32::MAX)) as u32)
+    }
+
+    /// The gap in hundredths of a percent.
+    pub fn hundredths(self) -> u32 {
+        self.0
+    }
+}
+
+impl std::fmt::Display for GapPercent {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}.{:02} %", self.0 / 100, self.0 % 100)
+    }
+}
+
+impl Serialize for GapPercent {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_f64(f64::from(self.0) / 100.0)
+    }
 }
 
 /// One service's placement and cost.

@@ -98,12 +98,16 @@ pub fn render_markdown(plan: &Plan) -> String {
         "| **total** | **{}** | **{}** | **{}** |\n",
         cost.monthly_before, cost.monthly_after, cost.monthly_delta
     );
+    if let Some(certificate) = plan.capacity.certificate() {
+        let _ = writeln!(out, "{certificate}\n");
+    }
 
     if let Some(savings) = plan.repack_savings {
         let _ = writeln!(
             out,
-            "> Repacking running GPU tasks would save {} per month (`rnd plan --repack`).\n",
-            savings.monthly()
+            "> Repacking running GPU tasks would save {} per month (`rnd plan --repack`); no repacking can save more than {}.\n",
+            savings.monthly(),
+            plan.capacity.most_a_repack_saves().monthly()
         );
     }
     let mut by_service: BTreeMap<&str, Vec<String>> = BTreeMap::new();

@@ -136,9 +136,10 @@ fn write_cost(out: &mut String, plan: &Plan) {
     if let Some(savings) = plan.repack_savings {
         let _ = writeln!(
             out,
-            "\nRepacking running GPU tasks would save {:.4} per hour ({} per month): `rnd plan --repack` shows how.",
+            "\nRepacking running GPU tasks would save {:.4} per hour ({} per month): `rnd plan --repack` shows how. No repacking can save more than {:.4} per hour.",
             savings,
-            savings.monthly()
+            savings.monthly(),
+            plan.capacity.most_a_repack_saves()
         );
     }
     let _ = writeln!(
@@ -146,6 +147,9 @@ fn write_cost(out: &mut String, plan: &Plan) {
         "\nCost: {:.4} → {:.4} per hour ({:.4}), {} → {} per month ({})",
         c.hourly_before, c.hourly_after, c.hourly_delta, c.monthly_before, c.monthly_after, c.monthly_delta
     );
+    if let Some(certificate) = plan.capacity.certificate() {
+        let _ = writeln!(out, "{certificate}");
+    }
     let lb = &c.load_balancers;
     let lb_label =
         (lb.before > 0 || lb.after > 0).then(|| format!("load balancers ({} → {})", lb.before, lb.after));

@@ -1,0 +1,164 @@
+//! Certified packing: a proven lower bound on what any packing of the GPU tasks costs (the
+//! configuration LP, by column generation), and an integer packing built from the LP's
+//! columns that replaces the greedy packer's when it is cheaper.
+//!
+//! Every plan can then say how far it is from the cheapest possible packing: "no packing of
+//! these tasks on the allowed types costs less than $Y". The bound is exact arithmetic's
+//! business only through Farley's argument (`column_generation.rs`), so the simplex may be
+//! approximate and the search budgets may cut anything short: the bound stays valid, it only
+//! gets weaker. All work is counted in steps (pivots × rows, search nodes), never time, so
+//! the same input gives the same plan on every machine.
+
+mod column_generation;
+mod lagrange;
+mod pricing;
+mod resources;
+mod rounding;
+mod shapes;
+mod simplex;
+
+use super::dominance::undominated;
+use super::model::{Bin, Class, TypeCap};
+use super::pack::complete;
+use column_generation::{dollars, Configurations, Pattern};
+use shapes::{coarse_shapes, Shape};
+
+/// Work for the lower bound, in steps.
+const BOUND_STEPS: u64 = 2_500_000;
+/// Work for the resource bound (`resources.rs`), in steps: a few dozen pivots.
+const RESOURCE_STEPS: u64 = 1_000_000;
+/// Work for the integer packing built from the LP's columns, in steps.
+const DIVE_STEPS: u64 = 1_000_000;
+
+/// A work budget in steps.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Budget {
+    left: u64,
+}
+
+impl Budget {
+    pub(crate) fn new(steps: u64) -> Budget {
+        Budget { left: steps }
+    }
+    pub(crate) fn spend(&mut self, steps: u64) {
+        self.left = self.left.saturating_sub(steps);
+    }
+    pub(crate) fn left(&self) -> u64 {
+        self.left
+    }
+    pub(crate) fn exhausted(&self) -> bool {
+        self.left == 0
+    }
+}
+
+/// The packing to run and what no packing of the same tasks can cost less than.
+#[derive(Debug, Clone)]
+pub(crate) struct Certified {
+    pub bins: Vec<Bin>,
+    /// Nano-dollars per hour, rounded down; never above the packing's cost.
+    pub lower_bound: u64,
+}
+
+/// Bounds what packing `counts[i]` tasks of each class on `types` can cost, and returns the
+/// cheaper of `incumbent` (the greedy packer's result) and a packing rounded from the LP.
+pub(crate) fn certify(
+    classes: &[Class],
+    counts: &[u32],
+    types: &[TypeCap],
+    incumbent: Vec<Bin>,
+) -> Certified {
+    let incumbent_cost = cost(types, &incumbent);
+    let (shapes, exact) = coarse_shapes(classes, counts, types);
+    if shapes.is_empty() {
+        return Certified {
+            bins: incumbent,
+            lower_bound: incumbent_cost,
+        };
+    }
+    let candidates: Vec<usize> = undominated(types)
+        .into_iter()
+        .filter(|&t| shapes.iter().any(|s| types[t].admits(&s.class)))
+        .collect();
+    let seed = patterns_of(&incumbent, classes, &shapes);
+    let mut configurations = Configurations::new(&shapes, types, candidates, seed);
+    let demand: Vec<u32> = shapes.iter().map(|s| s.demand).collect();
+    let mut budget = Budget::new(BOUND_STEPS);
+    let bound = configurations.solve(&demand, dollars(incumbent_cost), &mut budget);
+    let coarse = resources::resource_bound(&shapes, types, &mut Budget::new(RESOURCE_STEPS));
+    let bound = bound.max(coarse);
+    // Rounded down to whole nano-dollars, less a billionth for floating-point error.
+    let lower_bound = ((bound * (1.0 - 1e-9)) * 1e9).floor().max(0.0) as u64;
+    let lower_bound = lower_bound.min(incumbent_cost);
+    // Patterns of rounded-down shapes may not hold the real tasks: no rounding from them.
+    if lower_bound >= incumbent_cost || !exact {
+        return Certified {
+            bins: incumbent,
+            lower_bound,
+        };
+    }
+    let mut budget = Budget::new(DIVE_STEPS);
+    let (chosen, _) = rounding::dive(&mut configurations, &demand, &mut budget);
+    let rounded = complete(classes, counts, types, bins_of(&chosen, &shapes, counts));
+    let bins = if cost(types, &rounded) < incumbent_cost {
+        rounded
+    } else {
+        incumbent
+    };
+    Certified { bins, lower_bound }
+}
+
+fn cost(types: &[TypeCap], bins: &[Bin]) -> u64 {
+    bins.iter().map(|b| types[b.ty].price).sum()
+}
+
+/// The greedy packer's instances as patterns over shapes (seed columns for the master).
+fn patterns_of(bins: &[Bin], classes: &[Class], shapes: &[Shape]) -> Vec<Pattern> {
+    let mut shape_of = vec![usize::MAX; classes.len()];
+    for (s, shape) in shapes.iter().enumerate() {
+        for &(i, _) in &shape.members {
+            shape_of[i] = s;
+        }
+    }
+    let mut patterns: Vec<Pattern> = bins
+        .iter()
+        .map(|bin| {
+            let mut take: Vec<(usize, u32)> = Vec::new();
+            for &i in &bin.items {
+                let s = shape_of[i];
+                match take.iter_mut().find(|(t, _)| *t == s) {
+                    Some((_, n)) => *n += 1,
+                    None => take.push((s, 1)),
+                }
+            }
+            take.sort_unstable();
+            Pattern { ty: bin.ty, take }
+        })
+        .collect();
+    patterns.sort();
+    patterns.dedup();
+    patterns
+}
+
+/// Patterns over shapes back to instances of concrete classes: each shape's tasks are handed
+/// out in class order.
+fn bins_of(patterns: &[Pattern], shapes: &[Shape], counts: &[u32]) -> Vec<Bin> {
+    let mut left: Vec<u32> = counts.to_vec();
+    patterns
+        .iter()
+        .map(|p| {
+            let mut items = Vec::new();
+            for &(s, n) in &p.take {
+                let mut n = n;
+                for &(i, _) in &shapes[s].members {
+                    while n > 0 && left[i] > 0 {
+                        items.push(i);
+                        left[i] -= 1;
+                        n -= 1;
+                    }
+                }
+            }
+            items.sort_unstable();
+            Bin { ty: p.ty, items }
+        })
+        .collect()
+}

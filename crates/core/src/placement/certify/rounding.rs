@@ -1,0 +1,66 @@
+//! An integer packing from the LP's columns: diving.
+//!
+//! Take every pattern the LP runs a whole number of times, re-solve the LP over the columns
+//! generated so far for the tasks left (no new columns: pricing is the dear part), and repeat; when the LP runs no pattern a whole time,
+//! take the one it runs the most once. Each round fixes at least one instance, so it ends;
+//! the tasks left when the budget runs out go to the greedy packer. Patterns are trimmed to
+//! the tasks still unplaced, so nothing is placed twice; `improve.rs` right-sizes afterwards.
+
+use super::column_generation::{Configurations, Pattern};
+use super::Budget;
+
+/// Rounds of re-solving before the rest goes to the greedy packer.
+const DIVE_ROUNDS: usize = 64;
+
+/// The patterns chosen (trimmed to the tasks they cover) and the tasks per shape left over.
+pub(crate) fn dive(
+    configurations: &mut Configurations,
+    demand: &[u32],
+    budget: &mut Budget,
+) -> (Vec<Pattern>, Vec<u32>) {
+    let mut residual = demand.to_vec();
+    let mut chosen = Vec::new();
+    for _ in 0..DIVE_ROUNDS {
+        let x = configurations.master.values();
+        let mut order: Vec<usize> = (0..x.len()).filter(|&j| x[j] > 1e-6).collect();
+        order.sort_by(|&a, &b| x[b].total_cmp(&x[a]).then(a.cmp(&b)));
+        let mut took = false;
+        for &j in &order {
+            let whole = (x[j] + 1e-6).floor() as u32;
+            for _ in 0..whole {
+                took |= apply(&configurations.patterns[j], &mut residual, &mut chosen);
+            }
+        }
+        if !took {
+            // Nothing runs a whole time: the pattern run the most, once.
+            for &j in &order {
+                if apply(&configurations.patterns[j], &mut residual, &mut chosen) {
+                    break;
+                }
+            }
+        }
+        if residual.iter().all(|&r| r == 0) || budget.exhausted() {
+            break;
+        }
+        configurations.resolve(&residual, budget);
+    }
+    (chosen, residual)
+}
+
+/// Runs one instance of `pattern` on the tasks still unplaced; whether it placed any.
+fn apply(pattern: &Pattern, residual: &mut [u32], chosen: &mut Vec<Pattern>) -> bool {
+    let take: Vec<(usize, u32)> = pattern
+        .take
+        .iter()
+        .map(|&(s, n)| (s, n.min(residual[s])))
+        .filter(|&(_, n)| n > 0)
+        .collect();
+    if take.is_empty() {
+        return false;
+    }
+    for &(s, n) in &take {
+        residual[s] -= n;
+    }
+    chosen.push(Pattern { ty: pattern.ty, take });
+    true
+}
