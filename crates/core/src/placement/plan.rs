@@ -273,7 +273,7 @@ fn report(
         .filter(|s| matches!(s.placement, Placement::Fargate { .. }))
         .map(|s| s.hourly_cost)
         .sum();
-    let lower_bound = (fargate_total + Usd::from_nanos(gpu_lower_bound)).min(total);
+    let lower_bound = fargate_total + Usd::from_nanos(gpu_lower_bound);
     CapacityPlan {
         region: region.to_string(),
         services,

@@ -88,7 +88,6 @@ pub(crate) fn certify(
     let bound = bound.max(coarse);
     // Rounded down to whole nano-dollars, less a billionth for floating-point error.
     let lower_bound = ((bound * (1.0 - 1e-9)) * 1e9).floor().max(0.0) as u64;
-    let lower_bound = lower_bound.min(incumbent_cost);
     // Patterns of rounded-down shapes may not hold the real tasks: no rounding from them.
     if lower_bound >= incumbent_cost || !exact {
         return Certified {
