@@ -353,8 +353,8 @@ impl Search<'_> {
             return;
         }
         let mut bound = value + self.fractional.bound(k, self.fractional.room(&room));
-        for d in 0..RESOURCES {
-            bound = bound.min(value + room[d] as f64 * self.density[k][d]);
+        for (&left, &per_unit) in room.iter().zip(&self.density[k]) {
+            bound = bound.min(value + left as f64 * per_unit);
         }
         if self.prune(bound) {
             return;
