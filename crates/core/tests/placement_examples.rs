@@ -190,10 +190,11 @@ fn the_text_report_lists_services_instances_and_totals() {
         "{text}"
     );
     // The certificate closes the report. On 8 tasks the configuration LP is far from whole
-    // instances (its bound is 8.45 % lower), but never above the plan.
+    // instances (its bound is 8.45 % lower), so the fleet is solved exactly: this packing is
+    // the cheapest.
     assert!(
         text.ends_with(
-            "Tasks: $7.5044 per hour; no packing of these tasks on the allowed types costs less than $6.9199 (within 8.45 %).\n"
+            "Tasks: $7.5044 per hour; no packing of these tasks on the allowed types costs less (proven cheapest).\n"
         ),
         "{text}"
     );
@@ -203,6 +204,6 @@ fn the_text_report_lists_services_instances_and_totals() {
     assert_eq!(json["instances"][0]["type"], "g4dn.12xlarge");
     assert_eq!(json["instances"][0]["tasks"][0]["service"], "big");
     assert_eq!(json["total_hourly_cost"].as_f64(), Some(7.5044));
-    assert_eq!(json["gap_percent"].as_f64(), Some(8.45));
-    assert_eq!(json["lower_bound_hourly"].as_f64(), Some(6.919999993));
+    assert_eq!(json["gap_percent"].as_f64(), Some(0.0));
+    assert_eq!(json["lower_bound_hourly"].as_f64(), Some(7.5044));
 }

@@ -10,6 +10,7 @@
 //! the same input gives the same plan on every machine.
 
 mod column_generation;
+mod exact;
 mod lagrange;
 mod pricing;
 mod resources;
@@ -25,6 +26,8 @@ use shapes::{coarse_shapes, Shape};
 
 /// Work for the lower bound, in steps.
 const BOUND_STEPS: u64 = 2_500_000;
+/// Work for solving a small fleet exactly (`exact.rs`), in steps (fills tried).
+const EXACT_STEPS: u64 = 2_000_000;
 /// Work for the resource bound (`resources.rs`), in steps: a few dozen pivots.
 const RESOURCE_STEPS: u64 = 1_000_000;
 /// Work for the integer packing built from the LP's columns, in steps.
@@ -60,7 +63,8 @@ pub(crate) struct Certified {
 }
 
 /// Bounds what packing `counts[i]` tasks of each class on `types` can cost, and returns the
-/// cheaper of `incumbent` (the greedy packer's result) and a packing rounded from the LP.
+/// cheapest of `incumbent` (the greedy packer's result), the exact optimum of a small fleet
+/// and a packing rounded from the LP.
 pub(crate) fn certify(
     classes: &[Class],
     counts: &[u32],
@@ -80,7 +84,7 @@ pub(crate) fn certify(
         .filter(|&t| shapes.iter().any(|s| types[t].admits(&s.class)))
         .collect();
     let seed = patterns_of(&incumbent, classes, &shapes);
-    let mut configurations = Configurations::new(&shapes, types, candidates, seed);
+    let mut configurations = Configurations::new(&shapes, types, candidates.clone(), seed);
     let demand: Vec<u32> = shapes.iter().map(|s| s.demand).collect();
     let mut budget = Budget::new(BOUND_STEPS);
     let bound = configurations.solve(&demand, dollars(incumbent_cost), &mut budget);
@@ -88,8 +92,30 @@ pub(crate) fn certify(
     let bound = bound.max(coarse);
     // Rounded down to whole nano-dollars, less a billionth for floating-point error.
     let lower_bound = ((bound * (1.0 - 1e-9)) * 1e9).floor().max(0.0) as u64;
+    // Within a millionth: the greedy packing is the cheapest, give or take rounding.
+    if incumbent_cost - lower_bound.min(incumbent_cost) <= incumbent_cost / 1_000_000 {
+        return Certified {
+            bins: incumbent,
+            lower_bound,
+        };
+    }
+    // A small fleet the LP cannot certify is solved exactly instead.
+    if exact {
+        let mut budget = Budget::new(EXACT_STEPS);
+        if let Some((optimum, patterns)) = exact::cheapest(&shapes, types, &candidates, &mut budget) {
+            let bins = if optimum < incumbent_cost {
+                bins_of(&patterns, &shapes, counts)
+            } else {
+                incumbent
+            };
+            return Certified {
+                bins,
+                lower_bound: optimum,
+            };
+        }
+    }
     // Patterns of rounded-down shapes may not hold the real tasks: no rounding from them.
-    if lower_bound >= incumbent_cost || !exact {
+    if !exact {
         return Certified {
             bins: incumbent,
             lower_bound,
