@@ -13,6 +13,9 @@
 //! * how the packer works: `pack.rs` (greedy over instance fills, repriced), `knapsack.rs`,
 //!   `improve.rs` (right-size, empty, merge), `exchange.rs` (pairwise moves and swaps that
 //!   gather free room), `repack.rs` (exact repacking of a few instances at a time);
+//! * the certificate ([`CapacityPlan::lower_bound_hourly`], [`CapacityPlan::certificate`]):
+//!   what no packing of the same tasks can cost less than, and the packings built on the way
+//!   that replace the greedy's when cheaper: `certify/`;
 //! * how an instance's price is shared among its tasks (dominant share, exact to the
 //!   nano-dollar): `cost.rs`;
 //! * stability (keep the running placement unless a fresh one is > 2 % cheaper):
