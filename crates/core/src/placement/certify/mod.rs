@@ -17,6 +17,8 @@ mod resources;
 mod rounding;
 mod shapes;
 mod simplex;
+#[cfg(test)]
+mod tests;
 
 use super::dominance::undominated;
 use super::model::{Bin, Class, TypeCap};

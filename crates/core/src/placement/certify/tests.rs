@@ -1,0 +1,118 @@
+//! The two facts the certificate rests on, checked against brute force on small random
+//! inputs: a pricing search never reports a ceiling below the best fill, and the column
+//! generation's Farley bound is never above the exact optimum.
+
+use proptest::prelude::*;
+
+use super::super::demand::AllowList;
+use super::super::model::{priced_allowed_types, Class, Load, TypeCap};
+use super::column_generation::{dollars, Configurations};
+use super::exact::cheapest;
+use super::pricing::price;
+use super::shapes::Shape;
+use super::Budget;
+use crate::catalog::Catalog;
+
+fn types() -> Vec<TypeCap> {
+    priced_allowed_types(Catalog::builtin(), &AllowList::all(), "us-east-1")
+}
+
+/// Up to 5 shapes of 1–4 GPUs, each with up to 4 tasks, sized as fractions of `ty`.
+fn shapes_for(ty: &TypeCap, raw: &[(u32, u32, u32, u32)]) -> Vec<Shape> {
+    raw.iter()
+        .map(|&(g, c, m, n)| Shape {
+            class: Class {
+                gpus: 1 + g % ty.gpus.min(4),
+                gpu_mem: 0,
+                cpu: (ty.cpu * (c % 60 + 5) / 100).max(128),
+                mem: (ty.mem * (m % 60 + 5) / 100).max(256),
+            },
+            demand: 1 + n % 4,
+            members: Vec::new(),
+        })
+        .collect()
+}
+
+/// The best fill of `ty` by enumeration of every count vector.
+fn brute_force(ty: &TypeCap, shapes: &[Shape], duals: &[f64]) -> f64 {
+    fn go(ty: &TypeCap, shapes: &[Shape], duals: &[f64], k: usize, load: Load, value: f64) -> f64 {
+        if k == shapes.len() {
+            return value;
+        }
+        let mut best = go(ty, shapes, duals, k + 1, load, value);
+        let mut load = load;
+        for n in 1..=shapes[k].demand {
+            load.add(&shapes[k].class, 1);
+            if !ty.holds(&load) {
+                break;
+            }
+            best = best.max(go(
+                ty,
+                shapes,
+                duals,
+                k + 1,
+                load,
+                value + f64::from(n) * duals[k],
+            ));
+        }
+        best
+    }
+    go(ty, shapes, duals, 0, Load::default(), 0.0)
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(200))]
+
+    #[test]
+    fn a_pricing_ceiling_is_never_below_the_best_fill(
+        t in 0usize..40,
+        raw in prop::collection::vec((any::<u32>(), any::<u32>(), any::<u32>(), any::<u32>()), 1..6),
+        duals in prop::collection::vec(0.0f64..0.6, 6),
+        node_limit in prop_oneof![Just(3u64), Just(50), Just(20_000)],
+        bar in prop_oneof![Just(0.0f64), Just(0.5), Just(1.0)],
+    ) {
+        let types = types();
+        let ty = &types[t % types.len()];
+        let shapes = shapes_for(ty, &raw);
+        // Duals as fractions of the price, so that fills of a few tasks are worth about it
+        // and the search (not only the bound at the root) decides.
+        let duals: Vec<f64> = duals[..shapes.len()].iter().map(|d| d * dollars(ty.price)).collect();
+        let duals = &duals[..];
+        let limit: Vec<u32> = shapes.iter().map(|s| s.demand).collect();
+        let best = brute_force(ty, &shapes, duals);
+        let threshold = bar * dollars(ty.price);
+        let priced = price(ty, &shapes, duals, &limit, threshold, node_limit);
+        prop_assert!(priced.upper >= best - 1e-9, "ceiling {} below the best fill {}", priced.upper, best);
+        for take in &priced.improving {
+            let mut load = Load::default();
+            let mut value = 0.0;
+            for &(s, n) in take {
+                prop_assert!(n <= limit[s]);
+                load.add(&shapes[s].class, n);
+                value += f64::from(n) * duals[s];
+            }
+            prop_assert!(ty.holds(&load), "an improving fill does not fit");
+            prop_assert!(value > threshold && value <= best + 1e-9);
+        }
+    }
+
+    #[test]
+    fn the_farley_bound_is_never_above_the_exact_optimum(
+        t in 0usize..40,
+        raw in prop::collection::vec((any::<u32>(), any::<u32>(), any::<u32>(), any::<u32>()), 1..5),
+        steps in prop_oneof![Just(1_000u64), Just(2_500_000)],
+    ) {
+        let types = types();
+        let shapes = shapes_for(&types[t % types.len()], &raw);
+        let candidates: Vec<usize> = super::undominated(&types)
+            .into_iter()
+            .filter(|&t| shapes.iter().any(|s| types[t].admits(&s.class)))
+            .collect();
+        let (optimum, _) = cheapest(&shapes, &types, &candidates, &mut Budget::new(u64::MAX))
+            .expect("small fleets are solved exactly");
+        let mut configurations = Configurations::new(&shapes, &types, candidates, Vec::new());
+        let demand: Vec<u32> = shapes.iter().map(|s| s.demand).collect();
+        let bound = configurations.solve(&demand, f64::INFINITY, &mut Budget::new(steps));
+        prop_assert!(bound <= dollars(optimum) * (1.0 + 1e-9), "bound {bound} above the optimum {}", dollars(optimum));
+    }
+}
