@@ -342,10 +342,13 @@ impl Search<'_> {
         if value > self.best {
             self.best = value;
             if value > self.floor {
-                if self.improving.len() == IMPROVING_FILLS {
-                    self.improving.remove(0);
-                }
                 self.improving.push(self.take.clone());
+                if self.improving.len() == IMPROVING_FILLS {
+                    // Enough columns for this round: the master moves on sooner, and the
+                    // round's ceiling (what was left unsearched) only matters in the last
+                    // round, which finds none and so searches to the end.
+                    self.cut = true;
+                }
             }
         }
         let order = &self.fractional.order;

@@ -38,6 +38,12 @@ pub(crate) struct Master {
     surplus_basic: Vec<bool>,
 }
 
+/// Each row's demand is raised by between one and two times this, distinct per row: the
+/// master of a packing problem is massively degenerate (the greedy's columns cover most rows
+/// exactly), and without it pivots move the objective by nothing. The duals stay valid for
+/// the real demand through Farley's bound, whatever the perturbation.
+const PERTURBATION: f64 = 1e-6;
+
 /// Reduced costs above `-TOLERANCE` count as optimal.
 const TOLERANCE: f64 = 1e-9;
 /// Pivots on entries smaller than this are refused (numerically meaningless).
@@ -80,7 +86,7 @@ impl Master {
         self.xb = b
             .iter()
             .enumerate()
-            .map(|(s, &v)| v + 1e-6 * (1.0 + ((s * 7919) % (m + 1)) as f64 / (m + 1) as f64))
+            .map(|(s, &v)| v + PERTURBATION * (1.0 + ((s * 7919) % (m + 1)) as f64 / (m + 1) as f64))
             .collect();
         self.in_basis = vec![false; self.columns.len()];
         self.surplus_basic = vec![false; m];
