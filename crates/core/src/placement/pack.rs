@@ -110,6 +110,14 @@ pub(crate) fn complete(classes: &[Class], counts: &[u32], types: &[TypeCap], mut
     repair(classes, types, bins, 0, true)
 }
 
+/// A fresh packing whose greedy values each task at `values` (e.g. the configuration LP's
+/// duals, so the fills it prefers are the LP's patterns), repaired as any packing is.
+pub(crate) fn pack_valued(classes: &[Class], counts: &[u32], types: &[TypeCap], values: &[f64]) -> Vec<Bin> {
+    let bins = pack_with(classes, counts, types, Vec::new(), values, NODE_LIMIT);
+    let bins = repair(classes, types, bins, 0, false);
+    repair(classes, types, bins, 0, true)
+}
+
 /// Local repair of the instances after the first `seeded` ones: seeded instances are
 /// running, so they keep their type and their tasks (new tasks may fill their free room);
 /// only the instances this packing launches move, so adding a service never moves another

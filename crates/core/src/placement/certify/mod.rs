@@ -22,7 +22,7 @@ mod tests;
 
 use super::dominance::undominated;
 use super::model::{Bin, Class, TypeCap};
-use super::pack::complete;
+use super::pack::{complete, pack_valued};
 use column_generation::{dollars, Configurations, Pattern};
 use shapes::{coarse_shapes, Shape};
 
@@ -65,8 +65,9 @@ pub(crate) struct Certified {
 }
 
 /// Bounds what packing `counts[i]` tasks of each class on `types` can cost, and returns the
-/// cheapest of `incumbent` (the greedy packer's result), the exact optimum of a small fleet
-/// and a packing rounded from the LP.
+/// cheapest of `incumbent` (the greedy packer's result), the exact optimum of a small fleet,
+/// the greedy run again with the LP's duals as task values, and a packing rounded from the
+/// LP.
 pub(crate) fn certify(
     classes: &[Class],
     counts: &[u32],
@@ -123,14 +124,25 @@ pub(crate) fn certify(
             lower_bound,
         };
     }
+    // The greedy again, valuing each task at its shape's dual (nano-dollars, as prices are).
+    let duals = configurations.master.duals();
+    let mut values = vec![0.0; classes.len()];
+    for (shape, &dual) in shapes.iter().zip(&duals) {
+        for &(i, _) in &shape.members {
+            values[i] = dual.max(0.0) * 1e9;
+        }
+    }
+    let valued = pack_valued(classes, counts, types, &values);
     let mut budget = Budget::new(DIVE_STEPS);
     let (chosen, _) = rounding::dive(&mut configurations, &demand, &mut budget);
     let rounded = complete(classes, counts, types, bins_of(&chosen, &shapes, counts));
-    let bins = if cost(types, &rounded) < incumbent_cost {
-        rounded
-    } else {
-        incumbent
-    };
+    // The cheapest of the three, the greedy's on ties (it moved nothing to get there).
+    let mut bins = incumbent;
+    for candidate in [valued, rounded] {
+        if cost(types, &candidate) < cost(types, &bins) {
+            bins = candidate;
+        }
+    }
     Certified { bins, lower_bound }
 }
 
