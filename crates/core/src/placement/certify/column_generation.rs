@@ -6,6 +6,11 @@
 //! patterns found so far; the pricing problem (`pricing.rs`) looks, per instance type, for a
 //! pattern whose tasks are worth more, at the master's duals `π`, than the type's price.
 //!
+//! Types that hold many tasks can be *relaxed*: instead of patterns, the master buys their
+//! instances fractionally and spreads tasks over their GPUs, CPU, memory and slots as it
+//! likes (one column per instance bought, one per task shape placed, four rows per type).
+//! Every pattern is such a spread, so the LP stays a relaxation; see `fractional.rs` for why.
+//!
 //! Farley's bound makes every round's answer a proof, however far from converged: with
 //! `θ = max(1, max over types of (best fill value ÷ price))`, `π / θ` is a feasible dual for
 //! *every* pattern, so `Σ demand × π / θ` is at most the LP optimum, hence at most the cost
@@ -14,6 +19,7 @@
 use std::collections::BTreeSet;
 
 use super::super::model::TypeCap;
+use super::fractional::{ceiling, RESOURCES};
 use super::pricing::price;
 use super::shapes::Shape;
 use super::simplex::{Column, Master};
@@ -26,7 +32,8 @@ pub(crate) struct Pattern {
     pub take: Vec<(usize, u32)>,
 }
 
-/// The master and the patterns behind its columns (`patterns[j]` is column `j`).
+/// The master and the patterns behind its columns (`patterns[j]` is column `j`; the
+/// relaxation's columns have empty patterns).
 pub(crate) struct Configurations<'a> {
     pub shapes: &'a [Shape],
     pub types: &'a [TypeCap],
@@ -35,6 +42,8 @@ pub(crate) struct Configurations<'a> {
     pub master: Master,
     pub patterns: Vec<Pattern>,
     known: BTreeSet<Pattern>,
+    /// Per type, whether the master holds its relaxation (and its patterns are not priced).
+    relaxed: Vec<bool>,
 }
 
 /// Search nodes per pricing problem.
@@ -43,21 +52,28 @@ const PRICING_NODES: u64 = 20_000;
 /// A column enters only when it is worth this fraction more than its price.
 const IMPROVING: f64 = 1e-9;
 
+/// What an artificial column costs (dollars per hour): it starts the basis of a relaxed type's
+/// resource row, and the simplex drives it out at once.
+const ARTIFICIAL: f64 = 1e7;
+
 pub(crate) fn dollars(nanos: u64) -> f64 {
     nanos as f64 / 1e9
 }
 
 impl<'a> Configurations<'a> {
     /// A master with every shape alone on its cheapest type (so it is feasible at once),
-    /// plus `seed` patterns (e.g. the greedy packer's instances).
+    /// plus `seed` patterns (e.g. the greedy packer's instances), plus the relaxation of every
+    /// type marked in `relaxed`.
     pub(crate) fn new(
         shapes: &'a [Shape],
         types: &'a [TypeCap],
         candidates: Vec<usize>,
         seed: Vec<Pattern>,
+        relaxed: Vec<bool>,
     ) -> Self {
+        let relaxed_types: Vec<usize> = candidates.iter().copied().filter(|&t| relaxed[t]).collect();
         let mut patterns = Vec::with_capacity(shapes.len() + seed.len());
-        let mut singleton_costs = Vec::with_capacity(shapes.len());
+        let mut singleton_costs = Vec::with_capacity(shapes.len() + RESOURCES * relaxed_types.len());
         for (s, shape) in shapes.iter().enumerate() {
             let ty = types
                 .iter()
@@ -69,6 +85,14 @@ impl<'a> Configurations<'a> {
                 take: vec![(s, 1)],
             });
         }
+        // The resource rows' artificial columns (their patterns are empty).
+        for _ in 0..RESOURCES * relaxed_types.len() {
+            singleton_costs.push(ARTIFICIAL);
+            patterns.push(Pattern {
+                ty: 0,
+                take: Vec::new(),
+            });
+        }
         let master = Master::new(&singleton_costs);
         let known = patterns.iter().cloned().collect();
         let mut configurations = Configurations {
@@ -78,11 +102,43 @@ impl<'a> Configurations<'a> {
             master,
             patterns,
             known,
+            relaxed: vec![false; types.len()],
         };
+        for (k, &t) in relaxed_types.iter().enumerate() {
+            configurations.relax(t, shapes.len() + RESOURCES * k);
+        }
         for pattern in seed {
             configurations.add(pattern);
         }
         configurations
+    }
+
+    /// Adds type `t`'s relaxation with its resource rows starting at `row`: rows
+    /// `room_r × bought − Σ_s size_sr × placed_s ≥ 0`, each scaled to the type's room.
+    fn relax(&mut self, t: usize, row: usize) {
+        let ty = &self.types[t];
+        let room = [ty.gpus, ty.cpu, ty.mem, ty.slots].map(f64::from);
+        self.relaxed[t] = true;
+        let empty = Pattern {
+            ty: t,
+            take: Vec::new(),
+        };
+        self.master.add(Column {
+            cost: dollars(ty.price),
+            entries: (0..RESOURCES).map(|r| (row + r, 1.0)).collect(),
+        });
+        self.patterns.push(empty.clone());
+        for (s, shape) in self.shapes.iter().enumerate() {
+            if !ty.admits(&shape.class) {
+                continue;
+            }
+            let c = &shape.class;
+            let size = [c.gpus, c.cpu, c.mem, 1].map(f64::from);
+            let mut entries = vec![(s, 1.0)];
+            entries.extend((0..RESOURCES).map(|r| (row + r, -size[r] / room[r])));
+            self.master.add(Column { cost: 0.0, entries });
+            self.patterns.push(empty.clone());
+        }
     }
 
     /// Adds a pattern unless it is already a column; whether it was added.
@@ -98,11 +154,47 @@ impl<'a> Configurations<'a> {
         true
     }
 
+    /// Whether any type is relaxed.
+    pub(crate) fn any_relaxed(&self) -> bool {
+        self.relaxed.iter().any(|&r| r)
+    }
+
+    /// The same patterns without the relaxation: every type priced exactly.
+    pub(crate) fn exact(&self) -> Configurations<'a> {
+        let seed = self.patterns[self.shapes.len()..]
+            .iter()
+            .filter(|p| !p.take.is_empty())
+            .cloned()
+            .collect();
+        Configurations::new(
+            self.shapes,
+            self.types,
+            self.candidates.clone(),
+            seed,
+            vec![false; self.types.len()],
+        )
+    }
+
+    /// The master's right-hand side: the demand, then 0 for the relaxation's rows.
+    fn rhs(&self, demand: &[u32]) -> Vec<f64> {
+        let rows = self.master.rows();
+        let mut b: Vec<f64> = demand.iter().map(|&d| f64::from(d)).collect();
+        b.resize(rows, 0.0);
+        b
+    }
+
+    /// The shapes' duals (non-negative), without the relaxation's rows.
+    pub(crate) fn duals(&self) -> Vec<f64> {
+        let mut duals = self.master.duals();
+        duals.truncate(self.shapes.len());
+        duals.iter().map(|p| p.max(0.0)).collect()
+    }
+
     /// Solves the LP for `demand` (tasks per shape) by column generation, from the singleton
     /// basis, until no pattern improves, the bound reaches `enough`, or the budget runs out.
     /// Returns the best Farley bound seen, in dollars per hour.
     pub(crate) fn solve(&mut self, demand: &[u32], enough: f64, budget: &mut Budget) -> f64 {
-        let b: Vec<f64> = demand.iter().map(|&d| f64::from(d)).collect();
+        let b = self.rhs(demand);
         self.master.reset(&b);
         let mut bound: f64 = 0.0;
         // The duals with the best bound so far: the stability centre (see `SMOOTHING`).
@@ -110,7 +202,7 @@ impl<'a> Configurations<'a> {
         loop {
             let steps = self.master.optimize(budget.left());
             budget.spend(steps);
-            let duals: Vec<f64> = self.master.duals().iter().map(|p| p.max(0.0)).collect();
+            let duals = self.duals();
             let smoothed: Option<Vec<f64>> = centre.as_ref().map(|c| {
                 c.iter()
                     .zip(&duals)
@@ -118,15 +210,18 @@ impl<'a> Configurations<'a> {
                     .collect()
             });
             let mut added = false;
-            // Price at the smoothed duals; when that finds nothing, at the master's own.
+            // Price at the smoothed duals; when that finds nothing that improves the master
+            // (Wentges' mispricing), at the master's own.
             for at in smoothed.iter().chain(std::iter::once(&duals)) {
-                let (round_bound, found) = self.price_all(at, &b, demand, budget);
+                let (round_bound, found) = self.price_all(at, demand, budget);
                 if round_bound > bound {
                     bound = round_bound;
                     centre = Some(at.clone());
                 }
                 for pattern in found {
-                    added |= self.add(pattern);
+                    let worth: f64 = pattern.take.iter().map(|&(s, n)| f64::from(n) * duals[s]).sum();
+                    let improves = worth > dollars(self.types[pattern.ty].price) * (1.0 + IMPROVING);
+                    added |= self.add(pattern) && improves;
                 }
                 if added || bound >= enough || budget.exhausted() {
                     break;
@@ -140,44 +235,47 @@ impl<'a> Configurations<'a> {
 
     /// Re-solves the master over the columns it has, for `demand`, without pricing.
     pub(crate) fn resolve(&mut self, demand: &[u32], budget: &mut Budget) {
-        let b: Vec<f64> = demand.iter().map(|&d| f64::from(d)).collect();
+        let b = self.rhs(demand);
         self.master.reset(&b);
         let steps = self.master.optimize(budget.left());
         budget.spend(steps);
     }
 
     /// Prices every candidate type at `duals`: the Farley bound they prove and the patterns
-    /// worth adding.
-    fn price_all(
-        &self,
-        duals: &[f64],
-        b: &[f64],
-        demand: &[u32],
-        budget: &mut Budget,
-    ) -> (f64, Vec<Pattern>) {
-        let value: f64 = b.iter().zip(duals).map(|(d, p)| d * p).sum();
+    /// worth adding. A relaxed type's ceiling is its knapsack's LP relaxation; an exact type's
+    /// is its search's, or that LP's when the search ran out of nodes far from a proof.
+    fn price_all(&self, duals: &[f64], demand: &[u32], budget: &mut Budget) -> (f64, Vec<Pattern>) {
+        let value: f64 = demand.iter().zip(duals).map(|(&d, p)| f64::from(d) * p).sum();
         let mut theta: f64 = 1.0;
         let mut found = Vec::new();
         for &t in &self.candidates {
             let ty = &self.types[t];
             let cost = dollars(ty.price);
-            let priced = price(
-                ty,
-                self.shapes,
-                duals,
-                demand,
-                cost * (1.0 + IMPROVING),
-                PRICING_NODES,
-            );
-            budget.spend(priced.nodes);
-            theta = theta.max(priced.upper / cost);
-            for take in priced.improving {
-                found.push(Pattern { ty: t, take });
+            let threshold = cost * (1.0 + IMPROVING);
+            let mut upper = f64::INFINITY;
+            let mut unproven = true;
+            if !self.relaxed[t] {
+                let priced = price(ty, self.shapes, duals, demand, threshold, PRICING_NODES);
+                budget.spend(priced.nodes);
+                upper = priced.upper;
+                for take in priced.improving {
+                    found.push(Pattern { ty: t, take });
+                }
+                unproven = priced.out_of_nodes && upper > priced.best.max(threshold) * (1.0 + UNPROVEN);
             }
+            if unproven {
+                // Both ceilings are proven: the smaller holds.
+                upper = upper.min(ceiling(ty, self.shapes, duals, demand, budget));
+            }
+            theta = theta.max(upper / cost);
         }
         (value / theta, found)
     }
 }
+
+/// When a type's search runs out of nodes with its ceiling more than this fraction above its
+/// best fill (or its price), its LP relaxation's ceiling is tried too.
+const UNPROVEN: f64 = 1e-3;
 
 /// Wentges smoothing: pricing at a mix of the best duals so far (this much) and the master's
 /// latest steadies the duals' zig-zag, which is what makes column generation converge slowly.

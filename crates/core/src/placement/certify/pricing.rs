@@ -26,6 +26,10 @@ pub(crate) struct Priced {
     /// [`IMPROVING_FILLS`]).
     pub improving: Vec<Vec<(usize, u32)>>,
     pub upper: f64,
+    /// The most valuable fill found.
+    pub best: f64,
+    /// Whether the search ran out of nodes (so `upper` may be far above `best`).
+    pub out_of_nodes: bool,
     pub nodes: u64,
 }
 
@@ -75,6 +79,8 @@ pub(crate) fn price(
         return Priced {
             improving: Vec::new(),
             upper: root,
+            best: 0.0,
+            out_of_nodes: false,
             nodes: (MIXES.len() * items.len()) as u64 + 1,
         };
     }
@@ -115,6 +121,8 @@ pub(crate) fn price(
         return Priced {
             improving: Vec::new(),
             upper: root.max(threshold),
+            best: 0.0,
+            out_of_nodes: false,
             nodes: (MIXES.len() * items.len() + LAGRANGE_WORK * n) as u64,
         };
     }
@@ -142,6 +150,7 @@ pub(crate) fn price(
         relaxed: 0.0,
         nodes: 0,
         cut: false,
+        out_of_nodes: false,
         abandoned: 0.0,
         best: 0.0,
         improving: Vec::new(),
@@ -157,6 +166,8 @@ pub(crate) fn price(
     Priced {
         improving: search.improving.into_iter().rev().collect(),
         upper: upper.min(root),
+        best: search.best,
+        out_of_nodes: search.out_of_nodes,
         nodes: search.nodes + (MIXES.len() * items.len() + LAGRANGE_WORK * n) as u64,
     }
 }
@@ -313,6 +324,7 @@ struct Search<'a> {
     relaxed: f64,
     nodes: u64,
     cut: bool,
+    out_of_nodes: bool,
     abandoned: f64,
     best: f64,
     improving: Vec<Vec<(usize, u32)>>,
@@ -376,6 +388,7 @@ impl Search<'_> {
         }
         if self.nodes >= self.node_limit {
             self.cut = true;
+            self.out_of_nodes = true;
             self.abandoned = self.abandoned.max(bound);
             return;
         }

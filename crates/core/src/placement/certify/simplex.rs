@@ -95,6 +95,11 @@ impl Master {
         }
     }
 
+    /// Rows of the LP.
+    pub(crate) fn rows(&self) -> usize {
+        self.m
+    }
+
     pub(crate) fn add(&mut self, column: Column) {
         self.columns.push(column);
         self.in_basis.push(false);

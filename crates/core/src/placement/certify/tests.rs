@@ -1,6 +1,7 @@
-//! The two facts the certificate rests on, checked against brute force on small random
-//! inputs: a pricing search never reports a ceiling below the best fill, and the column
-//! generation's Farley bound is never above the exact optimum.
+//! The facts the certificate rests on, checked against brute force on small random inputs: a
+//! pricing search, or a knapsack's LP relaxation, never reports a ceiling below the best fill,
+//! and the column generation's Farley bound, with or without relaxed types, is never above the
+//! exact optimum.
 
 use proptest::prelude::*;
 
@@ -8,6 +9,7 @@ use super::super::demand::AllowList;
 use super::super::model::{priced_allowed_types, Class, Load, TypeCap};
 use super::column_generation::{dollars, Configurations};
 use super::exact::cheapest;
+use super::fractional::ceiling;
 use super::pricing::price;
 use super::shapes::Shape;
 use super::Budget;
@@ -97,10 +99,29 @@ proptest! {
     }
 
     #[test]
+    fn a_relaxed_ceiling_is_never_below_the_best_fill(
+        t in 0usize..40,
+        raw in prop::collection::vec((any::<u32>(), any::<u32>(), any::<u32>(), any::<u32>()), 1..6),
+        duals in prop::collection::vec(0.0f64..0.6, 6),
+        steps in prop_oneof![Just(0u64), Just(300), Just(1_000_000)],
+    ) {
+        let types = types();
+        let ty = &types[t % types.len()];
+        let shapes = shapes_for(ty, &raw);
+        let duals: Vec<f64> = duals[..shapes.len()].iter().map(|d| d * dollars(ty.price)).collect();
+        let limit: Vec<u32> = shapes.iter().map(|s| s.demand).collect();
+        let best = brute_force(ty, &shapes, &duals);
+        // Whatever the budget (even none: the simplex's starting point), the ceiling holds.
+        let upper = ceiling(ty, &shapes, &duals, &limit, &mut Budget::new(steps));
+        prop_assert!(upper >= best - 1e-9, "ceiling {upper} below the best fill {best}");
+    }
+
+    #[test]
     fn the_farley_bound_is_never_above_the_exact_optimum(
         t in 0usize..40,
         raw in prop::collection::vec((any::<u32>(), any::<u32>(), any::<u32>(), any::<u32>()), 1..5),
         steps in prop_oneof![Just(1_000u64), Just(2_500_000)],
+        relax in any::<bool>(),
     ) {
         let types = types();
         let shapes = shapes_for(&types[t % types.len()], &raw);
@@ -110,7 +131,9 @@ proptest! {
             .collect();
         let (optimum, _) = cheapest(&shapes, &types, &candidates, &mut Budget::new(u64::MAX))
             .expect("small fleets are solved exactly");
-        let mut configurations = Configurations::new(&shapes, &types, candidates, Vec::new());
+        // Relaxed: every type that holds many tasks holds its relaxation in the master.
+        let relaxed = if relax { super::holds_many(&shapes, &types) } else { vec![false; types.len()] };
+        let mut configurations = Configurations::new(&shapes, &types, candidates, Vec::new(), relaxed);
         let demand: Vec<u32> = shapes.iter().map(|s| s.demand).collect();
         let bound = configurations.solve(&demand, f64::INFINITY, &mut Budget::new(steps));
         prop_assert!(bound <= dollars(optimum) * (1.0 + 1e-9), "bound {bound} above the optimum {}", dollars(optimum));
