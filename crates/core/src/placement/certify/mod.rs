@@ -13,6 +13,7 @@ mod column_generation;
 mod exact;
 mod fractional;
 mod lagrange;
+mod merge;
 mod pricing;
 mod resources;
 mod rounding;
@@ -31,6 +32,10 @@ use shapes::{coarse_shapes, Shape};
 const BOUND_STEPS: u64 = 2_500_000;
 /// Work for the lower bound with the types that hold many tasks relaxed, in steps.
 const RELAXED_STEPS: u64 = 1_250_000;
+/// Shapes beyond which the relaxed LP is not tried: its simplex takes about 15 pivots per
+/// row, each of `rows²/64` steps, so past this many rows it cannot finish within
+/// [`RELAXED_STEPS`] (a 400-shape fleet needs about 14 M).
+const RELAXED_ROWS: usize = 160;
 /// Work for solving a small fleet exactly (`exact.rs`), in steps (fills tried).
 const EXACT_STEPS: u64 = 2_000_000;
 /// Work for the resource bound (`resources.rs`), in steps: a few dozen pivots.
@@ -95,7 +100,11 @@ pub(crate) fn certify(
     // First with the types that hold many tasks relaxed (`fractional.rs`): that LP converges
     // in a few rounds where the exact one needs hundreds, and loses little. Then exactly,
     // from the patterns found, for what the relaxation lost.
-    let relaxed = holds_many(&shapes, types);
+    let relaxed = if shapes.len() <= RELAXED_ROWS {
+        holds_many(&shapes, types)
+    } else {
+        vec![false; types.len()]
+    };
     let mut configurations = Configurations::new(&shapes, types, candidates.clone(), seed, relaxed);
     let mut bound = 0.0f64;
     if configurations.any_relaxed() {

@@ -2,6 +2,7 @@
 //! one per service, and a pattern says how many tasks of each shape share an instance.
 
 use super::super::model::{Class, TypeCap};
+use super::merge::merge;
 
 /// One distinct task shape, how many tasks have it, and which classes (services) they are.
 #[derive(Debug, Clone)]
@@ -15,35 +16,26 @@ pub(crate) struct Shape {
     pub members: Vec<(usize, u32)>,
 }
 
-/// The master's work grows with the square of its rows: past this many shapes, CPU and memory
-/// are rounded down to coarser grains until the shapes fit (see [`coarse_shapes`]).
+/// The master's work grows with the square of its rows: past this many shapes, the closest
+/// are merged until the shapes fit (see `merge.rs`).
 pub(crate) const MAX_SHAPES: usize = 400;
 
-/// The shapes, exact when there are at most [`MAX_SHAPES`]; otherwise with CPU and memory
-/// rounded *down* to ever coarser grains until there are. Rounded-down tasks are smaller than
-/// the real ones, so every real packing is also a packing of them, and a lower bound for them
-/// is one for the real tasks; but a packing of them may not fit the real tasks. Returns the
-/// shapes and whether they are exact.
+/// The shapes, exact when there are at most [`MAX_SHAPES`]; otherwise the closest are merged
+/// into shapes that ask for the smaller CPU and memory of each pair until there are.
+/// Merged tasks are never bigger than the real ones, so every real packing is also a packing
+/// of them, and a lower bound for them is one for the real tasks; but a packing of them may
+/// not fit the real tasks. Returns the shapes and whether they are exact.
 pub(crate) fn coarse_shapes(classes: &[Class], counts: &[u32], types: &[TypeCap]) -> (Vec<Shape>, bool) {
-    let mut grain = (1, 1);
-    loop {
-        let shapes = shapes_of(classes, counts, types, grain);
-        if shapes.len() <= MAX_SHAPES || grain.0 >= 1 << 14 {
-            return (shapes, grain == (1, 1));
-        }
-        // 256 CPU units (a quarter vCPU) and 1 GiB first, then doubling both.
-        grain = if grain == (1, 1) {
-            (256, 1024)
-        } else {
-            (grain.0 * 2, grain.1 * 2)
-        };
+    let shapes = shapes_of(classes, counts, types);
+    if shapes.len() <= MAX_SHAPES {
+        return (shapes, true);
     }
+    (merge(shapes, MAX_SHAPES), false)
 }
 
-/// The shapes of every class with tasks, CPU and memory rounded down to multiples of `grain`,
-/// sorted by shape so the result does not depend on service order beyond what `classes`
+/// The shapes of every class with tasks, sorted by shape so the result does not depend on service order beyond what `classes`
 /// already fixes.
-fn shapes_of(classes: &[Class], counts: &[u32], types: &[TypeCap], grain: (u32, u32)) -> Vec<Shape> {
+fn shapes_of(classes: &[Class], counts: &[u32], types: &[TypeCap]) -> Vec<Shape> {
     let mut levels: Vec<u32> = types.iter().map(|t| t.gpu_mem).collect();
     levels.sort_unstable();
     levels.dedup();
@@ -58,12 +50,7 @@ fn shapes_of(classes: &[Class], counts: &[u32], types: &[TypeCap], grain: (u32, 
                 .copied()
                 .find(|&l| l >= c.gpu_mem)
                 .unwrap_or(c.gpu_mem);
-            let class = Class {
-                gpu_mem,
-                cpu: c.cpu / grain.0 * grain.0,
-                mem: c.mem / grain.1 * grain.1,
-                ..*c
-            };
+            let class = Class { gpu_mem, ..*c };
             (class, i, n)
         })
         .collect();
