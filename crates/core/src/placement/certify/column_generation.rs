@@ -159,20 +159,34 @@ impl<'a> Configurations<'a> {
         self.relaxed.iter().any(|&r| r)
     }
 
-    /// The same patterns without the relaxation: every type priced exactly.
-    pub(crate) fn exact(&self) -> Configurations<'a> {
+    /// The same patterns with only the relaxed types whose exact pricing, at the master's
+    /// duals and for `demand`, runs out of nodes far from a proof still relaxed: the others
+    /// are priced exactly from here on, which is what the relaxation lost.
+    pub(crate) fn tightened(&self, demand: &[u32], budget: &mut Budget) -> Configurations<'a> {
+        let duals = self.duals();
+        let relaxed = (0..self.types.len())
+            .map(|t| self.relaxed[t] && !self.provable(t, &duals, demand, budget))
+            .collect();
+        self.rebuilt(relaxed)
+    }
+
+    /// Whether type `t`'s exact pricing at `duals` ends within its nodes or near a proof.
+    fn provable(&self, t: usize, duals: &[f64], demand: &[u32], budget: &mut Budget) -> bool {
+        let ty = &self.types[t];
+        let threshold = dollars(ty.price) * (1.0 + IMPROVING);
+        let priced = price(ty, self.shapes, duals, demand, threshold, PRICING_NODES);
+        budget.spend(priced.nodes);
+        !unproven(priced.out_of_nodes, priced.upper, priced.best, threshold)
+    }
+
+    /// A new master over the same patterns with the types in `relaxed` relaxed.
+    fn rebuilt(&self, relaxed: Vec<bool>) -> Configurations<'a> {
         let seed = self.patterns[self.shapes.len()..]
             .iter()
             .filter(|p| !p.take.is_empty())
             .cloned()
             .collect();
-        Configurations::new(
-            self.shapes,
-            self.types,
-            self.candidates.clone(),
-            seed,
-            vec![false; self.types.len()],
-        )
+        Configurations::new(self.shapes, self.types, self.candidates.clone(), seed, relaxed)
     }
 
     /// The master's right-hand side: the demand, then 0 for the relaxation's rows.
@@ -261,7 +275,7 @@ impl<'a> Configurations<'a> {
                 for take in priced.improving {
                     found.push(Pattern { ty: t, take });
                 }
-                unproven = priced.out_of_nodes && upper > priced.best.max(threshold) * (1.0 + UNPROVEN);
+                unproven = self::unproven(priced.out_of_nodes, upper, priced.best, threshold);
             }
             if unproven {
                 // Both ceilings are proven: the smaller holds.
@@ -271,6 +285,11 @@ impl<'a> Configurations<'a> {
         }
         (value / theta, found)
     }
+}
+
+/// Whether a search that found `best` and proved `upper` is far from a proof.
+fn unproven(out_of_nodes: bool, upper: f64, best: f64, threshold: f64) -> bool {
+    out_of_nodes && upper > best.max(threshold) * (1.0 + UNPROVEN)
 }
 
 /// When a type's search runs out of nodes with its ceiling more than this fraction above its

@@ -98,8 +98,9 @@ pub(crate) fn certify(
     let demand: Vec<u32> = shapes.iter().map(|s| s.demand).collect();
     let mut budget = Budget::new(BOUND_STEPS);
     // First with the types that hold many tasks relaxed (`fractional.rs`): that LP converges
-    // in a few rounds where the exact one needs hundreds, and loses little. Then exactly,
-    // from the patterns found, for what the relaxation lost.
+    // in a few rounds where the exact one needs hundreds, and loses little. Then again from
+    // the patterns found, with every type whose exact pricing can be proven priced exactly,
+    // for what the relaxation lost.
     let relaxed = if shapes.len() <= RELAXED_ROWS {
         holds_many(&shapes, types)
     } else {
@@ -109,7 +110,7 @@ pub(crate) fn certify(
     let mut bound = 0.0f64;
     if configurations.any_relaxed() {
         bound = configurations.solve(&demand, dollars(incumbent_cost), &mut Budget::new(RELAXED_STEPS));
-        configurations = configurations.exact();
+        configurations = configurations.tightened(&demand, &mut budget);
     }
     let bound = bound.max(configurations.solve(&demand, dollars(incumbent_cost), &mut budget));
     let coarse = resources::resource_bound(&shapes, types, &mut Budget::new(RESOURCE_STEPS));
