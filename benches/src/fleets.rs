@@ -1,4 +1,6 @@
-//! Realistic seeded fleets: inference-heavy, training-heavy and CPU-skewed GPU services.
+//! Realistic seeded fleets: inference-heavy, training-heavy and CPU-skewed GPU services (the
+//! placement benchmark's three kinds), and two mixes drawn later to check the certificate on
+//! fleets nothing was tuned on: a research team's mix of all three, and memory-heavy services.
 
 use rnd_core::catalog::Catalog;
 use rnd_core::placement::{check_gpu_fit, AllowList, ServiceDemand};
@@ -14,6 +16,10 @@ pub enum Kind {
     Training,
     /// 1–2 GPU services that need many vCPU.
     CpuSkewed,
+    /// Each service inference (50 %), CPU-skewed (30 %) or training (20 %).
+    Mixed,
+    /// 1–4 GPU services with much host memory per GPU and few vCPU.
+    MemoryHeavy,
 }
 
 impl Kind {
@@ -23,6 +29,8 @@ impl Kind {
             Kind::Inference => "inference",
             Kind::Training => "training",
             Kind::CpuSkewed => "cpu-skewed",
+            Kind::Mixed => "mixed",
+            Kind::MemoryHeavy => "memory-heavy",
         }
     }
 }
@@ -55,6 +63,21 @@ fn draw(kind: Kind, rng: &mut Rng, name: String, max_replicas: u32) -> ServiceDe
                 rng.range(4, 12),
                 rng.range(16, 96),
                 rng.range(1, 3),
+            )
+        }
+        Kind::Mixed => {
+            let kind = rng.weighted(&[(50, Kind::Inference), (30, Kind::CpuSkewed), (20, Kind::Training)]);
+            return draw(kind, rng, name, max_replicas);
+        }
+        Kind::MemoryHeavy => {
+            let gpus = rng.weighted(&[(50, 1), (30, 2), (20, 4)]);
+            let gpu_gib = rng.weighted(&[(40, 0), (40, 20), (20, 40)]);
+            (
+                gpus,
+                gpu_gib,
+                rng.range(2, 8),
+                rng.range(48, 180),
+                rng.range(1, 5),
             )
         }
         Kind::CpuSkewed => {

@@ -26,14 +26,15 @@ use super::dominance::undominated;
 use super::model::{Bin, Class, TypeCap};
 use super::pack::{complete, pack_valued};
 use column_generation::{dollars, Configurations, Pattern};
+use merge::merge;
 use shapes::{coarse_shapes, Shape};
 
 /// Work for the lower bound, in steps.
 const BOUND_STEPS: u64 = 2_500_000;
 /// Work for the lower bound with the types that hold many tasks relaxed, in steps.
 const RELAXED_STEPS: u64 = 1_250_000;
-/// Shapes beyond which the relaxed LP is not tried: its simplex takes about 15 pivots per
-/// row, each of `rows²/64` steps, so past this many rows it cannot finish within
+/// Shapes the relaxed LP runs on at most (more are merged): its simplex takes about 15
+/// pivots per row, each of `rows²/64` steps, so past this many rows it cannot finish within
 /// [`RELAXED_STEPS`] (a 400-shape fleet needs about 14 M).
 const RELAXED_ROWS: usize = 160;
 /// Work for solving a small fleet exactly (`exact.rs`), in steps (fills tried).
@@ -90,27 +91,27 @@ pub(crate) fn certify(
             lower_bound: incumbent_cost,
         };
     }
-    let candidates: Vec<usize> = undominated(types)
-        .into_iter()
-        .filter(|&t| shapes.iter().any(|s| types[t].admits(&s.class)))
-        .collect();
+    let candidates = candidates_for(&shapes, types);
     let seed = patterns_of(&incumbent, classes, &shapes);
     let demand: Vec<u32> = shapes.iter().map(|s| s.demand).collect();
     let mut budget = Budget::new(BOUND_STEPS);
     // First with the types that hold many tasks relaxed (`fractional.rs`): that LP converges
     // in a few rounds where the exact one needs hundreds, and loses little. Then again from
     // the patterns found, with every type whose exact pricing can be proven priced exactly,
-    // for what the relaxation lost.
-    let relaxed = if shapes.len() <= RELAXED_ROWS {
-        holds_many(&shapes, types)
+    // for what the relaxation lost. Past [`RELAXED_ROWS`] shapes the relaxed LP runs on the
+    // shapes merged down to that many (a weaker bound, but one it can finish).
+    let relaxed = holds_many(&shapes, types);
+    let mut configurations = if shapes.len() <= RELAXED_ROWS {
+        Configurations::new(&shapes, types, candidates.clone(), seed, relaxed.clone())
     } else {
-        vec![false; types.len()]
+        Configurations::new(&shapes, types, candidates.clone(), seed, vec![false; types.len()])
     };
-    let mut configurations = Configurations::new(&shapes, types, candidates.clone(), seed, relaxed);
     let mut bound = 0.0f64;
     if configurations.any_relaxed() {
         bound = configurations.solve(&demand, dollars(incumbent_cost), &mut Budget::new(RELAXED_STEPS));
         configurations = configurations.tightened(&demand, &mut budget);
+    } else if relaxed.iter().any(|&r| r) {
+        bound = merged_relaxed_bound(&shapes, classes, types, &incumbent, incumbent_cost);
     }
     let bound = bound.max(configurations.solve(&demand, dollars(incumbent_cost), &mut budget));
     let coarse = resources::resource_bound(&shapes, types, &mut Budget::new(RESOURCE_STEPS));
@@ -168,6 +169,31 @@ pub(crate) fn certify(
         }
     }
     Certified { bins, lower_bound }
+}
+
+/// The types worth pricing for `shapes`: undominated, and admitting at least one of them.
+fn candidates_for(shapes: &[Shape], types: &[TypeCap]) -> Vec<usize> {
+    undominated(types)
+        .into_iter()
+        .filter(|&t| shapes.iter().any(|s| types[t].admits(&s.class)))
+        .collect()
+}
+
+/// The relaxed LP's bound on `shapes` merged down to [`RELAXED_ROWS`] shapes: merged tasks are
+/// never bigger than the real ones, so it bounds every real packing too.
+fn merged_relaxed_bound(
+    shapes: &[Shape],
+    classes: &[Class],
+    types: &[TypeCap],
+    incumbent: &[Bin],
+    incumbent_cost: u64,
+) -> f64 {
+    let few = merge(shapes.to_vec(), RELAXED_ROWS);
+    let demand: Vec<u32> = few.iter().map(|s| s.demand).collect();
+    let seed = patterns_of(incumbent, classes, &few);
+    let relaxed = holds_many(&few, types);
+    let mut configurations = Configurations::new(&few, types, candidates_for(&few, types), seed, relaxed);
+    configurations.solve(&demand, dollars(incumbent_cost), &mut Budget::new(RELAXED_STEPS))
 }
 
 /// Tasks an instance must be able to hold for its type to be relaxed at first.
