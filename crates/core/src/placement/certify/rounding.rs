@@ -3,7 +3,8 @@
 //! Take every pattern the LP runs a whole number of times, re-solve the LP over the columns
 //! generated so far for the tasks left (no new columns: pricing is the dear part), and repeat; when the LP runs no pattern a whole time,
 //! take the one it runs the most once. Each round fixes at least one instance, so it ends;
-//! the tasks left when the budget runs out go to the greedy packer. Patterns are trimmed to
+//! the tasks left when the budget runs out, or that the LP covers only with a relaxed type's
+//! spread (`column_generation.rs`), go to the greedy packer. Patterns are trimmed to
 //! the tasks still unplaced, so nothing is placed twice; `improve.rs` right-sizes afterwards.
 
 use super::column_generation::{Configurations, Pattern};
@@ -35,11 +36,14 @@ pub(crate) fn dive(
             // Nothing runs a whole time: the pattern run the most, once.
             for &j in &order {
                 if apply(&configurations.patterns[j], &mut residual, &mut chosen) {
+                    took = true;
                     break;
                 }
             }
         }
-        if residual.iter().all(|&r| r == 0) || budget.exhausted() {
+        // No pattern placed anything (the LP covers the rest with a relaxed type's spread,
+        // whose columns are not patterns): re-solving would give the same answer.
+        if !took || residual.iter().all(|&r| r == 0) || budget.exhausted() {
             break;
         }
         configurations.resolve(&residual, budget);
