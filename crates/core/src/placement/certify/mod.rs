@@ -8,6 +8,11 @@
 //! approximate and the search budgets may cut anything short: the bound stays valid, it only
 //! gets weaker. All work is counted in steps (pivots × rows, search nodes), never time, so
 //! the same input gives the same plan on every machine.
+//!
+//! The LP is solved twice: first with the types that hold many tasks relaxed in the master
+//! (`fractional.rs`: their pricing knapsack cannot be proven, their relaxation can, and costs
+//! about 0.02 %), then from the patterns found with every type whose pricing is provable
+//! priced exactly again. Fleets with many shapes are merged down first (`merge.rs`).
 
 mod column_generation;
 mod exact;
