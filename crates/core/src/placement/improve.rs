@@ -40,11 +40,20 @@ fn empty_one(classes: &[Class], types: &[TypeCap], bins: &mut Vec<Bin>) -> bool 
             .then(a.cmp(&b))
     });
     let loads: Vec<Load> = bins.iter().map(|b| Load::of(classes, &b.items)).collect();
+    // Only instances with a free GPU can take a task that needs one: the only targets worth
+    // trying for GPU tasks (in index order, so the first that fits is the same as before).
+    let open: Vec<usize> = (0..bins.len())
+        .filter(|&j| loads[j].gpus < types[bins[j].ty].gpus)
+        .collect();
+    let every: Vec<usize> = (0..bins.len()).collect();
+    // One working copy, its trial moves undone after each victim (cloning it per victim was
+    // quadratic in the instances, most of a 2,000-task plan's repair time).
+    let mut trial = loads.clone();
     for &victim in &order {
-        let mut trial = loads.clone();
         let mut moves = Vec::new();
         let ok = bins[victim].items.iter().all(|&item| {
-            let target = (0..bins.len()).find(|&j| {
+            let targets = if classes[item].gpus > 0 { &open } else { &every };
+            let target = targets.iter().copied().find(|&j| {
                 if j == victim {
                     return false;
                 }
@@ -68,6 +77,9 @@ fn empty_one(classes: &[Class], types: &[TypeCap], bins: &mut Vec<Bin>) -> bool 
             }
             bins.remove(victim);
             return true;
+        }
+        for &(_, j) in &moves {
+            trial[j] = loads[j];
         }
     }
     false
