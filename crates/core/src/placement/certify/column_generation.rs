@@ -154,11 +154,6 @@ impl<'a> Configurations<'a> {
         true
     }
 
-    /// Whether any type is relaxed.
-    pub(crate) fn any_relaxed(&self) -> bool {
-        self.relaxed.iter().any(|&r| r)
-    }
-
     /// The same patterns with only the relaxed types whose exact pricing, at the master's
     /// duals and for `demand`, runs out of nodes far from a proof still relaxed: the others
     /// are priced exactly from here on, which is what the relaxation lost.

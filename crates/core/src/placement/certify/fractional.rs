@@ -19,6 +19,7 @@
 //! is recomputed from `λ` alone (weak duality).
 
 use super::super::model::TypeCap;
+use super::pricing::worth_pricing;
 use super::shapes::Shape;
 use super::simplex::{Column, Master};
 use super::Budget;
@@ -42,9 +43,7 @@ pub(crate) fn ceiling(
         f64::from(ty.mem),
         f64::from(ty.slots),
     ];
-    let items: Vec<usize> = (0..shapes.len())
-        .filter(|&s| limit[s] > 0 && duals[s] > 0.0 && ty.admits(&shapes[s].class))
-        .collect();
+    let items = worth_pricing(ty, shapes, duals, limit);
     if items.is_empty() {
         return 0.0;
     }

@@ -106,17 +106,16 @@ pub(crate) fn certify(
     // for what the relaxation lost. Past [`RELAXED_ROWS`] shapes the relaxed LP runs on the
     // shapes merged down to that many (a weaker bound, but one it can finish).
     let relaxed = holds_many(&shapes, types);
-    let mut configurations = if shapes.len() <= RELAXED_ROWS {
-        Configurations::new(&shapes, types, candidates.clone(), seed, relaxed.clone())
-    } else {
-        Configurations::new(&shapes, types, candidates.clone(), seed, vec![false; types.len()])
-    };
+    let any_relaxed = candidates.iter().any(|&t| relaxed[t]);
+    let merged = shapes.len() > RELAXED_ROWS;
+    let in_master = if merged { vec![false; types.len()] } else { relaxed };
+    let mut configurations = Configurations::new(&shapes, types, candidates.clone(), seed, in_master);
     let mut bound = 0.0f64;
-    if configurations.any_relaxed() {
+    if any_relaxed && merged {
+        bound = merged_relaxed_bound(&shapes, classes, types, &incumbent, incumbent_cost);
+    } else if any_relaxed {
         bound = configurations.solve(&demand, dollars(incumbent_cost), &mut Budget::new(RELAXED_STEPS));
         configurations = configurations.tightened(&demand, &mut budget);
-    } else if relaxed.iter().any(|&r| r) {
-        bound = merged_relaxed_bound(&shapes, classes, types, &incumbent, incumbent_cost);
     }
     let bound = bound.max(configurations.solve(&demand, dollars(incumbent_cost), &mut budget));
     let coarse = resources::resource_bound(&shapes, types, &mut Budget::new(RESOURCE_STEPS));

@@ -61,9 +61,7 @@ pub(crate) fn price(
         u64::from(ty.mem),
         u64::from(ty.slots),
     ];
-    let items: Vec<usize> = (0..shapes.len())
-        .filter(|&s| limit[s] > 0 && duals[s] > 0.0 && ty.admits(&shapes[s].class))
-        .collect();
+    let items = worth_pricing(ty, shapes, duals, limit);
     // The tightest mix of resources at the root (see `MIXES`).
     let mut mixes: Vec<(f64, Fractional)> = MIXES
         .iter()
@@ -170,6 +168,13 @@ pub(crate) fn price(
         out_of_nodes: search.out_of_nodes,
         nodes: search.nodes + (MIXES.len() * items.len() + LAGRANGE_WORK * n) as u64,
     }
+}
+
+/// The shapes a fill of `ty` can use: admitted, with tasks left and a positive value.
+pub(crate) fn worth_pricing(ty: &TypeCap, shapes: &[Shape], duals: &[f64], limit: &[u32]) -> Vec<usize> {
+    (0..shapes.len())
+        .filter(|&s| limit[s] > 0 && duals[s] > 0.0 && ty.admits(&shapes[s].class))
+        .collect()
 }
 
 /// Weights of the surrogate resources tried at the root: each resource alone, and mixes of
