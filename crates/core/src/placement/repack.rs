@@ -6,6 +6,10 @@
 //! are repacked optimally by dynamic programming over "how many tasks of each class are
 //! left", which is small for a handful of instances, and the result replaces them when it
 //! costs less. Sets whose table would be too big are skipped.
+//!
+//! `repack_worst` picks its groups instead of drawing them: given what each task is worth
+//! (the configuration LP's duals, from `certify`), the instances whose price most exceeds
+//! their tasks' worth, in pairs and triples.
 
 use super::model::{cheapest_holding, Bin, Class, Load, TypeCap};
 
@@ -38,23 +42,87 @@ pub(crate) fn ruin_and_recreate(classes: &[Class], types: &[TypeCap], bins: &mut
                 picked.push(i);
             }
         }
-        let old: u64 = picked.iter().map(|&i| types[bins[i].ty].price).sum();
-        let items: Vec<usize> = picked
-            .iter()
-            .flat_map(|&i| bins[i].items.iter().copied())
-            .collect();
-        let Some((new_cost, new_bins)) = exact_repack(classes, types, &items, &mut work) else {
-            continue;
-        };
-        if new_cost < old {
-            picked.sort_unstable_by(|a, b| b.cmp(a));
-            for i in picked {
-                bins.swap_remove(i);
-            }
-            bins.extend(new_bins);
-        }
+        repack_group(classes, types, bins, picked, &mut work);
     }
     bins.sort();
+}
+
+/// Instances the guided search draws its groups from.
+const WORST: usize = 24;
+
+/// Ruin and recreate guided by what each task is worth (`values`, per class, in
+/// nano-dollars per hour like prices; e.g. the configuration LP's duals): a packing costs the
+/// tasks' worth plus, per instance, how much its price exceeds its tasks' worth, so the
+/// instances where that excess is largest are where money is lost. Every pair and triple of
+/// the [`WORST`] such instances is repacked exactly, in order, starting over after each
+/// saving, until `budget` steps are spent. Random groups (above) rarely hit the few
+/// instances that lose money on a fleet of a hundred; these do.
+pub(crate) fn repack_worst(
+    classes: &[Class],
+    types: &[TypeCap],
+    values: &[f64],
+    bins: &mut Vec<Bin>,
+    budget: u64,
+) {
+    let mut work = 0u64;
+    'start_over: loop {
+        let mut excess: Vec<(f64, usize)> = bins
+            .iter()
+            .enumerate()
+            .map(|(b, bin)| {
+                let worth: f64 = bin.items.iter().map(|&i| values[i]).sum();
+                (types[bin.ty].price as f64 - worth, b)
+            })
+            .collect();
+        excess.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
+        let worst: Vec<usize> = excess.iter().take(WORST).map(|&(_, b)| b).collect();
+        for (a, &first) in worst.iter().enumerate() {
+            for (b, &second) in worst.iter().enumerate().skip(a + 1) {
+                // The pair alone, then with each later instance as a third.
+                let thirds = std::iter::once(None).chain(worst[b + 1..].iter().copied().map(Some));
+                for third in thirds {
+                    if work > budget {
+                        break 'start_over;
+                    }
+                    let group: Vec<usize> =
+                        [Some(first), Some(second), third].into_iter().flatten().collect();
+                    if repack_group(classes, types, bins, group, &mut work) {
+                        continue 'start_over;
+                    }
+                }
+            }
+        }
+        break;
+    }
+    bins.sort();
+}
+
+/// Repacks the tasks of instances `picked` exactly and replaces them when that costs less;
+/// whether it did.
+fn repack_group(
+    classes: &[Class],
+    types: &[TypeCap],
+    bins: &mut Vec<Bin>,
+    mut picked: Vec<usize>,
+    work: &mut u64,
+) -> bool {
+    let old: u64 = picked.iter().map(|&i| types[bins[i].ty].price).sum();
+    let items: Vec<usize> = picked
+        .iter()
+        .flat_map(|&i| bins[i].items.iter().copied())
+        .collect();
+    let Some((new_cost, new_bins)) = exact_repack(classes, types, &items, work) else {
+        return false;
+    };
+    if new_cost >= old {
+        return false;
+    }
+    picked.sort_unstable_by(|a, b| b.cmp(a));
+    for i in picked {
+        bins.swap_remove(i);
+    }
+    bins.extend(new_bins);
+    true
 }
 
 /// The cheapest packing of `items` (class indices), or `None` when the table is too big.
@@ -254,5 +322,96 @@ impl SplitMix {
         z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
         z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
         ((z ^ (z >> 31)) % n as u64) as usize
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use proptest::prelude::*;
+
+    use super::super::demand::AllowList;
+    use super::super::model::{cheapest_holding, priced_allowed_types};
+    use super::*;
+    use crate::catalog::Catalog;
+
+    fn types() -> Vec<TypeCap> {
+        priced_allowed_types(Catalog::builtin(), &AllowList::all(), "us-east-1")
+    }
+
+    /// Every task of `classes` alone on the cheapest type that holds it.
+    fn alone(classes: &[Class], types: &[TypeCap]) -> Vec<Bin> {
+        classes
+            .iter()
+            .enumerate()
+            .map(|(i, c)| {
+                let mut load = Load::default();
+                load.add(c, 1);
+                let ty = cheapest_holding(types, &load).expect("some type holds every test task");
+                Bin { ty, items: vec![i] }
+            })
+            .collect()
+    }
+
+    fn cost(types: &[TypeCap], bins: &[Bin]) -> u64 {
+        bins.iter().map(|b| types[b.ty].price).sum()
+    }
+
+    proptest! {
+        /// Whatever the values say, the guided repack keeps every task exactly once, on a
+        /// type that holds its instance's load, and never raises the cost.
+        #[test]
+        fn guided_repack_keeps_every_task_and_never_costs_more(
+            raw in prop::collection::vec((1u32..=2, 2u32..40, 4u32..96), 1..12),
+            worth in prop::collection::vec(0.0f64..1.5, 12),
+        ) {
+            let types = types();
+            let classes: Vec<Class> = raw
+                .iter()
+                .map(|&(gpus, vcpu, gib)| Class { gpus, gpu_mem: 0, cpu: vcpu * 1024, mem: gib * 1024 })
+                .collect();
+            let mut bins = alone(&classes, &types);
+            let values: Vec<f64> = bins.iter().zip(&worth).map(|(b, w)| types[b.ty].price as f64 * w).collect();
+            let before = cost(&types, &bins);
+            repack_worst(&classes, &types, &values, &mut bins, 400_000);
+            prop_assert!(cost(&types, &bins) <= before);
+            let mut items: Vec<usize> = bins.iter().flat_map(|b| b.items.iter().copied()).collect();
+            items.sort_unstable();
+            prop_assert_eq!(items, (0..classes.len()).collect::<Vec<_>>());
+            for bin in &bins {
+                prop_assert!(types[bin.ty].holds(&Load::of(&classes, &bin.items)));
+            }
+        }
+    }
+
+    /// Two small tasks, each alone on a four-GPU instance and worth less than it costs: the
+    /// pair is repacked as cheaply as it can be (two small instances, or one shared).
+    #[test]
+    fn lone_tasks_on_dear_instances_are_repacked_as_cheaply_as_possible() {
+        let types = types();
+        let task = Class {
+            gpus: 1,
+            gpu_mem: 0,
+            cpu: 2 * 1024,
+            mem: 8 * 1024,
+        };
+        let classes = vec![task, task];
+        let four = types.iter().position(|t| t.gpus == 4).expect("a four-GPU type");
+        let mut bins = vec![
+            Bin {
+                ty: four,
+                items: vec![0],
+            },
+            Bin {
+                ty: four,
+                items: vec![1],
+            },
+        ];
+        let mut both = Load::default();
+        both.add(&task, 2);
+        let shared = types[cheapest_holding(&types, &both).expect("a type holds both")].price;
+        let cheapest = shared.min(cost(&types, &alone(&classes, &types)));
+        assert!(cheapest < 2 * types[four].price);
+        repack_worst(&classes, &types, &[0.0, 0.0], &mut bins, 400_000);
+        assert_eq!(cost(&types, &bins), cheapest);
     }
 }

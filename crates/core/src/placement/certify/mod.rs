@@ -30,6 +30,7 @@ mod tests;
 use super::dominance::undominated;
 use super::model::{Bin, Class, TypeCap};
 use super::pack::{complete, pack_valued};
+use super::repack::repack_worst;
 use column_generation::{dollars, Configurations, Pattern};
 use merge::merge;
 use shapes::{coarse_shapes, Shape};
@@ -48,6 +49,8 @@ const EXACT_STEPS: u64 = 2_000_000;
 const RESOURCE_STEPS: u64 = 1_000_000;
 /// Work for the integer packing built from the LP's columns, in steps.
 const DIVE_STEPS: u64 = 1_000_000;
+/// Work for repacking the instances the LP's duals say lose the most (`repack.rs`), in steps.
+const GUIDED_REPACK_STEPS: u64 = 400_000;
 
 /// A work budget in steps.
 #[derive(Debug, Clone, Copy)]
@@ -172,6 +175,7 @@ pub(crate) fn certify(
             bins = candidate;
         }
     }
+    repack_worst(classes, types, &values, &mut bins, GUIDED_REPACK_STEPS);
     Certified { bins, lower_bound }
 }
 
