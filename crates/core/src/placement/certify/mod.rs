@@ -84,7 +84,7 @@ pub(crate) struct Certified {
 /// Bounds what packing `counts[i]` tasks of each class on `types` can cost, and returns the
 /// cheapest of `incumbent` (the greedy packer's result), the exact optimum of a small fleet,
 /// the greedy run again with the LP's duals as task values, and a packing rounded from the
-/// LP.
+/// LP, whichever is cheapest, with the instances the duals say lose the most repacked exactly.
 pub(crate) fn certify(
     classes: &[Class],
     counts: &[u32],
@@ -175,6 +175,8 @@ pub(crate) fn certify(
             bins = candidate;
         }
     }
+    // The duals price every task, so the instances that cost most above what their tasks are
+    // worth are where the packing loses money: those are repacked exactly.
     repack_worst(classes, types, &values, &mut bins, GUIDED_REPACK_STEPS);
     Certified { bins, lower_bound }
 }
