@@ -147,13 +147,6 @@ pub(crate) fn certify(
             };
         }
     }
-    // Patterns of rounded-down shapes may not hold the real tasks: no rounding from them.
-    if !exact {
-        return Certified {
-            bins: incumbent,
-            lower_bound,
-        };
-    }
     // The greedy again, valuing each task at its shape's dual (nano-dollars, as prices are).
     // The exact master's duals: the relaxed one's give worse packings (CPU-skewed 100 tasks:
     // 0.59 % against 0.48 % above the bound).
@@ -163,6 +156,13 @@ pub(crate) fn certify(
         for &(i, _) in &shape.members {
             values[i] = dual.max(0.0) * 1e9;
         }
+    }
+    // Patterns of merged shapes may not hold the real tasks: no rounding from them, only the
+    // repack (their duals still say which instances lose money).
+    if !exact {
+        let mut bins = incumbent;
+        repack_worst(classes, types, &values, &mut bins, GUIDED_REPACK_STEPS);
+        return Certified { bins, lower_bound };
     }
     let valued = pack_valued(classes, counts, types, &values);
     let mut budget = Budget::new(DIVE_STEPS);
