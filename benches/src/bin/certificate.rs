@@ -58,7 +58,7 @@ fn main() {
                 bound += b;
                 let gap = (c / b - 1.0) * 100.0;
                 if std::env::var("RND_CERT_EACH").is_ok() {
-                    println!("  seed {seed}: {c:.3} / {b:.3} = {gap:.3} % in {:.1} ms", runs[1]);
+                    println!("  seed {seed}: {c:.6} / {b:.6} = {gap:.3} % in {:.1} ms", runs[1]);
                 }
                 gaps.push(gap);
             }

@@ -62,9 +62,12 @@ impl GpuCpuTable {
                 }
                 let gain = copies as f64 * worth;
                 for gl in dg..gw {
-                    for cl in dc..cw {
-                        let candidate = gain + next[(gl - dg) * cw + (cl - dc)];
-                        let cell = &mut here[gl * cw + cl];
+                    // Row `gl − dg` of the next layer, shifted by `dc` buckets, onto row `gl`:
+                    // whole slices, so the loop compiles to vector maxima.
+                    let from = &next[(gl - dg) * cw..(gl - dg) * cw + (cw - dc)];
+                    let to = &mut here[gl * cw + dc..(gl + 1) * cw];
+                    for (cell, &rest) in to.iter_mut().zip(from) {
+                        let candidate = gain + rest;
                         if candidate > *cell {
                             *cell = candidate;
                         }
@@ -134,8 +137,54 @@ impl GpuTable {
     }
 }
 
-/// Ternary steps per coordinate of `λ` (the root bound is convex in it).
-const SECTIONS: usize = 20;
+/// Golden-section steps per coordinate of `λ` (the root bound is convex in it): the search
+/// interval shrinks to 0.618¹⁸ ≈ 0.02 % of the range, each step one evaluation.
+const SECTIONS: usize = 18;
+
+/// `1 / φ`: where golden-section search places its probes.
+const INVERSE_GOLDEN: f64 = 0.618_033_988_749_894_8;
+
+/// The root value `F[0][gpus]` of the [`GpuTable`] for `lambda`, with two rolling rows of
+/// GPUs instead of the whole table: what the `λ` search evaluates dozens of times per pricing.
+fn gpu_root(
+    order: &[usize],
+    most: &[u64],
+    shapes: &[Shape],
+    duals: &[f64],
+    room: [u64; 3],
+    lambda: [f64; 2],
+) -> f64 {
+    let gpus = room[0] as usize;
+    let mut next = [0.0f64; MAX_GPUS + 1];
+    let mut here = [0.0f64; MAX_GPUS + 1];
+    let width = gpus.min(MAX_GPUS) + 1;
+    for k in (0..order.len()).rev() {
+        let c = &shapes[order[k]].class;
+        let worth = duals[order[k]] - lambda[0] * f64::from(c.cpu) - lambda[1] * f64::from(c.mem);
+        if worth <= 0.0 {
+            continue;
+        }
+        let g = c.gpus as usize;
+        for r in 0..width {
+            let mut best = next[r];
+            let mut copies = 1;
+            while copies as u64 <= most[k] && copies * g <= r {
+                // A plain comparison, not `f64::max`: no NaN can arise, and it is cheaper.
+                let candidate = copies as f64 * worth + next[r - copies * g];
+                if candidate > best {
+                    best = candidate;
+                }
+                copies += 1;
+            }
+            here[r] = best;
+        }
+        next[..width].copy_from_slice(&here[..width]);
+    }
+    lambda[0] * room[1] as f64 + lambda[1] * room[2] as f64 + next[width - 1]
+}
+
+/// GPUs the rolling rows hold (the largest GPU types rnd knows have 8).
+const MAX_GPUS: usize = 16;
 
 /// Searches `λ` (CPU, then memory, then CPU again) for the smallest root bound of a
 /// [`GpuTable`], and returns that table.
@@ -147,7 +196,11 @@ pub(crate) fn best_gpu_table(
     room: [u64; 3],
 ) -> GpuTable {
     let gpus = room[0] as usize;
-    let root = |lambda: [f64; 2]| GpuTable::new(order, most, shapes, duals, gpus, lambda).bound(0, room);
+    if gpus > MAX_GPUS {
+        // Not a GPU type rnd knows: no search, the plain table (still a valid bound).
+        return GpuTable::new(order, most, shapes, duals, gpus, [0.0, 0.0]);
+    }
+    let root = |lambda: [f64; 2]| gpu_root(order, most, shapes, duals, room, lambda);
     // Past the highest value per unit, every shape is worth nothing: the search range.
     let top = |d: usize| {
         order
@@ -162,18 +215,28 @@ pub(crate) fn best_gpu_table(
     let mut best = root(lambda);
     for d in [0, 1, 0] {
         let (mut lo, mut hi) = (0.0, top(d));
+        let at = |x: f64| {
+            let mut l = lambda;
+            l[d] = x;
+            l
+        };
+        let mut a = hi - INVERSE_GOLDEN * (hi - lo);
+        let mut b = lo + INVERSE_GOLDEN * (hi - lo);
+        let (mut fa, mut fb) = (root(at(a)), root(at(b)));
         for _ in 0..SECTIONS {
-            let (mut a, mut b) = (lambda, lambda);
-            a[d] = lo + (hi - lo) / 3.0;
-            b[d] = hi - (hi - lo) / 3.0;
-            if root(a) <= root(b) {
-                hi = b[d];
+            if fa <= fb {
+                hi = b;
+                (b, fb) = (a, fa);
+                a = hi - INVERSE_GOLDEN * (hi - lo);
+                fa = root(at(a));
             } else {
-                lo = a[d];
+                lo = a;
+                (a, fa) = (b, fb);
+                b = lo + INVERSE_GOLDEN * (hi - lo);
+                fb = root(at(b));
             }
         }
-        let mut candidate = lambda;
-        candidate[d] = (lo + hi) / 2.0;
+        let candidate = at((lo + hi) / 2.0);
         let value = root(candidate);
         if value < best {
             best = value;
@@ -181,4 +244,41 @@ pub(crate) fn best_gpu_table(
         }
     }
     GpuTable::new(order, most, shapes, duals, gpus, lambda)
+}
+
+#[cfg(test)]
+mod tests {
+    use proptest::prelude::*;
+
+    use super::super::super::model::Class;
+    use super::*;
+
+    proptest! {
+        /// The `λ` search evaluates `gpu_root` instead of building whole tables: the two must
+        /// agree, or the search would pick `λ` for a bound it does not use.
+        #[test]
+        fn the_rolling_root_is_the_tables_root(
+            raw in prop::collection::vec((1u32..5, 1u32..64, 1u32..256, 0.0f64..2.0, 1u64..5), 1..12),
+            gpus in 1u64..9,
+            // Per CPU unit and per MiB: small enough that many shapes keep a positive worth.
+            lambda in (0.0f64..1e-4, 0.0f64..1e-5),
+        ) {
+            let shapes: Vec<Shape> = raw
+                .iter()
+                .map(|&(g, c, m, _, _)| Shape {
+                    class: Class { gpus: g, gpu_mem: 0, cpu: c * 256, mem: m * 1024 },
+                    demand: 1,
+                    members: Vec::new(),
+                })
+                .collect();
+            let duals: Vec<f64> = raw.iter().map(|r| r.3).collect();
+            let most: Vec<u64> = raw.iter().map(|r| r.4).collect();
+            let order: Vec<usize> = (0..shapes.len()).rev().collect();
+            let room = [gpus, 96 * 1024, 768 * 1024];
+            let lambda = [lambda.0, lambda.1];
+            let table = GpuTable::new(&order, &most, &shapes, &duals, gpus as usize, lambda);
+            let rolling = gpu_root(&order, &most, &shapes, &duals, room, lambda);
+            prop_assert_eq!(rolling, table.bound(0, room));
+        }
+    }
 }

@@ -62,26 +62,35 @@ pub(crate) fn price(
         u64::from(ty.slots),
     ];
     let items = worth_pricing(ty, shapes, duals, limit);
-    // The tightest mix of resources at the root (see `MIXES`).
-    let mut mixes: Vec<(f64, Fractional)> = MIXES
-        .iter()
-        .map(|&mix| {
-            let fractional = Fractional::new(&items, shapes, duals, limit, &room, mix);
-            (fractional.bound(0, fractional.room(&room)), fractional)
-        })
-        .collect();
+    let at_root = Priced {
+        improving: Vec::new(),
+        upper: 0.0,
+        best: 0.0,
+        out_of_nodes: false,
+        nodes: (MIXES.len() * items.len()) as u64 + 1,
+    };
+    if items.is_empty() {
+        return at_root;
+    }
+    // The tightest mix of resources at the root (see `MIXES`). Most types, most rounds, end
+    // here: as soon as one mix proves that no fill beats the threshold, the others cannot
+    // matter (a ceiling at or below the price adds nothing to Farley's `θ`), so they are
+    // not sorted.
+    let mut mixes: Vec<(f64, Fractional)> = Vec::with_capacity(MIXES.len());
+    for &mix in &MIXES {
+        let fractional = Fractional::new(&items, shapes, duals, limit, &room, mix);
+        let bound = fractional.bound(0, fractional.room(&room));
+        if bound <= threshold {
+            return Priced {
+                upper: bound,
+                ..at_root
+            };
+        }
+        mixes.push((bound, fractional));
+    }
     // Tightest first, ties in `MIXES` order.
     mixes.sort_by(|a, b| a.0.total_cmp(&b.0));
     let root = mixes[0].0;
-    if items.is_empty() || root <= threshold {
-        return Priced {
-            improving: Vec::new(),
-            upper: root,
-            best: 0.0,
-            out_of_nodes: false,
-            nodes: (MIXES.len() * items.len()) as u64 + 1,
-        };
-    }
     let mut mixes: Vec<Fractional> = mixes.into_iter().map(|(_, f)| f).collect();
     let fractional = mixes.remove(0);
     // The other mixes bound a node too, over the shapes still undecided there.

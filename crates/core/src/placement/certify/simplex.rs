@@ -44,6 +44,9 @@ pub(crate) struct Master {
 /// the real demand through Farley's bound, whatever the perturbation.
 const PERTURBATION: f64 = 1e-6;
 
+/// Pivots between full recomputations of the duals inside [`Master::optimize`].
+const REFRESH: usize = 32;
+
 /// Reduced costs above `-TOLERANCE` count as optimal.
 const TOLERANCE: f64 = 1e-9;
 /// Pivots on entries smaller than this are refused (numerically meaningless).
@@ -153,8 +156,14 @@ impl Master {
         let m = self.m;
         let per_pivot = ((m * m / 64).max(2 * m)) as u64;
         let mut steps = 0u64;
+        // Updated after each pivot in `O(m)` rather than recomputed in `O(m²)`, and
+        // recomputed every [`REFRESH`] pivots so rounding cannot build up.
+        let mut pi = self.duals();
+        let mut pivots = 0usize;
         while steps < budget {
-            let pi = self.duals();
+            if pivots % REFRESH == REFRESH - 1 {
+                pi = self.duals();
+            }
             // Dantzig's rule, lowest index on ties: deterministic.
             let mut enter: Option<(Var, f64)> = None;
             for (j, col) in self.columns.iter().enumerate() {
@@ -171,7 +180,7 @@ impl Master {
                     enter = Some((Var::Surplus(s), p));
                 }
             }
-            let Some((var, _)) = enter else { break };
+            let Some((var, reduced)) = enter else { break };
             let u = self.direction(var);
             let mut leave: Option<(usize, f64)> = None;
             for (i, &ui) in u.iter().enumerate() {
@@ -184,6 +193,12 @@ impl Master {
             }
             let Some((r, _)) = leave else { break };
             self.pivot(r, var, &u);
+            // `π' = π + d_q ρ_r` (`ρ_r` the new row `r` of `B⁻¹`): the entering column's
+            // reduced cost becomes zero, every other basic column's stays zero.
+            for (p, &v) in pi.iter_mut().zip(&self.binv[r * m..(r + 1) * m]) {
+                *p += reduced * v;
+            }
+            pivots += 1;
             steps += per_pivot;
         }
         steps
