@@ -123,8 +123,9 @@ impl Search<'_> {
         ];
         let d = &self.dens[k];
         let per_unit = (0..4).map(|r| free[r] * d[r]).fold(f64::INFINITY, f64::min);
-        let bound = value + per_unit.min(self.gpu_bound(k, free[0]));
-        if bound <= self.best.value + tolerance(self.best.value) {
+        let floor = self.best.value + tolerance(self.best.value);
+        // The cheap bound first: the GPU knapsack's loop only runs when it could still prune.
+        if value + per_unit <= floor || value + self.gpu_bound(k, free[0]) <= floor {
             return;
         }
         let i = self.order[k];

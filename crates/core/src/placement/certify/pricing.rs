@@ -115,6 +115,16 @@ pub(crate) fn price(
     let room3 = [room[0], room[1], room[2]];
     let gpu_table = best_gpu_table(order, &most, shapes, duals, room3);
     let mut root = root.min(gpu_table.bound(0, room3));
+    let nodes = (MIXES.len() * items.len() + LAGRANGE_WORK * n) as u64;
+    if root <= threshold {
+        // Proven already: the GPU × CPU table could only lower a ceiling that is reported
+        // as the threshold anyway.
+        return Priced {
+            upper: threshold,
+            nodes,
+            ..at_root
+        };
+    }
     let whole = GpuCpuTable::new(
         order,
         &most,
@@ -126,11 +136,9 @@ pub(crate) fn price(
     root = root.min(whole.bound(0, room3));
     if root <= threshold * (1.0 + SLACK) {
         return Priced {
-            improving: Vec::new(),
             upper: root.max(threshold),
-            best: 0.0,
-            out_of_nodes: false,
-            nodes: (MIXES.len() * items.len() + LAGRANGE_WORK * n) as u64,
+            nodes,
+            ..at_root
         };
     }
     // Suffix maxima of value per unit of every resource, for the other resources' bounds.
@@ -175,7 +183,7 @@ pub(crate) fn price(
         upper: upper.min(root),
         best: search.best,
         out_of_nodes: search.out_of_nodes,
-        nodes: search.nodes + (MIXES.len() * items.len() + LAGRANGE_WORK * n) as u64,
+        nodes: search.nodes + nodes,
     }
 }
 
