@@ -160,9 +160,12 @@ impl Master {
         // recomputed every [`REFRESH`] pivots so rounding cannot build up.
         let mut pi = self.duals();
         let mut pivots = 0usize;
+        // Whether `pi` was computed from `B⁻¹` rather than updated since.
+        let mut fresh = true;
         while steps < budget {
-            if pivots % REFRESH == REFRESH - 1 {
+            if pivots % REFRESH == REFRESH - 1 && !fresh {
                 pi = self.duals();
+                fresh = true;
             }
             // Dantzig's rule, lowest index on ties: deterministic.
             let mut enter: Option<(Var, f64)> = None;
@@ -180,7 +183,15 @@ impl Master {
                     enter = Some((Var::Surplus(s), p));
                 }
             }
-            let Some((var, reduced)) = enter else { break };
+            let Some((var, reduced)) = enter else {
+                if fresh {
+                    break;
+                }
+                // Optimality is only declared on exact duals: updated ones may have drifted.
+                pi = self.duals();
+                fresh = true;
+                continue;
+            };
             let u = self.direction(var);
             let mut leave: Option<(usize, f64)> = None;
             for (i, &ui) in u.iter().enumerate() {
@@ -199,6 +210,7 @@ impl Master {
                 *p += reduced * v;
             }
             pivots += 1;
+            fresh = false;
             steps += per_pivot;
         }
         steps
