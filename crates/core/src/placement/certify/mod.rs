@@ -14,6 +14,7 @@
 //! about 0.02 %), then from the patterns found with every type whose pricing is provable
 //! priced exactly again. Fleets with many shapes are merged down first (`merge.rs`).
 
+mod ascent;
 mod column_generation;
 mod exact;
 mod fractional;
@@ -31,6 +32,7 @@ use super::dominance::undominated;
 use super::model::{Bin, Class, TypeCap};
 use super::pack::{complete, pack_valued};
 use super::repack::repack_worst;
+use ascent::ascent_bound;
 use column_generation::{dollars, Configurations, Pattern};
 use merge::merge;
 use shapes::{coarse_shapes, Shape};
@@ -48,6 +50,9 @@ const RELAXED_STEPS: u64 = 1_250_000;
 const RELAXED_ROWS: usize = 160;
 /// Work for solving a small fleet exactly (`exact.rs`), in steps (fills tried).
 const EXACT_STEPS: u64 = 2_000_000;
+/// Work for the relaxed LP's dual over the real classes (`ascent.rs`), in steps (one per
+/// resource, type and class per iteration: about 800 iterations of a 2,000-task fleet).
+const ASCENT_STEPS: u64 = 60_000_000;
 /// Work for the resource bound (`resources.rs`), in steps: a few dozen pivots.
 const RESOURCE_STEPS: u64 = 1_000_000;
 /// Work for the integer packing built from the LP's columns, in steps.
@@ -126,6 +131,22 @@ pub(crate) fn certify(
     let bound = bound.max(configurations.solve(&demand, dollars(incumbent_cost), &mut budget));
     let coarse = resources::resource_bound(&shapes, types, &mut Budget::new(RESOURCE_STEPS));
     let bound = bound.max(coarse);
+    // Past [`RELAXED_ROWS`] shapes the LPs above ran on merged shapes: the relaxed LP's dual,
+    // climbed over the real classes, gives away nothing to merging.
+    let bound = if merged {
+        let mut budget = Budget::new(ASCENT_STEPS);
+        let upper = dollars(incumbent_cost);
+        bound.max(ascent_bound(
+            classes,
+            counts,
+            types,
+            &candidates,
+            upper,
+            &mut budget,
+        ))
+    } else {
+        bound
+    };
     // Rounded down to whole nano-dollars, less a billionth for floating-point error.
     let lower_bound = ((bound * (1.0 - 1e-9)) * 1e9).floor().max(0.0) as u64;
     // Within a millionth: the greedy packing is the cheapest, give or take rounding.

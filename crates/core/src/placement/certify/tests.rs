@@ -1,12 +1,13 @@
 //! The facts the certificate rests on, checked against brute force on small random inputs: a
 //! pricing search, or a knapsack's LP relaxation, never reports a ceiling below the best fill,
-//! and the column generation's Farley bound, with or without relaxed types, is never above the
-//! exact optimum.
+//! and the column generation's Farley bound, with or without relaxed types, and the relaxed
+//! LP's dual climbed by `ascent.rs`, are never above the exact optimum.
 
 use proptest::prelude::*;
 
 use super::super::demand::AllowList;
 use super::super::model::{priced_allowed_types, Class, Load, TypeCap};
+use super::ascent::ascent_bound;
 use super::column_generation::{dollars, Configurations};
 use super::exact::cheapest;
 use super::fractional::ceiling;
@@ -136,6 +137,30 @@ proptest! {
         let mut configurations = Configurations::new(&shapes, &types, candidates, Vec::new(), relaxed);
         let demand: Vec<u32> = shapes.iter().map(|s| s.demand).collect();
         let bound = configurations.solve(&demand, f64::INFINITY, &mut Budget::new(steps));
+        prop_assert!(bound <= dollars(optimum) * (1.0 + 1e-9), "bound {bound} above the optimum {}", dollars(optimum));
+    }
+
+    #[test]
+    fn the_ascent_bound_is_never_above_the_exact_optimum(
+        t in 0usize..40,
+        raw in prop::collection::vec((any::<u32>(), any::<u32>(), any::<u32>(), any::<u32>()), 1..5),
+        target in 1.0f64..3.0,
+        steps in prop_oneof![Just(0u64), Just(500), Just(60_000_000)],
+    ) {
+        let types = types();
+        let shapes = shapes_for(&types[t % types.len()], &raw);
+        let candidates: Vec<usize> = super::undominated(&types)
+            .into_iter()
+            .filter(|&t| shapes.iter().any(|s| types[t].admits(&s.class)))
+            .collect();
+        let (optimum, _) = cheapest(&shapes, &types, &candidates, &mut Budget::new(u64::MAX))
+            .expect("small fleets are solved exactly");
+        let classes: Vec<Class> = shapes.iter().map(|s| s.class).collect();
+        let counts: Vec<u32> = shapes.iter().map(|s| s.demand).collect();
+        // Whatever the target it climbs toward (a packing's cost, or far above it) and
+        // however early it stops, every iterate is a bound.
+        let upper = dollars(optimum) * target;
+        let bound = ascent_bound(&classes, &counts, &types, &candidates, upper, &mut Budget::new(steps));
         prop_assert!(bound <= dollars(optimum) * (1.0 + 1e-9), "bound {bound} above the optimum {}", dollars(optimum));
     }
 }
