@@ -11,7 +11,9 @@
 //! is at most the LP's optimum, hence at most any packing's cost, for *every* such `w` (weak
 //! duality; only types another type dominates are left out, which no cheapest packing
 //! needs). So any iterate is a proof, and the search only has to climb: Polyak's step toward
-//! the incumbent's cost, each type's weights projected back onto `{w ≥ 0, Σ w ≤ 1}`.
+//! the incumbent's cost, each type's weights projected back onto `{w ≥ 0, Σ w ≤ 1}`. The
+//! best weights also value every task (its least worth over the types), which `certify`
+//! hands to the dual-valued greedy and the guided repack when the shapes were merged.
 //!
 //! Past 160 shapes the relaxed LP is solved on shapes merged down to 160 (`merge.rs`), which
 //! gives away the CPU and memory that merging drops: on CPU- and memory-hungry fleets of 2,000
@@ -38,20 +40,30 @@ struct Host {
     share: [f64; RESOURCES],
 }
 
-/// The best `g(w)` found, in dollars per hour, for `counts[i]` tasks of each class on
-/// `candidates` (undominated types), climbing toward `upper` (a packing's cost, dollars).
-pub(crate) fn ascent_bound(
+/// The best bound the climb found, and what it values each task at.
+pub(crate) struct Climbed {
+    /// The best `g(w)`, dollars per hour.
+    pub bound: f64,
+    /// Per class, what one of its tasks is worth at the best `w`: the least over the types
+    /// that admit it (nano-dollars per hour, as prices are; 0 for classes without tasks).
+    pub values: Vec<f64>,
+}
+
+/// The best `g(w)` found for `counts[i]` tasks of each class on `candidates` (undominated
+/// types), climbing toward `upper` (a packing's cost, dollars per hour).
+pub(crate) fn ascent(
     classes: &[Class],
     counts: &[u32],
     types: &[TypeCap],
     candidates: &[usize],
     upper: f64,
     budget: &mut Budget,
-) -> f64 {
+) -> Climbed {
     // Per class with tasks, where it can run.
     let mut demand = Vec::new();
+    let mut members = Vec::new();
     let mut options: Vec<Vec<Host>> = Vec::new();
-    for (class, &count) in classes.iter().zip(counts) {
+    for (i, (class, &count)) in classes.iter().zip(counts).enumerate() {
         if count == 0 {
             continue;
         }
@@ -73,8 +85,12 @@ pub(crate) fn ascent_bound(
             .collect();
         if here.is_empty() {
             // A class no candidate admits cannot be priced: no bound from here.
-            return 0.0;
+            return Climbed {
+                bound: 0.0,
+                values: vec![0.0; classes.len()],
+            };
         }
+        members.push(i);
         demand.push(f64::from(count));
         options.push(here);
     }
@@ -84,6 +100,7 @@ pub(crate) fn ascent_bound(
     let mut weights = vec![[1.0, 0.0, 0.0, 0.0]; candidates.len()];
     let mut gradient = vec![[0.0f64; RESOURCES]; candidates.len()];
     let mut best = 0.0f64;
+    let mut best_weights = weights.clone();
     let mut since_best = 0;
     for _ in 0..ITERATIONS {
         if budget.left() < pairs * RESOURCES as u64 || since_best > STALL {
@@ -102,6 +119,7 @@ pub(crate) fn ascent_bound(
         }
         if value > best {
             best = value;
+            best_weights.clone_from(&weights);
             since_best = 0;
         } else {
             since_best += 1;
@@ -118,7 +136,11 @@ pub(crate) fn ascent_bound(
             *w = onto_capped_simplex(*w);
         }
     }
-    best
+    let mut values = vec![0.0; classes.len()];
+    for (&i, here) in members.iter().zip(&options) {
+        values[i] = cheapest(here, &best_weights).0 * 1e9;
+    }
+    Climbed { bound: best, values }
 }
 
 /// What a task is worth at `weights` (the least over the types it can run on, which bounds

@@ -12,7 +12,9 @@
 //! The LP is solved twice: first with the types that hold many tasks relaxed in the master
 //! (`fractional.rs`: their pricing knapsack cannot be proven, their relaxation can, and costs
 //! about 0.02 %), then from the patterns found with every type whose pricing is provable
-//! priced exactly again. Fleets with many shapes are merged down first (`merge.rs`).
+//! priced exactly again. Fleets with many shapes are merged down first (`merge.rs`); past
+//! 160 shapes the relaxed LP's dual is also climbed over the real classes (`ascent.rs`), and
+//! past 400, when that beats the merged LP, its values guide the packing instead.
 
 mod ascent;
 mod column_generation;
@@ -32,7 +34,7 @@ use super::dominance::undominated;
 use super::model::{Bin, Class, TypeCap};
 use super::pack::{complete, pack_valued};
 use super::repack::repack_worst;
-use ascent::ascent_bound;
+use ascent::{ascent, Climbed};
 use column_generation::{dollars, Configurations, Pattern};
 use merge::merge;
 use shapes::{coarse_shapes, Shape};
@@ -128,25 +130,31 @@ pub(crate) fn certify(
         bound = configurations.solve(&demand, dollars(incumbent_cost), &mut Budget::new(RELAXED_STEPS));
         configurations = configurations.tightened(&demand, &mut budget);
     }
-    let bound = bound.max(configurations.solve(&demand, dollars(incumbent_cost), &mut budget));
-    let coarse = resources::resource_bound(&shapes, types, &mut Budget::new(RESOURCE_STEPS));
-    let bound = bound.max(coarse);
-    // Past [`RELAXED_ROWS`] shapes the LPs above ran on merged shapes: the relaxed LP's dual,
-    // climbed over the real classes, gives away nothing to merging.
-    let bound = if merged {
+    // Past [`RELAXED_ROWS`] shapes the relaxed LP ran on merged shapes: its dual climbed over
+    // the real classes gives away nothing to merging.
+    let climbed = merged.then(|| {
         let mut budget = Budget::new(ASCENT_STEPS);
-        let upper = dollars(incumbent_cost);
-        bound.max(ascent_bound(
+        ascent(
             classes,
             counts,
             types,
             &candidates,
-            upper,
+            dollars(incumbent_cost),
             &mut budget,
-        ))
-    } else {
-        bound
-    };
+        )
+    });
+    if let Some(climbed) = climbed
+        .as_ref()
+        .filter(|c| !exact && any_relaxed && c.bound >= bound)
+    {
+        // Past 400 shapes the exact LP would run on merged shapes too, and on the benchmark's
+        // 2,000-task fleets it never beat the climbed bound when the merged relaxed LP did
+        // not: it is skipped, and the climbed duals value the tasks instead.
+        return certify_climbed(classes, counts, types, incumbent, climbed);
+    }
+    let bound = bound.max(configurations.solve(&demand, dollars(incumbent_cost), &mut budget));
+    let coarse = resources::resource_bound(&shapes, types, &mut Budget::new(RESOURCE_STEPS));
+    let bound = bound.max(coarse).max(climbed.map_or(0.0, |c| c.bound));
     // Rounded down to whole nano-dollars, less a billionth for floating-point error.
     let lower_bound = ((bound * (1.0 - 1e-9)) * 1e9).floor().max(0.0) as u64;
     // Within a millionth: the greedy packing is the cheapest, give or take rounding.
@@ -203,6 +211,29 @@ pub(crate) fn certify(
     // worth are where the packing loses money: those are repacked exactly.
     repack_worst(classes, types, &values, &mut bins, GUIDED_REPACK_STEPS);
     Certified { bins, lower_bound }
+}
+
+/// The cheapest of `incumbent` and the greedy run with the climbed duals as task values, its
+/// worst instances at those duals repacked exactly, certified by the climbed bound.
+fn certify_climbed(
+    classes: &[Class],
+    counts: &[u32],
+    types: &[TypeCap],
+    incumbent: Vec<Bin>,
+    climbed: &Climbed,
+) -> Certified {
+    let mut bins = incumbent;
+    let valued = pack_valued(classes, counts, types, &climbed.values);
+    if cost(types, &valued) < cost(types, &bins) {
+        bins = valued;
+    }
+    repack_worst(classes, types, &climbed.values, &mut bins, GUIDED_REPACK_STEPS);
+    // Rounded down to whole nano-dollars, less a billionth for floating-point error.
+    let lower_bound = ((climbed.bound * (1.0 - 1e-9)) * 1e9).floor().max(0.0) as u64;
+    Certified {
+        lower_bound: lower_bound.min(cost(types, &bins)),
+        bins,
+    }
 }
 
 /// The types worth pricing for `shapes`: undominated, and admitting at least one of them.
