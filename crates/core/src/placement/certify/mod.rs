@@ -155,8 +155,7 @@ pub(crate) fn certify(
     let bound = bound.max(configurations.solve(&demand, dollars(incumbent_cost), &mut budget));
     let coarse = resources::resource_bound(&shapes, types, &mut Budget::new(RESOURCE_STEPS));
     let bound = bound.max(coarse).max(climbed.map_or(0.0, |c| c.bound));
-    // Rounded down to whole nano-dollars, less a billionth for floating-point error.
-    let lower_bound = ((bound * (1.0 - 1e-9)) * 1e9).floor().max(0.0) as u64;
+    let lower_bound = nanos_below(bound);
     // Within a millionth: the greedy packing is the cheapest, give or take rounding.
     if incumbent_cost - lower_bound.min(incumbent_cost) <= incumbent_cost / 1_000_000 {
         return Certified {
@@ -228,12 +227,17 @@ fn certify_climbed(
         bins = valued;
     }
     repack_worst(classes, types, &climbed.values, &mut bins, GUIDED_REPACK_STEPS);
-    // Rounded down to whole nano-dollars, less a billionth for floating-point error.
-    let lower_bound = ((climbed.bound * (1.0 - 1e-9)) * 1e9).floor().max(0.0) as u64;
+    let lower_bound = nanos_below(climbed.bound);
     Certified {
         lower_bound: lower_bound.min(cost(types, &bins)),
         bins,
     }
+}
+
+/// A bound in dollars per hour as nano-dollars, rounded down, less a billionth for
+/// floating-point error: never above what was proven.
+fn nanos_below(dollars: f64) -> u64 {
+    ((dollars * (1.0 - 1e-9)) * 1e9).floor().max(0.0) as u64
 }
 
 /// The types worth pricing for `shapes`: undominated, and admitting at least one of them.

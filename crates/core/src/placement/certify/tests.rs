@@ -63,6 +63,14 @@ fn brute_force(ty: &TypeCap, shapes: &[Shape], duals: &[f64]) -> f64 {
     go(ty, shapes, duals, 0, Load::default(), 0.0)
 }
 
+/// The types `certify` would price for `shapes`, and the cheapest packing's cost (exact).
+fn candidates_and_optimum(shapes: &[Shape], types: &[TypeCap]) -> (Vec<usize>, u64) {
+    let candidates = super::candidates_for(shapes, types);
+    let (optimum, _) = cheapest(shapes, types, &candidates, &mut Budget::new(u64::MAX))
+        .expect("small fleets are solved exactly");
+    (candidates, optimum)
+}
+
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(200))]
 
@@ -126,12 +134,7 @@ proptest! {
     ) {
         let types = types();
         let shapes = shapes_for(&types[t % types.len()], &raw);
-        let candidates: Vec<usize> = super::undominated(&types)
-            .into_iter()
-            .filter(|&t| shapes.iter().any(|s| types[t].admits(&s.class)))
-            .collect();
-        let (optimum, _) = cheapest(&shapes, &types, &candidates, &mut Budget::new(u64::MAX))
-            .expect("small fleets are solved exactly");
+        let (candidates, optimum) = candidates_and_optimum(&shapes, &types);
         // Relaxed: every type that holds many tasks holds its relaxation in the master.
         let relaxed = if relax { super::holds_many(&shapes, &types) } else { vec![false; types.len()] };
         let mut configurations = Configurations::new(&shapes, &types, candidates, Vec::new(), relaxed);
@@ -149,12 +152,7 @@ proptest! {
     ) {
         let types = types();
         let shapes = shapes_for(&types[t % types.len()], &raw);
-        let candidates: Vec<usize> = super::undominated(&types)
-            .into_iter()
-            .filter(|&t| shapes.iter().any(|s| types[t].admits(&s.class)))
-            .collect();
-        let (optimum, _) = cheapest(&shapes, &types, &candidates, &mut Budget::new(u64::MAX))
-            .expect("small fleets are solved exactly");
+        let (candidates, optimum) = candidates_and_optimum(&shapes, &types);
         let classes: Vec<Class> = shapes.iter().map(|s| s.class).collect();
         let counts: Vec<u32> = shapes.iter().map(|s| s.demand).collect();
         // Whatever the target it climbs toward (a packing's cost, or far above it) and
