@@ -12,6 +12,8 @@ fn main() {
     let args: Vec<String> = std::env::args().collect();
     let kind = match args.get(1).map(String::as_str) {
         Some("training") => Kind::Training,
+        Some("mixed") => Kind::Mixed,
+        Some("memory-heavy") => Kind::MemoryHeavy,
         Some("cpu-skewed") => Kind::CpuSkewed,
         _ => Kind::Inference,
     };
