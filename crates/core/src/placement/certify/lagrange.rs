@@ -280,5 +280,57 @@ mod tests {
             let rolling = gpu_root(&order, &most, &shapes, &duals, room, lambda);
             prop_assert_eq!(rolling, table.bound(0, room));
         }
+
+        /// Whatever memory is priced at, the GPU × CPU table's bound is never below the best
+        /// fill that fits every resource (found by trying them all), at the root or at any
+        /// later position: rounding CPU down to buckets may only loosen it.
+        #[test]
+        fn the_gpu_cpu_table_never_bounds_below_the_best_fill(
+            // CPU units and MiB that are not whole buckets, on an instance where they bind.
+            raw in prop::collection::vec((1u32..3, 1u32..20_000, 1u32..60_000, 0.0f64..2.0, 1u64..4), 1..6),
+            gpus in 1u64..9,
+            // Per MiB: at most about one task's worth over the whole instance, or nothing.
+            lambda_mem in prop_oneof![Just(0.0f64), 0.0f64..1e-5],
+        ) {
+            let shapes: Vec<Shape> = raw
+                .iter()
+                .map(|&(g, c, m, _, _)| Shape {
+                    class: Class { gpus: g, gpu_mem: 0, cpu: c, mem: m },
+                    demand: 1,
+                    members: Vec::new(),
+                })
+                .collect();
+            let duals: Vec<f64> = raw.iter().map(|r| r.3).collect();
+            let most: Vec<u64> = raw.iter().map(|r| r.4).collect();
+            let order: Vec<usize> = (0..shapes.len()).collect();
+            let room = [gpus, 32 * 1024, 96 * 1024];
+            let table = GpuCpuTable::new(&order, &most, &shapes, &duals, [room[0], room[1]], lambda_mem);
+            for k in 0..=order.len() {
+                let best = best_fill(&order[k..], &most[k..], &shapes, &duals, room);
+                prop_assert!(
+                    table.bound(k, room) >= best - 1e-9,
+                    "position {}: {} below {}", k, table.bound(k, room), best
+                );
+            }
+        }
+    }
+
+    /// The most valuable fill of `room` with up to `most[j]` tasks of shape `order[j]`, by
+    /// trying every count.
+    fn best_fill(order: &[usize], most: &[u64], shapes: &[Shape], duals: &[f64], room: [u64; 3]) -> f64 {
+        let Some((&s, rest)) = order.split_first() else {
+            return 0.0;
+        };
+        let c = &shapes[s].class;
+        let mut best = 0.0f64;
+        for n in 0..=most[0] {
+            let need = [n * u64::from(c.gpus), n * u64::from(c.cpu), n * u64::from(c.mem)];
+            if (0..3).any(|r| need[r] > room[r]) {
+                break;
+            }
+            let left = [room[0] - need[0], room[1] - need[1], room[2] - need[2]];
+            best = best.max(n as f64 * duals[s] + best_fill(rest, &most[1..], shapes, duals, left));
+        }
+        best
     }
 }
