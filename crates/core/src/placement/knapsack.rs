@@ -78,7 +78,7 @@ pub(crate) fn best_fill(
         .collect();
     let weights = match search_order {
         Order::Binding => surrogate(ty, classes, avail, values, base, &order),
-        Order::PerGpu => [1.0 / f64::from(ty.gpus - base.gpus).max(1.0), 0.0, 0.0],
+        Order::PerGpu => gpus_alone(ty, base),
     };
     let size = |c: &Class| weighted(&weights, c);
     // Best value per unit of the surrogate size first; ties by index keep it stable.
@@ -241,6 +241,12 @@ fn weighted(weights: &[f64; 3], c: &Class) -> f64 {
     weights[0] * f64::from(c.gpus) + weights[1] * f64::from(c.cpu) + weights[2] * f64::from(c.mem)
 }
 
+/// The weights of GPUs alone, per free GPU of `ty` on top of `base`: the first of
+/// [`SURROGATES`], and the whole of [`Order::PerGpu`].
+fn gpus_alone(ty: &TypeCap, base: Load) -> [f64; 3] {
+    [1.0 / f64::from(ty.gpus - base.gpus).max(1.0), 0.0, 0.0]
+}
+
 /// The weights per unit of GPUs, CPU and memory of the mix in [`SURROGATES`] whose
 /// fractional knapsack bounds the fill of `ty` (on top of `base`) with the classes `admitted`
 /// lowest, GPUs alone unless another is [`SURROGATE_MARGIN`] lower.
@@ -258,7 +264,7 @@ fn surrogate(
         (ty.mem as f64 - base.mem as f64).max(1.0),
     ];
     let mut densities: Vec<(f64, usize)> = Vec::with_capacity(admitted.len());
-    let mut best = (f64::INFINITY, [1.0 / free[0], 0.0, 0.0]);
+    let mut best = (f64::INFINITY, gpus_alone(ty, base));
     for (k, mix) in SURROGATES.iter().enumerate() {
         let weights = [mix[0] / free[0], mix[1] / free[1], mix[2] / free[2]];
         densities.clear();

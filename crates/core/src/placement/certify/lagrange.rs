@@ -250,7 +250,8 @@ pub(crate) fn best_gpu_table(
 mod tests {
     use proptest::prelude::*;
 
-    use super::super::super::model::Class;
+    use super::super::super::model::{Class, TypeCap};
+    use super::super::tests::brute_force;
     use super::*;
 
     proptest! {
@@ -292,45 +293,37 @@ mod tests {
             // Per MiB: at most about one task's worth over the whole instance, or nothing.
             lambda_mem in prop_oneof![Just(0.0f64), 0.0f64..1e-5],
         ) {
+            // Each shape's demand is the most the table may take of it.
             let shapes: Vec<Shape> = raw
                 .iter()
-                .map(|&(g, c, m, _, _)| Shape {
+                .map(|&(g, c, m, _, most)| Shape {
                     class: Class { gpus: g, gpu_mem: 0, cpu: c, mem: m },
-                    demand: 1,
+                    demand: most as u32,
                     members: Vec::new(),
                 })
                 .collect();
             let duals: Vec<f64> = raw.iter().map(|r| r.3).collect();
             let most: Vec<u64> = raw.iter().map(|r| r.4).collect();
             let order: Vec<usize> = (0..shapes.len()).collect();
-            let room = [gpus, 32 * 1024, 96 * 1024];
+            // Slots never bind: the table leaves them to the other bounds.
+            let ty = TypeCap {
+                name: "t".to_string(),
+                gpus: gpus as u32,
+                gpu_mem: 0,
+                cpu: 32 * 1024,
+                mem: 96 * 1024,
+                slots: 64,
+                price: 1,
+            };
+            let room = [gpus, u64::from(ty.cpu), u64::from(ty.mem)];
             let table = GpuCpuTable::new(&order, &most, &shapes, &duals, [room[0], room[1]], lambda_mem);
             for k in 0..=order.len() {
-                let best = best_fill(&order[k..], &most[k..], &shapes, &duals, room);
+                let best = brute_force(&ty, &shapes[k..], &duals[k..]);
                 prop_assert!(
                     table.bound(k, room) >= best - 1e-9,
                     "position {}: {} below {}", k, table.bound(k, room), best
                 );
             }
         }
-    }
-
-    /// The most valuable fill of `room` with up to `most[j]` tasks of shape `order[j]`, by
-    /// trying every count.
-    fn best_fill(order: &[usize], most: &[u64], shapes: &[Shape], duals: &[f64], room: [u64; 3]) -> f64 {
-        let Some((&s, rest)) = order.split_first() else {
-            return 0.0;
-        };
-        let c = &shapes[s].class;
-        let mut best = 0.0f64;
-        for n in 0..=most[0] {
-            let need = [n * u64::from(c.gpus), n * u64::from(c.cpu), n * u64::from(c.mem)];
-            if (0..3).any(|r| need[r] > room[r]) {
-                break;
-            }
-            let left = [room[0] - need[0], room[1] - need[1], room[2] - need[2]];
-            best = best.max(n as f64 * duals[s] + best_fill(rest, &most[1..], shapes, duals, left));
-        }
-        best
     }
 }

@@ -37,7 +37,7 @@ fn shapes_for(ty: &TypeCap, raw: &[(u32, u32, u32, u32)]) -> Vec<Shape> {
 }
 
 /// The best fill of `ty` by enumeration of every count vector.
-fn brute_force(ty: &TypeCap, shapes: &[Shape], duals: &[f64]) -> f64 {
+pub(super) fn brute_force(ty: &TypeCap, shapes: &[Shape], duals: &[f64]) -> f64 {
     fn go(ty: &TypeCap, shapes: &[Shape], duals: &[f64], k: usize, load: Load, value: f64) -> f64 {
         if k == shapes.len() {
             return value;
