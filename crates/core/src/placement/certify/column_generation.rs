@@ -242,11 +242,11 @@ impl<'a> Configurations<'a> {
         }
     }
 
-    /// Re-solves the master over the columns it has, for `demand`, without pricing.
+    /// Re-solves the master over the columns it has, for `demand`, without pricing, from the
+    /// basis it has (the dive changes the demand a little at a time).
     pub(crate) fn resolve(&mut self, demand: &[u32], budget: &mut Budget) {
         let b = self.rhs(demand);
-        self.master.reset(&b);
-        let steps = self.master.optimize(budget.left());
+        let steps = self.master.reoptimize(&b, budget.left());
         budget.spend(steps);
     }
 

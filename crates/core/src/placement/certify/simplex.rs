@@ -6,7 +6,8 @@
 //! gives an identity starting basis that is feasible at once (no phase 1), a new column just
 //! enters the current basis (warm start), and the duals come for free. A dense `B⁻¹` of one
 //! row per task shape (a few hundred) is updated in `O(m²)` per pivot, and every pivot is
-//! counted, so the work is bounded in steps, not time.
+//! counted, so the work is bounded in steps, not time. A new demand is met from the current
+//! basis by the dual simplex (`reoptimize`), as the rounding's dive asks after every fix.
 //!
 //! Accuracy does not decide correctness: the lower bound built on these duals is Farley's
 //! (`column_generation.rs`), valid for any non-negative duals.
@@ -43,6 +44,14 @@ pub(crate) struct Master {
 /// exactly), and without it pivots move the objective by nothing. The duals stay valid for
 /// the real demand through Farley's bound, whatever the perturbation.
 const PERTURBATION: f64 = 1e-6;
+
+/// `b` with each row raised by its share of [`PERTURBATION`].
+fn perturbed(b: &[f64], m: usize) -> Vec<f64> {
+    b.iter()
+        .enumerate()
+        .map(|(s, &v)| v + PERTURBATION * (1.0 + ((s * 7919) % (m + 1)) as f64 / (m + 1) as f64))
+        .collect()
+}
 
 /// Pivots between full recomputations of the duals inside [`Master::optimize`].
 const REFRESH: usize = 32;
@@ -86,11 +95,7 @@ impl Master {
         for i in 0..m {
             self.binv[i * m + i] = 1.0;
         }
-        self.xb = b
-            .iter()
-            .enumerate()
-            .map(|(s, &v)| v + PERTURBATION * (1.0 + ((s * 7919) % (m + 1)) as f64 / (m + 1) as f64))
-            .collect();
+        self.xb = perturbed(b, m);
         self.in_basis = vec![false; self.columns.len()];
         self.surplus_basic = vec![false; m];
         for i in 0..m {
@@ -216,6 +221,71 @@ impl Master {
         steps
     }
 
+    /// Re-optimises for a new right-hand side `b` from the current basis, by the dual
+    /// simplex, and returns the work done in steps (counted as in [`Master::optimize`]).
+    ///
+    /// Changing `b` leaves every reduced cost as it was, so an optimal basis stays dual
+    /// feasible; only the basic values move, and some may turn negative. Each dual pivot
+    /// takes the most negative out and lets in the variable that keeps every reduced cost
+    /// non-negative: after a few pivots the basis is optimal again, where starting over from
+    /// the singletons takes hundreds (a dive re-solves after every instance it fixes).
+    pub(crate) fn reoptimize(&mut self, b: &[f64], budget: u64) -> u64 {
+        let m = self.m;
+        let per_pivot = ((m * m / 64).max(2 * m)) as u64;
+        let perturbed = perturbed(b, m);
+        self.xb = (0..m)
+            .map(|i| {
+                let row = &self.binv[i * m..(i + 1) * m];
+                row.iter().zip(&perturbed).map(|(r, v)| r * v).sum()
+            })
+            .collect();
+        let mut steps = 0u64;
+        while steps < budget {
+            // The most negative basic value leaves (lowest row on ties: deterministic).
+            let mut leave: Option<(usize, f64)> = None;
+            for (i, &x) in self.xb.iter().enumerate() {
+                if x < -TOLERANCE && leave.is_none_or(|(_, worst)| x < worst) {
+                    leave = Some((i, x));
+                }
+            }
+            let Some((r, _)) = leave else { break };
+            let pi = self.duals();
+            let rho = &self.binv[r * m..(r + 1) * m];
+            // The entering variable: among those whose entry in row `r` of `B⁻¹ A` is
+            // negative, the one with the smallest reduced cost per unit of that entry.
+            let mut enter: Option<(Var, f64)> = None;
+            for (j, col) in self.columns.iter().enumerate() {
+                if self.in_basis[j] {
+                    continue;
+                }
+                let alpha: f64 = col.entries.iter().map(|&(s, a)| a * rho[s]).sum();
+                if alpha < -PIVOT_MIN {
+                    let d = col.cost - col.entries.iter().map(|&(s, a)| a * pi[s]).sum::<f64>();
+                    let ratio = d.max(0.0) / -alpha;
+                    if enter.is_none_or(|(_, best)| ratio < best) {
+                        enter = Some((Var::Column(j), ratio));
+                    }
+                }
+            }
+            for s in 0..m {
+                // The surplus column is `−e_s`: its entry is `−ρ_s`, its reduced cost `π_s`.
+                if !self.surplus_basic[s] && rho[s] > PIVOT_MIN {
+                    let ratio = pi[s].max(0.0) / rho[s];
+                    if enter.is_none_or(|(_, best)| ratio < best) {
+                        enter = Some((Var::Surplus(s), ratio));
+                    }
+                }
+            }
+            // None: no basis covers this `b` (cannot happen while the singletons are columns).
+            let Some((var, _)) = enter else { break };
+            let u = self.direction(var);
+            self.pivot(r, var, &u);
+            steps += per_pivot;
+        }
+        // Whatever drift the pivots left, the primal simplex cleans up.
+        steps + self.optimize(budget.saturating_sub(steps))
+    }
+
     /// `B⁻¹ a` for the entering variable's column `a`.
     fn direction(&self, var: Var) -> Vec<f64> {
         let m = self.m;
@@ -271,6 +341,46 @@ impl Master {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
+
+    /// A covering LP with `rows` rows: the singletons, then `columns` (cost, entries).
+    fn master(rows: usize, singleton: &[f64], columns: &[(f64, Vec<(usize, u8)>)]) -> Master {
+        let mut master = Master::new(&singleton[..rows]);
+        for (cost, entries) in columns {
+            let mut entries: Vec<(usize, f64)> =
+                entries.iter().map(|&(s, a)| (s % rows, f64::from(a))).collect();
+            entries.sort_by_key(|e| e.0);
+            entries.dedup_by_key(|e| e.0);
+            master.add(Column { cost: *cost, entries });
+        }
+        master
+    }
+
+    proptest! {
+        /// Re-optimising from the basis of another right-hand side (the dive's warm start)
+        /// ends at the optimum a cold solve from the singletons finds.
+        #[test]
+        fn reoptimizing_for_a_new_demand_finds_the_cold_optimum(
+            rows in 1usize..7,
+            singleton in prop::collection::vec(1.0f64..10.0, 7),
+            columns in prop::collection::vec((1.0f64..20.0, prop::collection::vec((0usize..7, 1u8..4), 1..4)), 0..12),
+            first in prop::collection::vec(0u8..6, 7),
+            second in prop::collection::vec(0u8..6, 7),
+        ) {
+            let b1: Vec<f64> = first[..rows].iter().map(|&v| f64::from(v)).collect();
+            let b2: Vec<f64> = second[..rows].iter().map(|&v| f64::from(v)).collect();
+            let mut cold = master(rows, &singleton, &columns);
+            cold.reset(&b2);
+            cold.optimize(u64::MAX);
+            let mut warm = master(rows, &singleton, &columns);
+            warm.reset(&b1);
+            warm.optimize(u64::MAX);
+            warm.reoptimize(&b2, u64::MAX);
+            prop_assert!(warm.xb.iter().all(|&x| x >= -1e-9), "infeasible: {:?}", warm.xb);
+            let (w, c) = (warm.objective(), cold.objective());
+            prop_assert!((w - c).abs() <= 1e-6 * (1.0 + c.abs()), "warm {w} cold {c}");
+        }
+    }
 
     #[test]
     fn solves_a_small_covering_lp() {
