@@ -6,7 +6,7 @@
 
 // The purity rules live in `clippy.toml` beside Cargo.toml (files, environment, clock, threads,
 // processes, network). They are errors here, not warnings, so a plain `cargo clippy` stops on
-// them too, not only the `-D warnings` run in CI. `tests/purity.rs` guards the dependencies.
+// them too, not only the `-D warnings` run in CI. `tests/it/purity.rs` guards the dependencies.
 #![deny(clippy::disallowed_methods, clippy::disallowed_types)]
 
 pub mod catalog;

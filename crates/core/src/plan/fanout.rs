@@ -10,7 +10,7 @@
 /// The contract, which keeps plans byte-identical whatever the implementation: the chunks are
 /// contiguous, cover every item exactly once, in order, and the results come back in chunk
 /// order. How many chunks there are and whether they run at the same time is free.
-/// `tests/plan_properties.rs` checks that a plan made with threads and uneven chunks equals the
+/// `tests/it/plan_properties.rs` checks that a plan made with threads and uneven chunks equals the
 /// sequential one.
 pub trait Fanout {
     fn map_chunks<T: Sync, R: Send>(&self, items: &[T], f: impl Fn(&[T]) -> R + Sync) -> Vec<R>;

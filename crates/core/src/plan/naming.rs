@@ -8,7 +8,7 @@
 /// group (`<platform>-alb`), the GPU instances' (`<platform>-gpu-instances`), and the shared
 /// execution role (`<platform>-ecs-execution`, which service `ecs`'s own execution role would
 /// be). Validation refuses them, so a service can never take over a shared resource;
-/// `tests/naming_properties.rs` proves no other service name can.
+/// `tests/it/naming_properties.rs` proves no other service name can.
 pub const RESERVED_SERVICE_NAMES: [&str; 3] = ["alb", "ecs", "gpu-instances"];
 
 /// The `awslogs-stream-prefix` of every container rnd defines.

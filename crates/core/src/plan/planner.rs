@@ -438,7 +438,7 @@ pub fn plan_destroy(repository: &Repository, observed: &ObservedState) -> Result
 /// The desired state against `existing`, one service at a time: each service's desired
 /// resources are compared on the thread that built them and dropped, so only the differences
 /// outlive it. The same changes as `diff(&desired_state(inputs), existing)`, whatever the
-/// fanout; public so `tests/plan_properties.rs` can check exactly that.
+/// fanout; public so `tests/it/plan_properties.rs` can check exactly that.
 pub fn changes(
     inputs: &DesiredInputs,
     existing: &[&ObservedResource],

@@ -4,7 +4,7 @@
 //! one failed, the run lost its lock — and asks it with `poll` what to do next: start an
 //! operation, or skip one and why. The schedule never waits, reads a clock or runs anything, so
 //! the same answers come from the same reports, and every rule below is tested without AWS
-//! (`tests/schedule_properties.rs`):
+//! (`tests/it/schedule_properties.rs`):
 //! - an operation starts only once every operation it depends on has succeeded, and at most
 //!   `limit` are running at once; ready operations start in the order given (topological, so
 //!   runs are reproducible);

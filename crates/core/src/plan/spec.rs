@@ -3,7 +3,7 @@
 //!
 //! Fields are declared in alphabetical order, so a spec's JSON is byte-identical to the JSON of
 //! its attribute map (whose keys are sorted): the diff compares those bytes first and only
-//! builds attribute maps when something differs. `tests/plan_examples.rs` checks it.
+//! builds attribute maps when something differs. `tests/it/plan_examples.rs` checks it.
 
 use std::collections::BTreeMap;
 

@@ -105,7 +105,7 @@ fn common<'a>(inputs: &DesiredInputs<'a>) -> Common<'a> {
 /// Build the whole desired state. A service resource named like a shared one takes its place.
 ///
 /// The planner never holds all of it at once (see [`service_resources`]); this is the plain
-/// statement of what it compares, and `tests/plan_properties.rs` checks that the planner's
+/// statement of what it compares, and `tests/it/plan_properties.rs` checks that the planner's
 /// changes equal `diff(&desired_state(inputs), existing)`.
 pub fn desired_state(inputs: &DesiredInputs) -> DesiredState {
     let mut state = shared_resources(inputs);
