@@ -1,32 +1,9 @@
 //! `rnd capacity --explain`: why each GPU service runs on its instance type, checked on fleets
 //! whose answer is known by hand, and its wording snapshotted.
 
+use crate::support::{allow, svc};
 use rnd_core::catalog::Catalog;
-use rnd_core::placement::{
-    explain_gpu_choices, plan_capacity, render_explanations, AllowList, ServiceDemand,
-};
-
-fn svc(
-    name: &str,
-    replicas: u32,
-    cpu_units: u32,
-    memory_mib: u32,
-    gpus: u32,
-    gpu_gib: Option<u32>,
-) -> ServiceDemand {
-    ServiceDemand {
-        name: name.to_string(),
-        replicas,
-        cpu_units,
-        memory_mib,
-        gpus,
-        gpu_memory_mib: gpu_gib.map(|g| g * 1024),
-    }
-}
-
-fn allow(entries: &[&str]) -> AllowList {
-    AllowList(entries.iter().map(|e| e.to_string()).collect())
-}
+use rnd_core::placement::{explain_gpu_choices, plan_capacity, render_explanations, AllowList};
 
 #[test]
 fn a_service_needing_bigger_gpus_is_told_which_cheaper_types_are_too_small() {

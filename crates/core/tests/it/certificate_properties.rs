@@ -2,20 +2,10 @@
 //! solved exactly by trying every way to group their tasks, the lower bound is never above
 //! the cheapest packing and the plan never below it.
 
+use crate::support::{priced_amd64, REGION};
 use proptest::prelude::*;
-use rnd_core::catalog::{Arch, Catalog, GpuInstanceType};
+use rnd_core::catalog::{Catalog, GpuInstanceType};
 use rnd_core::placement::{plan_capacity, AllowList, ServiceDemand};
-
-const REGION: &str = "us-east-1";
-
-fn priced_amd64() -> Vec<&'static GpuInstanceType> {
-    let catalog = Catalog::builtin();
-    catalog
-        .gpu_types()
-        .iter()
-        .filter(|t| t.arch == Arch::Amd64 && catalog.gpu_price(REGION, &t.name).is_some())
-        .collect()
-}
 
 /// One task of `t`'s size class: GPUs, CPU units, memory MiB, GPU memory per GPU.
 fn task_fitting(t: &GpuInstanceType, f: [u32; 4]) -> ServiceDemand {

@@ -5,29 +5,12 @@
 // Tests stand where a frontend would: they read the examples from disk.
 #![allow(clippy::disallowed_methods)]
 
+use crate::support::examples;
 use std::collections::BTreeSet;
-use std::path::Path;
 
 use rnd_core::export::cloudformation;
 use rnd_core::repository::{validate_repository, Repository, SourceFile};
 use serde_json::Value;
-
-fn examples() -> Repository {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples");
-    let read = |p: &str| SourceFile {
-        path: p.to_string(),
-        bytes: std::fs::read(dir.join(p)).unwrap(),
-    };
-    let mut files: Vec<String> = std::fs::read_dir(dir.join("manifests"))
-        .unwrap()
-        .map(|e| format!("manifests/{}", e.unwrap().file_name().to_string_lossy()))
-        .collect();
-    files.sort();
-    let manifests: Vec<SourceFile> = files.iter().map(|f| read(f)).collect();
-    validate_repository(&read("platform.json"), &manifests)
-        .repository
-        .unwrap()
-}
 
 fn large(services: usize) -> Repository {
     let platform = SourceFile {

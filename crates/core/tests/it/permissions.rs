@@ -282,22 +282,7 @@ const ROLE_PERMISSIONS: [(&str, &str); 4] = [
 /// Every role the examples' plan creates, with every permission it holds and why.
 #[test]
 fn the_roles_rnd_creates_hold_only_what_they_need() {
-    let repository = {
-        let dir = root().join("examples");
-        let read = |p: &str| rnd_core::repository::SourceFile {
-            path: p.to_string(),
-            bytes: std::fs::read(dir.join(p)).unwrap(),
-        };
-        let mut files: Vec<String> = std::fs::read_dir(dir.join("manifests"))
-            .unwrap()
-            .map(|e| format!("manifests/{}", e.unwrap().file_name().to_string_lossy()))
-            .collect();
-        files.sort();
-        let manifests: Vec<_> = files.iter().map(|f| read(f)).collect();
-        rnd_core::repository::validate_repository(&read("platform.json"), &manifests)
-            .repository
-            .unwrap()
-    };
+    let repository = crate::support::examples();
     let plan = rnd_core::plan::plan(&repository, &Default::default()).unwrap();
     let mut listing = String::new();
     for op in plan.graph.operations() {

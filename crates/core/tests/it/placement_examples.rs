@@ -1,32 +1,10 @@
 //! Worked examples of placement and cost: small fleets whose best plan is known by hand.
 
+use crate::support::{allow, svc};
 use rnd_core::catalog::{Catalog, Usd};
 use rnd_core::placement::{
     check_gpu_fit, plan_capacity, render_capacity_text, AllowList, NoFitReason, Placement, PreviousPlacement,
-    ServiceDemand,
 };
-
-fn svc(
-    name: &str,
-    replicas: u32,
-    cpu_units: u32,
-    memory_mib: u32,
-    gpus: u32,
-    gpu_gib: Option<u32>,
-) -> ServiceDemand {
-    ServiceDemand {
-        name: name.to_string(),
-        replicas,
-        cpu_units,
-        memory_mib,
-        gpus,
-        gpu_memory_mib: gpu_gib.map(|g| g * 1024),
-    }
-}
-
-fn allow(entries: &[&str]) -> AllowList {
-    AllowList(entries.iter().map(|e| e.to_string()).collect())
-}
 
 #[test]
 fn a_small_inference_task_goes_alone_on_the_cheapest_gpu() {

@@ -1,6 +1,7 @@
 //! Property tests for placement: inputs valid by construction, each property named for the
 //! guarantee it checks.
 
+use crate::support::{priced_amd64, REGION};
 use std::collections::BTreeMap;
 
 use proptest::prelude::*;
@@ -8,17 +9,6 @@ use rnd_core::catalog::{fargate_sizes, Arch, Catalog, FargateSize, GpuInstanceTy
 use rnd_core::placement::{
     fargate_size, plan_capacity, AllowList, CapacityPlan, Placement, PreviousPlacement, ServiceDemand,
 };
-
-const REGION: &str = "us-east-1";
-
-fn priced_amd64() -> Vec<&'static GpuInstanceType> {
-    let catalog = Catalog::builtin();
-    catalog
-        .gpu_types()
-        .iter()
-        .filter(|t| t.arch == Arch::Amd64 && catalog.gpu_price(REGION, &t.name).is_some())
-        .collect()
-}
 
 /// An allow-list: empty (everything), or a few families and exact types.
 fn allow_list() -> impl Strategy<Value = AllowList> {

@@ -5,6 +5,8 @@
 
 use std::path::Path;
 
+use rnd_core::catalog::{Arch, Catalog, GpuInstanceType};
+use rnd_core::placement::{AllowList, ServiceDemand};
 use rnd_core::plan::observed::ObservedState;
 use rnd_core::plan::simulate::simulate_apply;
 use rnd_core::plan::{plan, Plan};
@@ -59,4 +61,42 @@ pub fn applied(repository: &Repository, observed: &ObservedState) -> (Plan, Obse
     let plan = plan(repository, observed).expect("plans");
     let after = simulate_apply(&plan, observed);
     (plan, after)
+}
+
+/// A service of `replicas` tasks, each with `cpu_units`, `memory_mib`, `gpus` and, if given,
+/// `gpu_gib` of memory per GPU.
+pub fn svc(
+    name: &str,
+    replicas: u32,
+    cpu_units: u32,
+    memory_mib: u32,
+    gpus: u32,
+    gpu_gib: Option<u32>,
+) -> ServiceDemand {
+    ServiceDemand {
+        name: name.to_string(),
+        replicas,
+        cpu_units,
+        memory_mib,
+        gpus,
+        gpu_memory_mib: gpu_gib.map(|g| g * 1024),
+    }
+}
+
+/// The instance types or families `entries` allowed.
+pub fn allow(entries: &[&str]) -> AllowList {
+    AllowList(entries.iter().map(|e| e.to_string()).collect())
+}
+
+/// The region the placement properties plan in.
+pub const REGION: &str = "us-east-1";
+
+/// The built-in catalog's amd64 GPU types with a price in [`REGION`].
+pub fn priced_amd64() -> Vec<&'static GpuInstanceType> {
+    let catalog = Catalog::builtin();
+    catalog
+        .gpu_types()
+        .iter()
+        .filter(|t| t.arch == Arch::Amd64 && catalog.gpu_price(REGION, &t.name).is_some())
+        .collect()
 }
