@@ -24,9 +24,10 @@ fn main() {
     let t = Instant::now();
     let plan = plan_capacity(&services, &AllowList::all(), "us-east-1", None).unwrap();
     println!(
-        "rnd {:.3} in {:.1?}",
+        "rnd {:.3} in {:.1?} bound {:.3}",
         plan.total_hourly_cost.as_f64(),
-        t.elapsed()
+        t.elapsed(),
+        plan.lower_bound_hourly.as_f64()
     );
     // ONLY_RND=N: plan N more times and stop (for timing with `time`, which counts CPU).
     if let Some(n) = std::env::var("ONLY_RND").ok().and_then(|n| n.parse::<u32>().ok()) {
