@@ -37,6 +37,8 @@ pub(crate) struct Master {
     xb: Vec<f64>,
     in_basis: Vec<bool>,
     surplus_basic: Vec<bool>,
+    /// Entries of every column: what pricing the columns at one pivot multiplies.
+    entries: usize,
 }
 
 /// Each row's demand is raised by between one and two times this, distinct per row: the
@@ -81,6 +83,7 @@ impl Master {
             xb: Vec::new(),
             in_basis: Vec::new(),
             surplus_basic: Vec::new(),
+            entries: m,
         };
         master.reset(&vec![0.0; m]);
         master
@@ -109,6 +112,7 @@ impl Master {
     }
 
     pub(crate) fn add(&mut self, column: Column) {
+        self.entries += column.entries.len();
         self.columns.push(column);
         self.in_basis.push(false);
     }
@@ -153,13 +157,20 @@ impl Master {
             .sum()
     }
 
+    /// The work of one pivot in steps: it touches `B⁻¹` twice (duals and update), `2m²`
+    /// multiplications, counted as `max(2m, m²/64)` steps so that a step costs about what a
+    /// pricing search node does; and it prices every column, one step per 128 entries (with
+    /// many columns per round, that is as much again).
+    fn per_pivot(&self) -> u64 {
+        let m = self.m;
+        ((m * m / 64).max(2 * m) + self.entries / 128) as u64
+    }
+
     /// Pivots until optimal over the columns present or `budget` runs out; returns the work
-    /// done in steps: a pivot touches `B⁻¹` twice (duals and update), `2m²` multiplications,
-    /// counted as `max(2m, m²/64)` steps so that a step costs about what a pricing search node
-    /// does.
+    /// done in steps (see [`Master::per_pivot`]).
     pub(crate) fn optimize(&mut self, budget: u64) -> u64 {
         let m = self.m;
-        let per_pivot = ((m * m / 64).max(2 * m)) as u64;
+        let per_pivot = self.per_pivot();
         let mut steps = 0u64;
         // Updated after each pivot in `O(m)` rather than recomputed in `O(m²)`, and
         // recomputed every [`REFRESH`] pivots so rounding cannot build up.
@@ -231,7 +242,7 @@ impl Master {
     /// the singletons takes hundreds (a dive re-solves after every instance it fixes).
     pub(crate) fn reoptimize(&mut self, b: &[f64], budget: u64) -> u64 {
         let m = self.m;
-        let per_pivot = ((m * m / 64).max(2 * m)) as u64;
+        let per_pivot = self.per_pivot();
         let perturbed = perturbed(b, m);
         self.xb = (0..m)
             .map(|i| {
