@@ -12,7 +12,9 @@
 //! The LP is solved twice: first with the types that hold many tasks relaxed in the master
 //! (`fractional.rs`: their pricing knapsack cannot be proven, their relaxation can, and costs
 //! about 0.02 %), then from the patterns found with every type whose pricing is provable
-//! priced exactly again. Fleets with many shapes are merged down first (`merge.rs`); past
+//! priced exactly again; when that ends no better than the relaxed LP because a type's
+//! pricing got stuck far from a proof, a third time over its columns with only those types
+//! relaxed, for the bound alone. Fleets with many shapes are merged down first (`merge.rs`); past
 //! 160 shapes the relaxed LP's dual is also climbed over the real classes (`ascent.rs`), and
 //! past 400, when that beats the merged LP, its values guide the packing instead.
 
