@@ -15,13 +15,14 @@ python_tool_has() {
     "$venv/bin/python" -c "import importlib.metadata as m, sys; sys.exit(m.version('$dist') != '$version')" 2>/dev/null
 }
 
-# The path of uv, installed into .venv first if it is missing or another version.
+# The path of uv, installed into .venv first if it is missing or another version (anything
+# the installs print goes to stderr: stdout is the path).
 python_tools_uv() {
     if [[ ! -x .venv/bin/python ]]; then
-        python3 -m venv .venv
+        python3 -m venv .venv >&2
     fi
     if ! python_tool_has .venv uv "$UV_VERSION" || [[ ! -x .venv/bin/uv ]]; then
-        .venv/bin/pip install --quiet --disable-pip-version-check "uv==$UV_VERSION"
+        .venv/bin/pip install --quiet --disable-pip-version-check "uv==$UV_VERSION" >&2
     fi
     echo .venv/bin/uv
 }
