@@ -270,8 +270,9 @@ impl<'a> Configurations<'a> {
     }
 
     /// Prices every candidate type at `duals`: the Farley bound they prove, the patterns
-    /// worth adding, and the exactly priced types left [`STUCK`]. A relaxed type's ceiling is its knapsack's LP relaxation; an exact type's
-    /// is its search's, or that LP's when the search ran out of nodes far from a proof.
+    /// worth adding, and the exactly priced types left [`STUCK`]. A relaxed type's ceiling is
+    /// its knapsack's LP relaxation; an exact type's is its search's, or that LP's when the
+    /// search ran out of nodes far from a proof.
     fn price_all(
         &self,
         duals: &[f64],

@@ -14,9 +14,9 @@
 //! about 0.02 %), then from the patterns found with every type whose pricing is provable
 //! priced exactly again; when that ends no better than the relaxed LP because a type's
 //! pricing got stuck far from a proof, a third time over its columns with only those types
-//! relaxed, for the bound alone. Fleets with many shapes are merged down first (`merge.rs`); past
-//! 160 shapes the relaxed LP's dual is also climbed over the real classes (`ascent.rs`), and
-//! past 400, when that beats the merged LP, its values guide the packing instead.
+//! relaxed, for the bound alone. Fleets with many shapes are merged down first (`merge.rs`);
+//! past 160 shapes the relaxed LP's dual is also climbed over the real classes (`ascent.rs`),
+//! and past 400, when that beats the merged LP, its values guide the packing instead.
 
 mod ascent;
 mod column_generation;
