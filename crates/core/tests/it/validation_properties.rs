@@ -4,6 +4,7 @@ use std::collections::BTreeMap;
 
 use proptest::prelude::*;
 use rnd_core::manifest::{validate_manifest, Manifest, ManifestContext, Route};
+use rnd_core::plan::naming::RESERVED_SERVICE_NAMES;
 use rnd_core::platform::validate_platform;
 use rnd_core::repository::{validate_repository, SourceFile};
 use serde_json::Value;
@@ -55,7 +56,8 @@ fn valid_manifest() -> impl Strategy<Value = Manifest> {
     });
     let secrets = proptest::collection::btree_map(env_name(), secret_name, 0..3);
     (
-        dns_label(),
+        // A service name, never one rnd keeps for the platform's shared resources.
+        dns_label().prop_filter("not reserved", |n| !RESERVED_SERVICE_NAMES.contains(&n.as_str())),
         (
             "[a-z0-9]{1,8}(\\.[a-z0-9]{1,8}){0,2}",
             proptest::collection::vec("[a-z0-9]+([._-][a-z0-9]+)?", 1..3),

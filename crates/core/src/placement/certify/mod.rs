@@ -19,11 +19,13 @@
 //! and past 400, when that beats the merged LP, its values guide the packing instead.
 
 mod ascent;
+mod branch;
 mod column_generation;
 mod exact;
 mod fractional;
 mod lagrange;
 mod merge;
+mod near;
 mod pricing;
 mod resources;
 mod rounding;
@@ -64,6 +66,19 @@ const ASCENT_STEPS: u64 = 60_000_000;
 const RESOURCE_STEPS: u64 = 1_000_000;
 /// Work for the integer packing built from the LP's columns, in steps.
 const DIVE_STEPS: u64 = 1_000_000;
+/// Work for the branch and bound over near-optimal patterns (`branch.rs`), in steps,
+/// finding those fills included (the hungry 100-task fleets: 2 M found nothing more than 1 M,
+/// 0.5 M kept half the gain on CPU-skewed ones).
+const BRANCH_STEPS: u64 = 1_000_000;
+/// Fleets of at most this many tasks get the branch and bound: on 400-task fleets its dives
+/// are a hundred instances deep, and 2 M steps found nothing there.
+const BRANCH_TASKS: u32 = 200;
+/// Fills per type in the branch and bound's pool (`near.rs`): the most valuable at the LP's
+/// duals (HiGHS over the 30 best per type found the proven cheapest packing of CPU-skewed
+/// 100, seed 102).
+const NEAR_FILLS: usize = 30;
+/// Search nodes per type for those fills.
+const NEAR_NODES: u64 = 50_000;
 /// Work for repacking the instances the LP's duals say lose the most (`repack.rs`), in steps.
 const GUIDED_REPACK_STEPS: u64 = 400_000;
 
@@ -211,6 +226,14 @@ pub(crate) fn certify(
         return Certified { bins, lower_bound };
     }
     let valued = pack_valued(classes, counts, types, &values);
+    // What the LP costs and its columns, before the dive re-solves it for fewer tasks.
+    let lp = configurations.master.objective();
+    let pool: Vec<Pattern> = configurations
+        .patterns
+        .iter()
+        .filter(|p| !p.take.is_empty())
+        .cloned()
+        .collect();
     let mut budget = Budget::new(DIVE_STEPS);
     let (chosen, _) = rounding::dive(&mut configurations, &demand, &mut budget);
     let rounded = complete(classes, counts, types, bins_of(&chosen, &shapes, counts));
@@ -221,10 +244,49 @@ pub(crate) fn certify(
             bins = candidate;
         }
     }
+    // Small fleets: a branch and bound over the LP's columns and every type's most valuable
+    // fills at its duals, for a packing the dive's greedy choices missed.
+    let best = cost(types, &bins);
+    let gap = dollars(best) - lp;
+    if gap > 0.0 && demand.iter().sum::<u32>() <= BRANCH_TASKS {
+        if let Some(patterns) = branched(&shapes, types, &candidates, pool, &demand, &duals, best, gap) {
+            let candidate = complete(classes, counts, types, bins_of(&patterns, &shapes, counts));
+            if cost(types, &candidate) < best {
+                bins = candidate;
+            }
+        }
+    }
     // The duals price every task, so the instances that cost most above what their tasks are
     // worth are where the packing loses money: those are repacked exactly.
     repack_worst(classes, types, &values, &mut bins, GUIDED_REPACK_STEPS);
     Certified { bins, lower_bound }
+}
+
+/// A packing from `branch.rs` over `pool` plus each candidate type's most valuable fills at
+/// `duals` worth at least its price less `gap` (what the best packing so far costs above
+/// the LP), cheaper than `best` nano-dollars per hour.
+#[allow(clippy::too_many_arguments)]
+fn branched(
+    shapes: &[Shape],
+    types: &[TypeCap],
+    candidates: &[usize],
+    mut pool: Vec<Pattern>,
+    demand: &[u32],
+    duals: &[f64],
+    best: u64,
+    gap: f64,
+) -> Option<Vec<Pattern>> {
+    let mut budget = Budget::new(BRANCH_STEPS);
+    for &t in candidates {
+        let floor = dollars(types[t].price) - gap;
+        let (fills, nodes) =
+            near::near_fills(&types[t], shapes, duals, demand, floor, NEAR_FILLS, NEAR_NODES);
+        budget.spend(nodes);
+        pool.extend(fills.into_iter().map(|take| Pattern { ty: t, take }));
+    }
+    pool.sort();
+    pool.dedup();
+    branch::cheapest(shapes, types, candidates, pool, demand, best, &mut budget)
 }
 
 /// The cheapest of `incumbent` and the greedy run with the climbed duals as task values, its

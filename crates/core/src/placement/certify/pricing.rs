@@ -47,9 +47,9 @@ const FEWEST_FILLS: usize = 3;
 const MOST_FILLS: usize = 12;
 
 /// GPUs, CPU units, memory MiB, task slots.
-const RESOURCES: usize = 4;
+pub(super) const RESOURCES: usize = 4;
 
-fn sizes(shape: &Shape) -> [u64; RESOURCES] {
+pub(super) fn sizes(shape: &Shape) -> [u64; RESOURCES] {
     let c = &shape.class;
     [u64::from(c.gpus), u64::from(c.cpu), u64::from(c.mem), 1]
 }
@@ -209,7 +209,7 @@ pub(crate) fn worth_pricing(ty: &TypeCap, shapes: &[Shape], duals: &[f64], limit
 /// two or three. Any non-negative mix gives a valid bound (a packing that fits every resource
 /// fits their weighted sum); the best mix approaches the knapsack's LP relaxation, and mixes
 /// matter where GPUs and CPU bind together.
-const MIXES: [[f64; RESOURCES]; 8] = [
+pub(super) const MIXES: [[f64; RESOURCES]; 8] = [
     [1.0, 0.0, 0.0, 0.0],
     [0.0, 1.0, 0.0, 0.0],
     [0.0, 0.0, 1.0, 0.0],
@@ -223,8 +223,8 @@ const MIXES: [[f64; RESOURCES]; 8] = [
 /// Shapes in order of value per unit of one surrogate resource (a weighted mix of the real
 /// ones, each measured as a fraction of the instance), with prefix sums of size and value
 /// (every shape at the most it can take) for Dantzig's bound on any suffix.
-struct Fractional {
-    order: Vec<usize>,
+pub(super) struct Fractional {
+    pub(super) order: Vec<usize>,
     /// The surrogate's weight per unit of each real resource.
     weight: [f64; RESOURCES],
     prefix_size: Vec<f64>,
@@ -232,7 +232,7 @@ struct Fractional {
 }
 
 impl Fractional {
-    fn new(
+    pub(super) fn new(
         items: &[usize],
         shapes: &[Shape],
         duals: &[f64],
@@ -285,13 +285,13 @@ impl Fractional {
     }
 
     /// The surrogate room of an instance with `room` left of each resource.
-    fn room(&self, room: &[u64; RESOURCES]) -> f64 {
+    pub(super) fn room(&self, room: &[u64; RESOURCES]) -> f64 {
         (0..RESOURCES).map(|d| self.weight[d] * room[d] as f64).sum()
     }
 
     /// The most the shapes from position `k` on can be worth in `room` surrogate units,
     /// fractionally.
-    fn bound(&self, k: usize, room: f64) -> f64 {
+    pub(super) fn bound(&self, k: usize, room: f64) -> f64 {
         let n = self.order.len();
         if k >= n {
             return 0.0;

@@ -148,7 +148,6 @@ impl Master {
     }
 
     /// The objective of the current basic solution.
-    #[cfg(test)]
     pub(crate) fn objective(&self) -> f64 {
         self.values()
             .iter()

@@ -1,7 +1,8 @@
 //! The facts the certificate rests on, checked against brute force on small random inputs: a
 //! pricing search, or a knapsack's LP relaxation, never reports a ceiling below the best fill,
 //! and the column generation's Farley bound, with or without relaxed types, and the relaxed
-//! LP's dual climbed by `ascent.rs`, are never above the exact optimum.
+//! LP's dual climbed by `ascent.rs`, are never above the exact optimum; and the fills and
+//! packings the branch and bound finds (`near.rs`, `branch.rs`) fit and place every task.
 
 use proptest::prelude::*;
 
@@ -11,6 +12,7 @@ use super::ascent::ascent;
 use super::column_generation::{dollars, Configurations};
 use super::exact::cheapest;
 use super::fractional::ceiling;
+use super::near::near_fills;
 use super::pricing::price;
 use super::shapes::Shape;
 use super::Budget;
@@ -181,6 +183,91 @@ proptest! {
         let upper = dollars(optimum) * target;
         let bound = ascent(&classes, &counts, &types, &candidates, upper, &mut Budget::new(steps)).bound;
         prop_assert!(bound <= dollars(optimum) * (1.0 + 1e-9), "bound {bound} above the optimum {}", dollars(optimum));
+    }
+
+    #[test]
+    fn near_fills_fit_are_maximal_and_the_first_is_the_best_fill(
+        t in 0usize..40,
+        raw in prop::collection::vec((any::<u32>(), any::<u32>(), any::<u32>(), any::<u32>()), 1..6),
+        duals in prop::collection::vec(0.01f64..0.6, 6),
+        count in 1usize..8,
+        bar in prop_oneof![Just(0.0f64), Just(0.5), Just(1.0)],
+    ) {
+        let types = types();
+        let ty = &types[t % types.len()];
+        let shapes = shapes_for(ty, &raw);
+        let duals: Vec<f64> = duals[..shapes.len()].iter().map(|d| d * dollars(ty.price)).collect();
+        let limit: Vec<u32> = shapes.iter().map(|s| s.demand).collect();
+        let best = brute_force(ty, &shapes, &duals);
+        let floor = bar * dollars(ty.price);
+        let (fills, _) = near_fills(ty, &shapes, &duals, &limit, floor, count, u64::MAX);
+        prop_assert!(fills.len() <= count);
+        let mut last = f64::INFINITY;
+        for take in &fills {
+            let mut load = Load::default();
+            let mut value = 0.0;
+            for &(s, n) in take {
+                prop_assert!(n >= 1 && n <= limit[s]);
+                load.add(&shapes[s].class, n);
+                value += f64::from(n) * duals[s];
+            }
+            prop_assert!(ty.holds(&load), "a fill does not fit");
+            prop_assert!(value >= floor - 1e-9 && value <= last + 1e-9, "below the floor or out of order");
+            last = value;
+            // Maximal: no task of a shape with some left fits beside it.
+            for (s, shape) in shapes.iter().enumerate() {
+                let taken = take.iter().find(|t| t.0 == s).map_or(0, |t| t.1);
+                let mut more = load;
+                more.add(&shape.class, 1);
+                prop_assert!(taken == limit[s] || !ty.holds(&more), "a fill could take one more task");
+            }
+        }
+        // With no limit on the search, the most valuable fill is the brute force's best.
+        if best >= floor {
+            prop_assert!(!fills.is_empty());
+            let first: f64 = fills[0].iter().map(|&(s, n)| f64::from(n) * duals[s]).sum();
+            prop_assert!((first - best).abs() <= 1e-9 * best.max(1.0), "first {first}, best {best}");
+        }
+    }
+
+    #[test]
+    fn the_branch_and_bound_places_every_task_once_and_never_below_the_optimum(
+        t in 0usize..40,
+        raw in prop::collection::vec((any::<u32>(), any::<u32>(), any::<u32>(), any::<u32>()), 1..5),
+        steps in prop_oneof![Just(2_000u64), Just(1_000_000)],
+    ) {
+        let types = types();
+        let shapes = shapes_for(&types[t % types.len()], &raw);
+        let (candidates, optimum) = candidates_and_optimum(&shapes, &types);
+        let demand: Vec<u32> = shapes.iter().map(|s| s.demand).collect();
+        let mut lp = Configurations::new(&shapes, &types, candidates.clone(), Vec::new(), vec![false; types.len()]);
+        lp.solve(&demand, f64::INFINITY, &mut Budget::new(2_500_000));
+        let pool = lp.patterns.iter().filter(|p| !p.take.is_empty()).cloned().collect();
+        // Asked for anything cheaper than a dollar a day more than every shape alone.
+        let worst: u64 = shapes.iter().map(|s| {
+            let cheapest = candidates.iter().filter(|&&c| types[c].admits(&s.class)).map(|&c| types[c].price).min().unwrap();
+            cheapest * u64::from(s.demand)
+        }).sum::<u64>() + 1_000_000_000;
+        let found = super::branch::cheapest(&shapes, &types, &candidates, pool, &demand, worst, &mut Budget::new(steps));
+        let Some(patterns) = found else {
+            // Only a budget too small to finish a single dive finds nothing.
+            prop_assert!(steps < 1_000_000, "nothing found with a full budget");
+            return Ok(());
+        };
+        let mut placed = vec![0u32; shapes.len()];
+        let mut cost = 0u64;
+        for p in &patterns {
+            let mut load = Load::default();
+            for &(s, n) in &p.take {
+                placed[s] += n;
+                load.add(&shapes[s].class, n);
+            }
+            prop_assert!(types[p.ty].holds(&load), "an instance is overfull");
+            cost += types[p.ty].price;
+        }
+        prop_assert_eq!(&placed, &demand, "every task exactly once");
+        prop_assert!(cost >= optimum, "cost {cost} below the proven optimum {optimum}");
+        prop_assert!(cost < worst);
     }
 }
 
