@@ -100,6 +100,17 @@ impl Recorded {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_call_of_a_platforms_life_is_allowed_to_its_mode_and_denied_for_another_platform() {
     let config = tokio::task::spawn_blocking(emulator_config).await.unwrap();
+    // As patient as rnd's own clients (8 attempts): moto's IAM answers 500 when a role is
+    // created by a parallel test while it lists roles ("dictionary changed size during
+    // iteration"), and the SDK's default 3 attempts once all landed inside one such burst.
+    let config = config
+        .to_builder()
+        .retry_config(
+            aws_config::retry::RetryConfig::standard()
+                .with_max_attempts(8)
+                .with_initial_backoff(std::time::Duration::from_millis(200)),
+        )
+        .build();
     let recorder = IamRecorder::default();
     let clients = Clients::with_interceptors(&config, &[SharedInterceptor::new(recorder.clone())]);
     let platform = &unique("perm");

@@ -2,7 +2,8 @@
 //! pricing search, or a knapsack's LP relaxation, never reports a ceiling below the best fill,
 //! and the column generation's Farley bound, with or without relaxed types, and the relaxed
 //! LP's dual climbed by `ascent.rs`, are never above the exact optimum; and the fills and
-//! packings the branch and bound finds (`near.rs`, `branch.rs`) fit and place every task.
+//! packings the branch and bound finds (`near.rs`, `branch.rs`, `rebranch.rs`) fit and place
+//! every task.
 
 use proptest::prelude::*;
 
@@ -311,4 +312,66 @@ fn a_fleet_of_many_shapes_is_packed_and_certified_by_the_climb() {
         "bound {} far below the packing's {cost}",
         certified.lower_bound
     );
+}
+
+/// Freeing a packing's worst instances and packing their tasks again (`rebranch.rs`) keeps
+/// every task placed once, on instances that hold them, and never costs more.
+#[test]
+fn rebranching_keeps_every_task_once_and_never_costs_more() {
+    let types = types();
+    let mut changed = 0;
+    for seed in 0..6u32 {
+        // 60 CPU-hungry shapes of 1–2 GPUs, 2–4 tasks each.
+        let classes: Vec<Class> = (0..60u32)
+            .map(|i| Class {
+                gpus: 1 + (i + seed) % 2,
+                gpu_mem: 0,
+                cpu: 8192 + 1024 * ((i * 7 + seed * 13) % 33),
+                mem: 16_384 + 1024 * ((i * 11 + seed * 5) % 80),
+            })
+            .collect();
+        let counts: Vec<u32> = (0..60u32).map(|i| 2 + (i + seed) % 3).collect();
+        let mut bins = super::super::pack::pack(&classes, &counts, &types, Vec::new());
+        let before: u64 = bins.iter().map(|b| types[b.ty].price).sum();
+        let (shapes, exact) = super::shapes::coarse_shapes(&classes, &counts, &types);
+        assert!(exact);
+        let candidates = super::candidates_for(&shapes, &types);
+        let demand: Vec<u32> = shapes.iter().map(|s| s.demand).collect();
+        let mut lp = Configurations::new(
+            &shapes,
+            &types,
+            candidates.clone(),
+            Vec::new(),
+            vec![false; types.len()],
+        );
+        lp.solve(&demand, f64::INFINITY, &mut Budget::new(2_500_000));
+        let duals = lp.duals();
+        changed += usize::from(super::rebranch::rebranch(
+            &classes,
+            &types,
+            &shapes,
+            &candidates,
+            &duals,
+            &mut bins,
+            &mut Budget::new(3_000_000),
+        ));
+        let mut placed = vec![0u32; classes.len()];
+        for bin in &bins {
+            for &i in &bin.items {
+                placed[i] += 1;
+            }
+            assert!(
+                types[bin.ty].holds(&Load::of(&classes, &bin.items)),
+                "an instance is overfull"
+            );
+        }
+        assert_eq!(placed, counts, "every task exactly once (seed {seed})");
+        let after: u64 = bins.iter().map(|b| types[b.ty].price).sum();
+        assert!(
+            after <= before,
+            "dearer after rebranching (seed {seed}): {after} > {before}"
+        );
+    }
+    // The greedy's packings leave something to find: the checks above saw new instances.
+    assert!(changed > 0, "no fleet was repacked");
 }
