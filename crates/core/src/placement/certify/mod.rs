@@ -22,7 +22,8 @@
 //! from the LP's columns (`rounding.rs`) and, on fleets of up to 200 tasks still more than
 //! 0.3 % above the LP, a branch and bound over the LP's columns and every type's most
 //! valuable fills at its duals (`near.rs`, `branch.rs`); then its worst instances at the
-//! duals are repacked exactly (`repack.rs`).
+//! duals are repacked exactly (`repack.rs`), and on fleets of up to 1,000 tasks the 24 worst
+//! are freed and packed again by the same branch and bound (`rebranch.rs`).
 
 mod ascent;
 mod branch;
