@@ -16,15 +16,16 @@ use super::Budget;
 
 /// Instances freed at once (the hungry 400-task fleets: 12 gained 0.09–0.11 % on average,
 /// 24 gained 0.12–0.19 %, 40 less than 12 within the same steps).
-const WINDOW: usize = 24;
+pub(crate) const WINDOW: usize = 24;
 /// Fills per type for the freed tasks.
 const FILLS: usize = 30;
 /// Search nodes per type for those fills.
 const NODES: u64 = 50_000;
 
 /// Frees the [`WINDOW`] instances of `bins` whose price most exceeds their tasks' worth at
-/// `duals` (per shape) and packs their tasks again when the branch and bound finds a cheaper
-/// way, within `budget`. Whether `bins` changed.
+/// `duals_in` (per shape), after the `skip` that exceed it most, and packs their tasks again
+/// when the branch and bound finds a cheaper way, within `budget`. Whether `bins` changed.
+#[allow(clippy::too_many_arguments)]
 pub(crate) fn rebranch(
     classes: &[Class],
     types: &[TypeCap],
@@ -33,6 +34,7 @@ pub(crate) fn rebranch(
     duals_in: &[f64],
     bins: &mut Vec<Bin>,
     budget: &mut Budget,
+    skip: usize,
 ) -> bool {
     let mut shape_of = vec![usize::MAX; classes.len()];
     for (s, shape) in shapes.iter().enumerate() {
@@ -47,7 +49,7 @@ pub(crate) fn rebranch(
         .map(|(b, bin)| (dollars(types[bin.ty].price) - worth(bin), b))
         .collect();
     excess.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
-    let mut freed: Vec<usize> = excess.iter().take(WINDOW).map(|&(_, b)| b).collect();
+    let mut freed: Vec<usize> = excess.iter().skip(skip).take(WINDOW).map(|&(_, b)| b).collect();
     freed.sort_unstable();
     // The freed tasks per shape, and which classes they are.
     let mut demand = vec![0u32; shapes.len()];

@@ -354,6 +354,7 @@ fn rebranching_keeps_every_task_once_and_never_costs_more() {
             &duals,
             &mut bins,
             &mut Budget::new(3_000_000),
+            0,
         ));
         let mut placed = vec![0u32; classes.len()];
         for bin in &bins {
