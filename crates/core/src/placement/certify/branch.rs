@@ -17,6 +17,7 @@
 
 use super::column_generation::{dollars, Configurations, Pattern};
 use super::exact;
+use super::rounding;
 use super::shapes::Shape;
 use super::Budget;
 use crate::placement::model::TypeCap;
@@ -111,25 +112,16 @@ impl Branch<'_, '_> {
             .filter(|&j| x[j] > WHOLE)
             .max_by(|&a, &b| x[a].total_cmp(&x[b]).then(b.cmp(&a)))
             .expect("a fractional solution runs some column");
-        let pattern = self.configurations.patterns[j].clone();
         let cost = self.configurations.master.columns[j].cost;
-        let taken: Vec<(usize, u32)> = pattern
-            .take
-            .iter()
-            .map(|&(s, n)| (s, n.min(residual[s])))
-            .filter(|&(_, n)| n > 0)
-            .collect();
-        if !taken.is_empty() {
-            for &(s, n) in &taken {
+        let run = self.configurations.patterns[j].trimmed(residual);
+        if !run.take.is_empty() {
+            for &(s, n) in &run.take {
                 residual[s] -= n;
             }
-            self.chosen.push(Pattern {
-                ty: pattern.ty,
-                take: taken.clone(),
-            });
+            self.chosen.push(run);
             self.node(residual, fixed + cost, discrepancies);
-            self.chosen.pop();
-            for &(s, n) in &taken {
+            let run = self.chosen.pop().expect("pushed above");
+            for &(s, n) in &run.take {
                 residual[s] += n;
             }
         }
@@ -190,21 +182,7 @@ impl Branch<'_, '_> {
         let mut left = residual.to_vec();
         let mut out = self.chosen.clone();
         for &j in &runs {
-            let take: Vec<(usize, u32)> = patterns[j]
-                .take
-                .iter()
-                .map(|&(s, n)| (s, n.min(left[s])))
-                .filter(|&(_, n)| n > 0)
-                .collect();
-            for &(s, n) in &take {
-                left[s] -= n;
-            }
-            if !take.is_empty() {
-                out.push(Pattern {
-                    ty: patterns[j].ty,
-                    take,
-                });
-            }
+            rounding::apply(&patterns[j], &mut left, &mut out);
         }
         if left.iter().any(|&l| l > 0) {
             return;

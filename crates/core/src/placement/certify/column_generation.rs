@@ -32,6 +32,20 @@ pub(crate) struct Pattern {
     pub take: Vec<(usize, u32)>,
 }
 
+impl Pattern {
+    /// This instance holding only the tasks still unplaced (`left` per shape), none of a
+    /// shape with none left: so that no task is placed twice.
+    pub(crate) fn trimmed(&self, left: &[u32]) -> Pattern {
+        let take = self
+            .take
+            .iter()
+            .map(|&(s, n)| (s, n.min(left[s])))
+            .filter(|&(_, n)| n > 0)
+            .collect();
+        Pattern { ty: self.ty, take }
+    }
+}
+
 /// The master and the patterns behind its columns (`patterns[j]` is column `j`; the
 /// relaxation's columns have empty patterns).
 pub(crate) struct Configurations<'a> {

@@ -319,22 +319,25 @@ fn branched(
     shapes: &[Shape],
     types: &[TypeCap],
     candidates: &[usize],
-    mut pool: Vec<Pattern>,
+    pool: Vec<Pattern>,
     demand: &[u32],
     duals: &[f64],
     best: u64,
     gap: f64,
 ) -> Option<Vec<Pattern>> {
     let mut budget = Budget::new(BRANCH_STEPS);
-    for &t in candidates {
-        let floor = dollars(types[t].price) - gap;
-        let (fills, nodes) =
-            near::near_fills(&types[t], shapes, duals, demand, floor, NEAR_FILLS, NEAR_NODES);
-        budget.spend(nodes);
-        pool.extend(fills.into_iter().map(|take| Pattern { ty: t, take }));
-    }
-    pool.sort();
-    pool.dedup();
+    let fills = (NEAR_FILLS, NEAR_NODES);
+    let pool = near::with_near_fills(
+        pool,
+        types,
+        candidates,
+        shapes,
+        duals,
+        demand,
+        gap,
+        fills,
+        &mut budget,
+    );
     branch::cheapest(shapes, types, candidates, pool, demand, best, &mut budget)
 }
 
@@ -420,30 +423,36 @@ fn cost(types: &[TypeCap], bins: &[Bin]) -> u64 {
 
 /// The greedy packer's instances as patterns over shapes (seed columns for the master).
 fn patterns_of(bins: &[Bin], classes: &[Class], shapes: &[Shape]) -> Vec<Pattern> {
-    let mut shape_of = vec![usize::MAX; classes.len()];
+    let shape_of = shape_of(classes.len(), shapes);
+    let mut patterns: Vec<Pattern> = bins.iter().map(|bin| pattern_of(bin, &shape_of)).collect();
+    patterns.sort();
+    patterns.dedup();
+    patterns
+}
+
+/// Per class, the shape its tasks have.
+pub(super) fn shape_of(classes: usize, shapes: &[Shape]) -> Vec<usize> {
+    let mut shape_of = vec![usize::MAX; classes];
     for (s, shape) in shapes.iter().enumerate() {
         for &(i, _) in &shape.members {
             shape_of[i] = s;
         }
     }
-    let mut patterns: Vec<Pattern> = bins
-        .iter()
-        .map(|bin| {
-            let mut take: Vec<(usize, u32)> = Vec::new();
-            for &i in &bin.items {
-                let s = shape_of[i];
-                match take.iter_mut().find(|(t, _)| *t == s) {
-                    Some((_, n)) => *n += 1,
-                    None => take.push((s, 1)),
-                }
-            }
-            take.sort_unstable();
-            Pattern { ty: bin.ty, take }
-        })
-        .collect();
-    patterns.sort();
-    patterns.dedup();
-    patterns
+    shape_of
+}
+
+/// One instance as a pattern over shapes (`shape_of` from [`shape_of`]).
+pub(super) fn pattern_of(bin: &Bin, shape_of: &[usize]) -> Pattern {
+    let mut take: Vec<(usize, u32)> = Vec::new();
+    for &i in &bin.items {
+        let s = shape_of[i];
+        match take.iter_mut().find(|(t, _)| *t == s) {
+            Some((_, n)) => *n += 1,
+            None => take.push((s, 1)),
+        }
+    }
+    take.sort_unstable();
+    Pattern { ty: bin.ty, take }
 }
 
 /// Patterns over shapes back to instances of concrete classes: each shape's tasks are handed

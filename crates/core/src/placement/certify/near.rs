@@ -11,8 +11,10 @@
 //! the tightest surrogate resource (`pricing.rs`).
 
 use super::super::model::TypeCap;
-use super::pricing::{sizes, worth_pricing, Fractional, MIXES, RESOURCES};
+use super::column_generation::{dollars, Pattern};
+use super::pricing::{fitting, sizes, worth_pricing, Fractional, MIXES, RESOURCES};
 use super::shapes::Shape;
+use super::Budget;
 
 /// The `count` most valuable maximal fills of `ty` worth at least `floor` at `duals`, with at
 /// most `limit[s]` tasks of shape `s`, most valuable first, searching at most `node_limit`
@@ -65,6 +67,32 @@ pub(crate) fn near_fills(
     (fills, search.nodes + root_work)
 }
 
+/// `pool` plus, for each of `candidates`, its [`near_fills`] (`count` of them, `node_limit`
+/// nodes) worth at least its price less `gap` at `duals`, with at most `limit[s]` tasks of
+/// shape `s`; sorted, without repeats. The searches' nodes are charged to `budget`.
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn with_near_fills(
+    mut pool: Vec<Pattern>,
+    types: &[TypeCap],
+    candidates: &[usize],
+    shapes: &[Shape],
+    duals: &[f64],
+    limit: &[u32],
+    gap: f64,
+    (count, node_limit): (usize, u64),
+    budget: &mut Budget,
+) -> Vec<Pattern> {
+    for &t in candidates {
+        let floor = dollars(types[t].price) - gap;
+        let (fills, nodes) = near_fills(&types[t], shapes, duals, limit, floor, count, node_limit);
+        budget.spend(nodes);
+        pool.extend(fills.into_iter().map(|take| Pattern { ty: t, take }));
+    }
+    pool.sort();
+    pool.dedup();
+    pool
+}
+
 struct Near<'a> {
     shapes: &'a [Shape],
     duals: &'a [f64],
@@ -104,11 +132,7 @@ impl Near<'_> {
         }
         let s = order[k];
         let size = sizes(&self.shapes[s]);
-        let most = (0..RESOURCES)
-            .map(|d| room[d] / size[d].max(1))
-            .min()
-            .unwrap_or(0)
-            .min(u64::from(self.limit[s]));
+        let most = fitting(&self.shapes[s], &room, self.limit[s]);
         for n in (0..=most).rev() {
             let mut left = room;
             for d in 0..RESOURCES {

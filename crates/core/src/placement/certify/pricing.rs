@@ -49,6 +49,16 @@ const MOST_FILLS: usize = 12;
 /// GPUs, CPU units, memory MiB, task slots.
 pub(super) const RESOURCES: usize = 4;
 
+/// Tasks of `shape` that fit in `room` (every resource counted), at most `limit`.
+pub(super) fn fitting(shape: &Shape, room: &[u64; RESOURCES], limit: u32) -> u64 {
+    let size = sizes(shape);
+    (0..RESOURCES)
+        .map(|r| room[r] / size[r].max(1))
+        .min()
+        .unwrap_or(0)
+        .min(u64::from(limit))
+}
+
 pub(super) fn sizes(shape: &Shape) -> [u64; RESOURCES] {
     let c = &shape.class;
     [u64::from(c.gpus), u64::from(c.cpu), u64::from(c.mem), 1]
@@ -113,14 +123,7 @@ pub(crate) fn price(
     }
     let most: Vec<u64> = order
         .iter()
-        .map(|&s| {
-            let size = sizes(&shapes[s]);
-            (0..RESOURCES)
-                .map(|r| room[r] / size[r].max(1))
-                .min()
-                .unwrap_or(0)
-                .min(u64::from(limit[s]))
-        })
+        .map(|&s| fitting(&shapes[s], &room, limit[s]))
         .collect();
     let room3 = [room[0], room[1], room[2]];
     let gpu_table = best_gpu_table(order, &most, shapes, duals, room3);
@@ -245,14 +248,7 @@ impl Fractional {
             weight[d] = mix[d] / room[d].max(1) as f64;
         }
         // A shape can never take more than the whole instance holds of any resource.
-        let most = |s: usize| {
-            let size = sizes(&shapes[s]);
-            (0..RESOURCES)
-                .map(|r| room[r] / size[r].max(1))
-                .min()
-                .unwrap_or(0)
-                .min(u64::from(limit[s]))
-        };
+        let most = |s: usize| fitting(&shapes[s], room, limit[s]);
         let surrogate = |s: usize| {
             let size = sizes(&shapes[s]);
             (0..RESOURCES).map(|d| weight[d] * size[d] as f64).sum::<f64>()
@@ -429,11 +425,7 @@ impl Search<'_> {
         }
         let s = order[k];
         let size = sizes(&self.shapes[s]);
-        let most = (0..RESOURCES)
-            .map(|d| room[d] / size[d].max(1))
-            .min()
-            .unwrap_or(0)
-            .min(u64::from(self.limit[s]));
+        let most = fitting(&self.shapes[s], &room, self.limit[s]);
         for count in (0..=most).rev() {
             let mut left = room;
             for d in 0..RESOURCES {

@@ -10,9 +10,10 @@
 use super::super::model::{Bin, Class, TypeCap};
 use super::branch;
 use super::column_generation::{dollars, Configurations, Pattern};
-use super::near::near_fills;
+use super::near::with_near_fills;
 use super::shapes::Shape;
 use super::Budget;
+use super::{pattern_of, shape_of};
 
 /// Instances freed at once (the hungry 400-task fleets: 12 gained 0.09–0.11 % on average,
 /// 24 gained 0.12–0.19 %, 40 less than 12 within the same steps).
@@ -36,12 +37,7 @@ pub(crate) fn rebranch(
     budget: &mut Budget,
     skip: usize,
 ) -> bool {
-    let mut shape_of = vec![usize::MAX; classes.len()];
-    for (s, shape) in shapes.iter().enumerate() {
-        for &(i, _) in &shape.members {
-            shape_of[i] = s;
-        }
-    }
+    let shape_of = shape_of(classes.len(), shapes);
     let worth = |bin: &Bin| -> f64 { bin.items.iter().map(|&i| duals_in[shape_of[i]]).sum() };
     let mut excess: Vec<(f64, usize)> = bins
         .iter()
@@ -62,20 +58,8 @@ pub(crate) fn rebranch(
             items[shape_of[i]].push(i);
         }
     }
-    let pool: Vec<Pattern> = freed
-        .iter()
-        .map(|&b| {
-            let mut take: Vec<(usize, u32)> = Vec::new();
-            for &i in &bins[b].items {
-                match take.iter_mut().find(|(s, _)| *s == shape_of[i]) {
-                    Some((_, n)) => *n += 1,
-                    None => take.push((shape_of[i], 1)),
-                }
-            }
-            take.sort_unstable();
-            Pattern { ty: bins[b].ty, take }
-        })
-        .collect();
+    // The freed instances themselves, so the search starts from what they cost.
+    let pool: Vec<Pattern> = freed.iter().map(|&b| pattern_of(&bins[b], &shape_of)).collect();
     // The LP of the freed tasks alone, by column generation from their instances: the
     // whole fleet's duals price them poorly (over its columns, the freed tasks' LP is no
     // cheaper than the instances they came from).
@@ -87,20 +71,16 @@ pub(crate) fn rebranch(
     if gap <= 0.0 {
         return false;
     }
-    let mut pool: Vec<Pattern> = sub
+    let columns: Vec<Pattern> = sub
         .patterns
         .iter()
         .filter(|p| !p.take.is_empty())
         .cloned()
         .collect();
-    for &t in candidates {
-        let floor = dollars(types[t].price) - gap;
-        let (fills, nodes) = near_fills(&types[t], shapes, &duals, &demand, floor, FILLS, NODES);
-        budget.spend(nodes);
-        pool.extend(fills.into_iter().map(|take| Pattern { ty: t, take }));
-    }
-    pool.sort();
-    pool.dedup();
+    let fills = (FILLS, NODES);
+    let pool = with_near_fills(
+        columns, types, candidates, shapes, &duals, &demand, gap, fills, budget,
+    );
     let Some(patterns) = branch::cheapest(shapes, types, candidates, pool, &demand, cost, budget) else {
         return false;
     };

@@ -52,19 +52,14 @@ pub(crate) fn dive(
 }
 
 /// Runs one instance of `pattern` on the tasks still unplaced; whether it placed any.
-fn apply(pattern: &Pattern, residual: &mut [u32], chosen: &mut Vec<Pattern>) -> bool {
-    let take: Vec<(usize, u32)> = pattern
-        .take
-        .iter()
-        .map(|&(s, n)| (s, n.min(residual[s])))
-        .filter(|&(_, n)| n > 0)
-        .collect();
-    if take.is_empty() {
+pub(super) fn apply(pattern: &Pattern, residual: &mut [u32], chosen: &mut Vec<Pattern>) -> bool {
+    let run = pattern.trimmed(residual);
+    if run.take.is_empty() {
         return false;
     }
-    for &(s, n) in &take {
+    for &(s, n) in &run.take {
         residual[s] -= n;
     }
-    chosen.push(Pattern { ty: pattern.ty, take });
+    chosen.push(run);
     true
 }
