@@ -62,10 +62,15 @@ pub(crate) struct Configurations<'a> {
     /// above both its best fill and its price: while they are priced so, Farley's `θ` keeps
     /// the bound far below the LP (`certify` solves it again with them relaxed).
     pub stuck: Vec<usize>,
+    /// Whether a converged LP's bound is worth a longer search ([`PROOF_NODES`]): not when
+    /// only its columns and duals are wanted (`rebranch.rs`).
+    pub prove: bool,
 }
 
 /// Search nodes per pricing problem.
 const PRICING_NODES: u64 = 20_000;
+/// Search nodes per type for the proof once column generation has converged.
+const PROOF_NODES: u64 = 200_000;
 
 /// A column enters only when it is worth this fraction more than its price.
 const IMPROVING: f64 = 1e-9;
@@ -122,6 +127,7 @@ impl<'a> Configurations<'a> {
             known,
             relaxed: vec![false; types.len()],
             stuck: Vec::new(),
+            prove: true,
         };
         for (k, &t) in relaxed_types.iter().enumerate() {
             configurations.relax(t, shapes.len() + RESOURCES * k);
@@ -250,7 +256,7 @@ impl<'a> Configurations<'a> {
             // Price at the smoothed duals; when that finds nothing that improves the master
             // (Wentges' mispricing), at the master's own.
             for at in smoothed.iter().chain(std::iter::once(&duals)) {
-                let (round_bound, found, stuck) = self.price_all(at, demand, budget);
+                let (round_bound, found, stuck) = self.price_all(at, demand, budget, PRICING_NODES);
                 for t in stuck {
                     if !self.stuck.contains(&t) {
                         self.stuck.push(t);
@@ -268,6 +274,14 @@ impl<'a> Configurations<'a> {
                 if added || bound >= enough || budget.exhausted() {
                     break;
                 }
+            }
+            if self.prove && !added && bound < enough && !budget.exhausted() {
+                // Converged: no type has a fill worth more than its price that the searches
+                // found. What keeps the bound below the master is a type whose search ran out
+                // of nodes far from a proof; a longer search at the master's duals, once,
+                // may prove it.
+                let (proven, _, _) = self.price_all(&duals, demand, budget, PROOF_NODES);
+                bound = bound.max(proven);
             }
             if !added || bound >= enough || budget.exhausted() {
                 return bound;
@@ -292,6 +306,7 @@ impl<'a> Configurations<'a> {
         duals: &[f64],
         demand: &[u32],
         budget: &mut Budget,
+        nodes: u64,
     ) -> (f64, Vec<Pattern>, Vec<usize>) {
         let value: f64 = demand.iter().zip(duals).map(|(&d, p)| f64::from(d) * p).sum();
         let mut theta: f64 = 1.0;
@@ -304,7 +319,7 @@ impl<'a> Configurations<'a> {
             let mut upper = f64::INFINITY;
             let mut unproven = true;
             if !self.relaxed[t] {
-                let priced = price(ty, self.shapes, duals, demand, threshold, PRICING_NODES);
+                let priced = price(ty, self.shapes, duals, demand, threshold, nodes);
                 budget.spend(priced.nodes);
                 upper = priced.upper;
                 for take in priced.improving {

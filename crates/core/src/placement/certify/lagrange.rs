@@ -1,53 +1,78 @@
-//! A bound for the pricing knapsack that keeps GPUs and CPU whole: a table over the shapes
-//! still undecided, by GPUs left and CPU left (in buckets).
+//! Bounds for the pricing knapsack that keep GPUs and one more resource whole: a table over
+//! the shapes still undecided, by GPUs left and CPU (or memory) left, in buckets.
 //!
 //! The fractional bounds in `pricing.rs` let a fill take 3.7 tasks of the best shape; on an
 //! instance with 8 GPUs and CPU-hungry tasks that over-estimates by 5–20 %, and proving a fill
 //! optimal then takes hundreds of thousands of nodes. Here `F[k][g][c]` is the best value of
-//! shapes `k…` in `g` GPUs and `c` CPU buckets, each shape's CPU rounded *down* to whole
-//! buckets. Rounding down only loosens the bound, never breaks it: a fill that fits `room` CPU
-//! units has `Σ ⌊cpu/bucket⌋ ≤ ⌊room/bucket⌋`. Memory and task slots are left to the other
-//! bounds, or priced at a Lagrangian multiplier (`λ` per MiB, valid for any `λ ≥ 0`: on a
-//! fill that fits, `λ·(room − used)` is non-negative). The table is built once per search, backwards along the search order, in
+//! shapes `k…` in `g` GPUs and `c` buckets of the resource kept whole, each shape's size
+//! rounded *down* to whole buckets. Rounding down only loosens the bound, never breaks it: a
+//! fill that fits `room` units has `Σ ⌊size/bucket⌋ ≤ ⌊room/bucket⌋`. The other resource and
+//! task slots are left to the other bounds, or priced at a Lagrangian multiplier (`λ` per unit,
+//! valid for any `λ ≥ 0`: on a fill that fits, `λ·(room − used)` is non-negative). The table is
+//! built once per search, backwards along the search order, in
 //! `O(shapes × GPUs × buckets × copies)`.
+//!
+//! Which resource to keep whole depends on the fleet: with CPU-hungry tasks the GPU × CPU
+//! table is tight, with memory-hungry ones (a g4dn.metal holding training tasks of 50–90 GiB
+//! each) it is as loose as the fractional bound (1.6× the price at the LP's own duals, where
+//! the best fill is worth exactly the price) and the GPU × memory table is what proves fills.
 
 use super::shapes::Shape;
 
-/// CPU buckets per instance: one bucket is 1/64 of the instance's CPU (1.5 vCPU on 96).
+/// Buckets per instance: one bucket is 1/64 of the instance's CPU (1.5 vCPU on 96) or memory.
 pub(crate) const BUCKETS: u64 = 64;
 
+/// The resource a [`GpuRoomTable`] keeps whole besides GPUs (indices into a room of GPUs,
+/// CPU units, memory MiB).
+pub(crate) const CPU: usize = 1;
+pub(crate) const MEMORY: usize = 2;
+
 /// `F`, flattened: position × (GPUs + 1) × (buckets + 1).
-pub(crate) struct GpuCpuTable {
-    /// Memory is priced at this much per MiB (a Lagrangian multiplier, `≥ 0`).
-    lambda_mem: f64,
+pub(crate) struct GpuRoomTable {
+    /// [`CPU`] or [`MEMORY`]: what the buckets measure.
+    resource: usize,
+    /// The other of the two is priced at this much per unit (a Lagrangian multiplier, `≥ 0`).
+    lambda_other: f64,
     gpus: usize,
-    cpus: usize,
+    cells: usize,
     bucket: u64,
     f: Vec<f64>,
 }
 
-impl GpuCpuTable {
+/// A shape's size in `resource` ([`CPU`] or [`MEMORY`]).
+fn size_in(shape: &Shape, resource: usize) -> u64 {
+    let c = &shape.class;
+    u64::from(if resource == CPU { c.cpu } else { c.mem })
+}
+
+impl GpuRoomTable {
     /// The table over the shapes in `order`, with at most `most[k]` tasks of the shape at
-    /// position `k`, on an instance with `room` = (GPUs, CPU units).
+    /// position `k`, on an instance with `room` = (GPUs, CPU units, memory MiB), keeping
+    /// `resource` whole and pricing the other at `lambda_other`.
     pub(crate) fn new(
         order: &[usize],
         most: &[u64],
         shapes: &[Shape],
         duals: &[f64],
-        room: [u64; 2],
-        lambda_mem: f64,
-    ) -> GpuCpuTable {
+        room: [u64; 3],
+        resource: usize,
+        lambda_other: f64,
+    ) -> GpuRoomTable {
+        let other = CPU + MEMORY - resource;
         let gpus = room[0] as usize;
-        let bucket = room[1].div_ceil(BUCKETS).max(1);
-        let cpus = (room[1] / bucket) as usize;
-        let (gw, cw) = (gpus + 1, cpus + 1);
+        let bucket = room[resource].div_ceil(BUCKETS).max(1);
+        let cells = (room[resource] / bucket) as usize;
+        let (gw, cw) = (gpus + 1, cells + 1);
         let layer = gw * cw;
         let n = order.len();
         let mut f = vec![0.0f64; (n + 1) * layer];
         for k in (0..n).rev() {
-            let c = &shapes[order[k]].class;
-            let worth = duals[order[k]] - lambda_mem * f64::from(c.mem);
-            let (g, u) = (c.gpus as usize, (u64::from(c.cpu) / bucket) as usize);
+            let shape = &shapes[order[k]];
+            let worth = duals[order[k]] - lambda_other * size_in(shape, other) as f64;
+            let (g, u) = (
+                shape.class.gpus as usize,
+                (size_in(shape, resource) / bucket) as usize,
+            );
             let (here, next) = f.split_at_mut((k + 1) * layer);
             let here = &mut here[k * layer..];
             let next = &next[..layer];
@@ -57,7 +82,7 @@ impl GpuCpuTable {
             }
             for copies in 1..=most[k] as usize {
                 let (dg, dc) = (copies * g, copies * u);
-                if dg > gpus || dc > cpus {
+                if dg > gpus || dc > cells {
                     break;
                 }
                 let gain = copies as f64 * worth;
@@ -75,10 +100,11 @@ impl GpuCpuTable {
                 }
             }
         }
-        GpuCpuTable {
-            lambda_mem,
+        GpuRoomTable {
+            resource,
+            lambda_other,
             gpus,
-            cpus,
+            cells,
             bucket,
             f,
         }
@@ -86,10 +112,11 @@ impl GpuCpuTable {
 
     /// The bound at search position `k` with `room` = (GPUs, CPU units, memory) left.
     pub(crate) fn bound(&self, k: usize, room: [u64; 3]) -> f64 {
+        let other = CPU + MEMORY - self.resource;
         let g = (room[0] as usize).min(self.gpus);
-        let c = ((room[1] / self.bucket) as usize).min(self.cpus);
-        let cw = self.cpus + 1;
-        self.lambda_mem * room[2] as f64 + self.f[(k * (self.gpus + 1) + g) * cw + c]
+        let c = ((room[self.resource] / self.bucket) as usize).min(self.cells);
+        let cw = self.cells + 1;
+        self.lambda_other * room[other] as f64 + self.f[(k * (self.gpus + 1) + g) * cw + c]
     }
 }
 
@@ -319,16 +346,17 @@ mod tests {
             prop_assert!((root - whole).abs() <= 1e-12 * whole.abs().max(1.0), "{} against {}", root, whole);
         }
 
-        /// Whatever memory is priced at, the GPU × CPU table's bound is never below the best
-        /// fill that fits every resource (found by trying them all), at the root or at any
-        /// later position: rounding CPU down to buckets may only loosen it.
+        /// Whatever the other resource is priced at, the GPU × CPU and GPU × memory tables'
+        /// bounds are never below the best fill that fits every resource (found by trying them
+        /// all), at the root or at any later position: rounding down to buckets may only
+        /// loosen them.
         #[test]
-        fn the_gpu_cpu_table_never_bounds_below_the_best_fill(
+        fn the_gpu_room_tables_never_bound_below_the_best_fill(
             // CPU units and MiB that are not whole buckets, on an instance where they bind.
             raw in prop::collection::vec((1u32..3, 1u32..20_000, 1u32..60_000, 0.0f64..2.0, 1u64..4), 1..6),
             gpus in 1u64..9,
-            // Per MiB: at most about one task's worth over the whole instance, or nothing.
-            lambda_mem in prop_oneof![Just(0.0f64), 0.0f64..1e-5],
+            // Per unit: at most about one task's worth over the whole instance, or nothing.
+            lambda_other in prop_oneof![Just(0.0f64), 0.0f64..1e-5],
         ) {
             // Each shape's demand is the most the table may take of it.
             let shapes: Vec<Shape> = raw
@@ -353,13 +381,15 @@ mod tests {
                 price: 1,
             };
             let room = [gpus, u64::from(ty.cpu), u64::from(ty.mem)];
-            let table = GpuCpuTable::new(&order, &most, &shapes, &duals, [room[0], room[1]], lambda_mem);
-            for k in 0..=order.len() {
-                let best = brute_force(&ty, &shapes[k..], &duals[k..]);
-                prop_assert!(
-                    table.bound(k, room) >= best - 1e-9,
-                    "position {}: {} below {}", k, table.bound(k, room), best
-                );
+            for resource in [CPU, MEMORY] {
+                let table = GpuRoomTable::new(&order, &most, &shapes, &duals, room, resource, lambda_other);
+                for k in 0..=order.len() {
+                    let best = brute_force(&ty, &shapes[k..], &duals[k..]);
+                    prop_assert!(
+                        table.bound(k, room) >= best - 1e-9,
+                        "resource {}, position {}: {} below {}", resource, k, table.bound(k, room), best
+                    );
+                }
             }
         }
     }

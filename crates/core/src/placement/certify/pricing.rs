@@ -13,10 +13,10 @@
 //! the Farley bound built on it stays valid.
 
 use super::super::model::TypeCap;
-use super::lagrange::{best_gpu_table, GpuCpuTable, GpuTable};
+use super::lagrange::{best_gpu_table, GpuRoomTable, GpuTable, CPU, MEMORY};
 use super::shapes::Shape;
 
-/// Steps charged per shape for the GPU × CPU table (`lagrange.rs`).
+/// Steps charged per shape for a GPU × CPU or GPU × memory table (`lagrange.rs`).
 const LAGRANGE_WORK: usize = 200;
 
 /// The best fill found and what no fill of this type can beat.
@@ -97,9 +97,11 @@ pub(crate) fn price(
     // matter (a ceiling at or below the price adds nothing to Farley's `θ`), so they are
     // not sorted.
     let mut mixes: Vec<(f64, Fractional)> = Vec::with_capacity(MIXES.len());
-    for &mix in &MIXES {
+    let mut root_bounds = [0.0f64; MIXES.len()];
+    for (m, &mix) in MIXES.iter().enumerate() {
         let fractional = Fractional::new(&items, shapes, duals, limit, &room, mix);
         let bound = fractional.bound(0, fractional.room(&room));
+        root_bounds[m] = bound;
         if bound <= threshold {
             return Priced {
                 upper: bound,
@@ -138,14 +140,18 @@ pub(crate) fn price(
             ..at_root
         };
     }
-    let whole = GpuCpuTable::new(
-        order,
-        &most,
-        shapes,
-        duals,
-        [room[0], room[1]],
-        gpu_table.lambda[1],
-    );
+    // GPUs kept whole with CPU or memory, whichever binds harder alone at the root (the
+    // fractional bound of that resource alone is the smaller), the other priced at the `λ`
+    // just found: CPU-hungry tasks need the GPU × CPU table, memory-hungry ones the GPU ×
+    // memory one (see `lagrange.rs`).
+    // `MIXES[r]` is resource `r` alone.
+    let alone = |r: usize| root_bounds[r];
+    let (resource, lambda_other) = if alone(MEMORY) < alone(CPU) {
+        (MEMORY, gpu_table.lambda[0])
+    } else {
+        (CPU, gpu_table.lambda[1])
+    };
+    let whole = GpuRoomTable::new(order, &most, shapes, duals, room3, resource, lambda_other);
     root = root.min(whole.bound(0, room3));
     if root <= threshold * (1.0 + SLACK) {
         return Priced {
@@ -208,10 +214,11 @@ pub(crate) fn worth_pricing(ty: &TypeCap, shapes: &[Shape], duals: &[f64], limit
         .collect()
 }
 
-/// Weights of the surrogate resources tried at the root: each resource alone, and mixes of
-/// two or three. Any non-negative mix gives a valid bound (a packing that fits every resource
-/// fits their weighted sum); the best mix approaches the knapsack's LP relaxation, and mixes
-/// matter where GPUs and CPU bind together.
+/// Weights of the surrogate resources tried at the root: each resource alone (`MIXES[r]` is
+/// resource `r` alone, which `price` relies on), and mixes of two or three. Any non-negative
+/// mix gives a valid bound (a packing that fits every resource fits their weighted sum); the
+/// best mix approaches the knapsack's LP relaxation, and mixes matter where GPUs and CPU bind
+/// together.
 pub(super) const MIXES: [[f64; RESOURCES]; 8] = [
     [1.0, 0.0, 0.0, 0.0],
     [0.0, 1.0, 0.0, 0.0],
@@ -342,7 +349,7 @@ struct Search<'a> {
     limit: &'a [u32],
     fractional: &'a Fractional,
     secondary: &'a [Fractional],
-    whole: &'a GpuCpuTable,
+    whole: &'a GpuRoomTable,
     gpu_table: &'a GpuTable,
     position: &'a [usize],
     density: &'a [[f64; RESOURCES]],

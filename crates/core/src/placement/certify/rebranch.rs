@@ -65,6 +65,7 @@ pub(crate) fn rebranch(
     // cheaper than the instances they came from).
     let none_relaxed = vec![false; types.len()];
     let mut sub = Configurations::new(shapes, types, candidates.to_vec(), pool, none_relaxed);
+    sub.prove = false;
     sub.solve(&demand, f64::INFINITY, budget);
     let duals = sub.duals();
     let gap = dollars(cost) - sub.master.objective();
