@@ -14,7 +14,9 @@
 //! Farley's bound makes every round's answer a proof, however far from converged: with
 //! `θ = max(1, max over types of (best fill value ÷ price))`, `π / θ` is a feasible dual for
 //! *every* pattern, so `Σ demand × π / θ` is at most the LP optimum, hence at most the cost
-//! of any packing. The best such value over all rounds is the bound.
+//! of any packing. The best such value over all rounds is the bound. When no search finds a
+//! better pattern but some ran out of nodes far from a proof, `θ` stays above 1 though the LP
+//! has converged: one longer search per type at the master's duals then proves what it can.
 
 use std::collections::BTreeSet;
 
