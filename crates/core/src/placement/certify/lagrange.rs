@@ -13,18 +13,20 @@
 //! `O(shapes × GPUs × buckets × copies)`.
 //!
 //! Which resource to keep whole depends on the fleet: with CPU-hungry tasks the GPU × CPU
-//! table is tight, with memory-hungry ones (a g4dn.metal holding training tasks of 50–90 GiB
+//! table is tight; with memory-hungry ones (a g4dn.metal on a mixed fleet, tasks of 10–90 GiB
 //! each) it is as loose as the fractional bound (1.6× the price at the LP's own duals, where
-//! the best fill is worth exactly the price) and the GPU × memory table is what proves fills.
+//! the best fill is worth exactly the price), and the GPU × memory table is what proves fills
+//! (1.1× there; exactly the price on the g4dn.12xlarge).
 
 use super::shapes::Shape;
 
 /// Buckets per instance: one bucket is 1/64 of the instance's CPU (1.5 vCPU on 96) or memory.
 pub(crate) const BUCKETS: u64 = 64;
 
-/// The resource a [`GpuRoomTable`] keeps whole besides GPUs (indices into a room of GPUs,
-/// CPU units, memory MiB).
+/// The resources a [`GpuRoomTable`] can keep whole besides GPUs, as indices into a room of
+/// (GPUs, CPU units, memory MiB): CPU units…
 pub(crate) const CPU: usize = 1;
+/// …or memory MiB.
 pub(crate) const MEMORY: usize = 2;
 
 /// `F`, flattened: position × (GPUs + 1) × (buckets + 1).
