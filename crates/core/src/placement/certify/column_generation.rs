@@ -172,6 +172,16 @@ impl<'a> Configurations<'a> {
         }
     }
 
+    /// The master's columns as patterns, without the relaxation's (whose patterns are empty):
+    /// what a packing can be built from.
+    pub(crate) fn columns(&self) -> Vec<Pattern> {
+        self.patterns
+            .iter()
+            .filter(|p| !p.take.is_empty())
+            .cloned()
+            .collect()
+    }
+
     /// Adds a pattern unless it is already a column; whether it was added.
     pub(crate) fn add(&mut self, pattern: Pattern) -> bool {
         if pattern.take.is_empty() || !self.known.insert(pattern.clone()) {

@@ -252,12 +252,7 @@ pub(crate) fn certify(
     let valued = pack_valued(classes, counts, types, &values);
     // What the LP costs and its columns, before the dive re-solves it for fewer tasks.
     let lp = configurations.master.objective();
-    let pool: Vec<Pattern> = configurations
-        .patterns
-        .iter()
-        .filter(|p| !p.take.is_empty())
-        .cloned()
-        .collect();
+    let pool = configurations.columns();
     let mut budget = Budget::new(DIVE_STEPS);
     let (chosen, _) = rounding::dive(&mut configurations, &demand, &mut budget);
     let rounded = complete(classes, counts, types, bins_of(&chosen, &shapes, counts));

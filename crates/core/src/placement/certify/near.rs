@@ -12,7 +12,7 @@
 
 use super::super::model::TypeCap;
 use super::column_generation::{dollars, Pattern};
-use super::pricing::{fitting, sizes, worth_pricing, Fractional, MIXES, RESOURCES};
+use super::pricing::{fitting, room_of, sizes, worth_pricing, Fractional, MIXES, RESOURCES};
 use super::shapes::Shape;
 use super::Budget;
 
@@ -28,12 +28,7 @@ pub(crate) fn near_fills(
     count: usize,
     node_limit: u64,
 ) -> (Vec<Vec<(usize, u32)>>, u64) {
-    let room = [
-        u64::from(ty.gpus),
-        u64::from(ty.cpu),
-        u64::from(ty.mem),
-        u64::from(ty.slots),
-    ];
+    let room = room_of(ty);
     let items = worth_pricing(ty, shapes, duals, limit);
     let root_work = (MIXES.len() * items.len()) as u64 + 1;
     if items.is_empty() || count == 0 {

@@ -59,6 +59,17 @@ pub(super) fn fitting(shape: &Shape, room: &[u64; RESOURCES], limit: u32) -> u64
         .min(u64::from(limit))
 }
 
+/// What an empty instance of `ty` holds of each resource.
+pub(super) fn room_of(ty: &TypeCap) -> [u64; RESOURCES] {
+    [
+        u64::from(ty.gpus),
+        u64::from(ty.cpu),
+        u64::from(ty.mem),
+        u64::from(ty.slots),
+    ]
+}
+
+/// What one task of `shape` takes of each resource.
 pub(super) fn sizes(shape: &Shape) -> [u64; RESOURCES] {
     let c = &shape.class;
     [u64::from(c.gpus), u64::from(c.cpu), u64::from(c.mem), 1]
@@ -75,12 +86,7 @@ pub(crate) fn price(
     threshold: f64,
     node_limit: u64,
 ) -> Priced {
-    let room = [
-        u64::from(ty.gpus),
-        u64::from(ty.cpu),
-        u64::from(ty.mem),
-        u64::from(ty.slots),
-    ];
+    let room = room_of(ty);
     let items = worth_pricing(ty, shapes, duals, limit);
     let at_root = Priced {
         improving: Vec::new(),

@@ -72,12 +72,7 @@ pub(crate) fn rebranch(
     if gap <= 0.0 {
         return false;
     }
-    let columns: Vec<Pattern> = sub
-        .patterns
-        .iter()
-        .filter(|p| !p.take.is_empty())
-        .cloned()
-        .collect();
+    let columns = sub.columns();
     let fills = (FILLS, NODES);
     let pool = with_near_fills(
         columns, types, candidates, shapes, &duals, &demand, gap, fills, budget,
