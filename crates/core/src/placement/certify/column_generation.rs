@@ -291,8 +291,8 @@ impl<'a> Configurations<'a> {
                     break;
                 }
             }
-            let unproven = bound < self.master.objective() * (1.0 - PROOF_GAP);
-            if self.prove && !added && unproven && bound < enough && !budget.exhausted() {
+            let short_of_master = bound < self.master.objective() * (1.0 - PROOF_GAP);
+            if self.prove && !added && short_of_master && bound < enough && !budget.exhausted() {
                 // Converged: no type has a fill worth more than its price that the searches
                 // found. What keeps the bound below the master is a type whose search ran out
                 // of nodes far from a proof; a longer search at the master's duals, once,

@@ -149,10 +149,8 @@ pub(crate) fn price(
     // GPUs kept whole with CPU or memory, whichever binds harder alone at the root (the
     // fractional bound of that resource alone is the smaller), the other priced at the `λ`
     // just found: CPU-hungry tasks need the GPU × CPU table, memory-hungry ones the GPU ×
-    // memory one (see `lagrange.rs`).
-    // `MIXES[r]` is resource `r` alone.
-    let alone = |r: usize| root_bounds[r];
-    let (resource, lambda_other) = if alone(MEMORY) < alone(CPU) {
+    // memory one (see `lagrange.rs`). `MIXES[r]` is resource `r` alone.
+    let (resource, lambda_other) = if root_bounds[MEMORY] < root_bounds[CPU] {
         (MEMORY, gpu_table.lambda[0])
     } else {
         (CPU, gpu_table.lambda[1])
