@@ -39,6 +39,8 @@ pub(crate) struct Master {
     surplus_basic: Vec<bool>,
     /// Entries of every column: what pricing the columns at one pivot multiplies.
     entries: usize,
+    /// Whether the last [`Master::reoptimize`] found no basis meeting its right-hand side.
+    infeasible: bool,
 }
 
 /// Each row's demand is raised by between one and two times this, distinct per row: the
@@ -84,6 +86,7 @@ impl Master {
             in_basis: Vec::new(),
             surplus_basic: Vec::new(),
             entries: m,
+            infeasible: false,
         };
         master.reset(&vec![0.0; m]);
         master
@@ -109,6 +112,54 @@ impl Master {
     /// Rows of the LP.
     pub(crate) fn rows(&self) -> usize {
         self.m
+    }
+
+    /// Appends the row `Σ coefficient·x_column ≥ b` (its right-hand side is given to the next
+    /// [`Master::reoptimize`]) with its surplus basic, so the basis stays dual feasible and
+    /// the dual simplex restores the primal: how a branch adds a bound to a solved LP.
+    ///
+    /// With `B` the old basis and `a` the new row's entries on its basic columns, the new
+    /// basis is `[[B, 0], [a, −1]]`, whose inverse is `[[B⁻¹, 0], [a B⁻¹, −1]]`.
+    pub(crate) fn add_row(&mut self, coefficients: &[(usize, f64)]) {
+        let m = self.m;
+        let row = m;
+        for &(j, a) in coefficients {
+            self.columns[j].entries.push((row, a));
+        }
+        self.entries += coefficients.len();
+        let mut on_basis = vec![0.0; m];
+        for (i, var) in self.basis.iter().enumerate() {
+            if let Var::Column(j) = var {
+                on_basis[i] = self.columns[*j]
+                    .entries
+                    .iter()
+                    .find(|&&(r, _)| r == row)
+                    .map_or(0.0, |&(_, a)| a);
+            }
+        }
+        let n = m + 1;
+        let mut binv = vec![0.0; n * n];
+        for i in 0..m {
+            binv[i * n..i * n + m].copy_from_slice(&self.binv[i * m..(i + 1) * m]);
+        }
+        for (i, &a) in on_basis.iter().enumerate() {
+            if a != 0.0 {
+                for k in 0..m {
+                    binv[m * n + k] += a * self.binv[i * m + k];
+                }
+            }
+        }
+        binv[m * n + m] = -1.0;
+        self.binv = binv;
+        self.m = n;
+        self.basis.push(Var::Surplus(row));
+        self.surplus_basic.push(true);
+        self.xb.push(0.0);
+    }
+
+    /// Whether the last [`Master::reoptimize`] found no solution meeting its right-hand side.
+    pub(crate) fn infeasible(&self) -> bool {
+        self.infeasible
     }
 
     pub(crate) fn add(&mut self, column: Column) {
@@ -249,6 +300,7 @@ impl Master {
                 row.iter().zip(&perturbed).map(|(r, v)| r * v).sum()
             })
             .collect();
+        self.infeasible = false;
         let mut steps = 0u64;
         while steps < budget {
             // The most negative basic value leaves (lowest row on ties: deterministic).
@@ -286,8 +338,12 @@ impl Master {
                     }
                 }
             }
-            // None: no basis covers this `b` (cannot happen while the singletons are columns).
-            let Some((var, _)) = enter else { break };
+            // None: no basis covers this `b` (cannot happen while the singletons are columns
+            // and every row is a demand; rows added by a branch can contradict each other).
+            let Some((var, _)) = enter else {
+                self.infeasible = true;
+                return steps;
+            };
             let u = self.direction(var);
             self.pivot(r, var, &u);
             steps += per_pivot;
@@ -390,6 +446,44 @@ mod tests {
             let (w, c) = (warm.objective(), cold.objective());
             prop_assert!((w - c).abs() <= 1e-6 * (1.0 + c.abs()), "warm {w} cold {c}");
         }
+    }
+
+    #[test]
+    fn a_row_added_to_a_solved_lp_bounds_it_and_contradicting_rows_are_infeasible() {
+        // The LP below (optimum 10: the pair column twice), then with the pair bounded.
+        let solved = || {
+            let mut master = Master::new(&[3.0, 2.0]);
+            master.add(Column {
+                cost: 4.0,
+                entries: vec![(0, 1.0), (1, 1.0)],
+            });
+            master.reoptimize(&[2.0, 3.0], 10_000);
+            master
+        };
+        // At most one pair: 4 + 3 + 2 × 2 = 11.
+        let mut at_most_one = solved();
+        at_most_one.add_row(&[(2, -1.0)]);
+        at_most_one.reoptimize(&[2.0, 3.0, -1.0], 10_000);
+        assert!(!at_most_one.infeasible());
+        assert!(
+            (at_most_one.objective() - 11.0).abs() < 1e-4,
+            "{}",
+            at_most_one.objective()
+        );
+        // At least three pairs: 12.
+        let mut at_least_three = solved();
+        at_least_three.add_row(&[(2, 1.0)]);
+        at_least_three.reoptimize(&[2.0, 3.0, 3.0], 10_000);
+        assert!(!at_least_three.infeasible());
+        assert!(
+            (at_least_three.objective() - 12.0).abs() < 1e-4,
+            "{}",
+            at_least_three.objective()
+        );
+        // Both: no solution.
+        at_least_three.add_row(&[(2, -1.0)]);
+        at_least_three.reoptimize(&[2.0, 3.0, 3.0, -1.0], 10_000);
+        assert!(at_least_three.infeasible());
     }
 
     #[test]

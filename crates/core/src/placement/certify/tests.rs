@@ -232,11 +232,13 @@ proptest! {
         }
     }
 
+    /// Both searches: on patterns (`branch.rs`) and on instance counts (`count_branch.rs`).
     #[test]
     fn the_branch_and_bound_places_every_task_once_and_never_below_the_optimum(
         t in 0usize..40,
         raw in prop::collection::vec((any::<u32>(), any::<u32>(), any::<u32>(), any::<u32>()), 1..5),
         steps in prop_oneof![Just(2_000u64), Just(1_000_000)],
+        on_counts in any::<bool>(),
     ) {
         let types = types();
         let shapes = shapes_for(&types[t % types.len()], &raw);
@@ -250,7 +252,8 @@ proptest! {
             let cheapest = candidates.iter().filter(|&&c| types[c].admits(&s.class)).map(|&c| types[c].price).min().unwrap();
             cheapest * u64::from(s.demand)
         }).sum::<u64>() + 1_000_000_000;
-        let found = super::branch::cheapest(&shapes, &types, &candidates, pool, &demand, worst, &mut Budget::new(steps));
+        let search = if on_counts { super::count_branch::cheapest } else { super::branch::cheapest };
+        let found = search(&shapes, &types, &candidates, pool, &demand, worst, &mut Budget::new(steps));
         let Some(patterns) = found else {
             // Only a budget too small to finish a single dive finds nothing.
             prop_assert!(steps < 1_000_000, "nothing found with a full budget");
