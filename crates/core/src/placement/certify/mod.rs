@@ -21,7 +21,8 @@
 //! The packing is the cheapest of the greedy's, the greedy re-run at the LP's duals, a dive
 //! from the LP's columns (`rounding.rs`) and, on fleets of up to 200 tasks still more than
 //! 0.3 % above the LP, a branch and bound over the LP's columns and every type's most
-//! valuable fills at its duals (`near.rs`, `branch.rs`); then its worst instances at the
+//! valuable fills at its duals (`near.rs`, `branch.rs`, then `count_branch.rs` on instance
+//! counts per type over the same pool); then its worst instances at the
 //! duals are repacked exactly (`repack.rs`), and on fleets of up to 1,000 tasks the 24 worst
 //! are freed and packed again by the same branch and bound (`rebranch.rs`).
 
