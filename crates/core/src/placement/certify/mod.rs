@@ -81,7 +81,7 @@ const DIVE_STEPS: u64 = 1_000_000;
 /// 0.5 M kept half the gain on CPU-skewed ones).
 const BRANCH_STEPS: u64 = 1_000_000;
 /// Work for the branch and bound on instance counts per type (`count_branch.rs`), in steps,
-/// after `branch.rs`'s (the 30 hungry 100-task fleets: 0.313 → 0.298 % above the bound on
+/// after `branch.rs`'s (the 30 hungry 100-task fleets: 0.313 → 0.292 % above the bound on
 /// average, about 40 ms more a plan on the 19 that reach it; 2 M steps found nothing more,
 /// and either search alone with both budgets did worse than the two).
 const COUNT_BRANCH_STEPS: u64 = 1_000_000;
