@@ -93,7 +93,8 @@ impl Master {
     }
 
     /// Back to the singleton basis for right-hand side `b` (perturbed by a few millionths per
-    /// row, distinct per row, so no pivot is degenerate and the simplex cannot cycle).
+    /// row, distinct per row, so no pivot is degenerate and the simplex cannot cycle). Not
+    /// for a master with rows from [`Master::add_row`]: they have no singleton.
     pub(crate) fn reset(&mut self, b: &[f64]) {
         let m = self.m;
         self.basis = (0..m).map(Var::Column).collect();
