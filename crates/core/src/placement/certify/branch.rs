@@ -17,7 +17,7 @@
 
 use super::column_generation::{dollars, Configurations, Pattern};
 use super::exact;
-use super::rounding;
+use super::rounding::{self, WHOLE};
 use super::shapes::Shape;
 use super::Budget;
 use crate::placement::model::TypeCap;
@@ -33,9 +33,6 @@ const EXACT_STATES: u64 = 512;
 
 /// Branches against the dive on one path, at most.
 const MAX_DISCREPANCIES: u32 = 8;
-
-/// How far from a whole number a value counts as whole.
-const WHOLE: f64 = 1e-4;
 
 /// The cheapest packing of `demand` over `pool` (plus each shape alone on its cheapest
 /// type) that costs less than `best` nano-dollars per hour, as patterns trimmed to the tasks
@@ -164,30 +161,14 @@ impl Branch<'_, '_> {
 
     /// The LP runs whole columns: the instances chosen above, and these.
     fn record(&mut self, residual: &[u32], fixed: f64, x: &[f64]) {
-        let mut cost = fixed;
-        let mut runs: Vec<usize> = Vec::new();
-        for (j, &v) in x.iter().enumerate() {
-            let n = v.round() as usize;
-            if n > 0 {
-                cost += n as f64 * self.configurations.master.columns[j].cost;
-                runs.extend(std::iter::repeat_n(j, n));
-            }
+        let configurations = &self.configurations;
+        let below = self.best * (1.0 - 1e-9);
+        let (master, patterns) = (&configurations.master, &configurations.patterns);
+        if let Some((cost, out)) =
+            rounding::whole_packing(master, patterns, x, residual, &self.chosen, fixed, below)
+        {
+            self.best = cost;
+            self.found = Some(out);
         }
-        if cost >= self.best * (1.0 - 1e-9) {
-            return;
-        }
-        // Every run is a real pattern (the pool's or a singleton's), trimmed to the tasks
-        // still unplaced when it runs, so no task is placed twice.
-        let patterns = &self.configurations.patterns;
-        let mut left = residual.to_vec();
-        let mut out = self.chosen.clone();
-        for &j in &runs {
-            rounding::apply(&patterns[j], &mut left, &mut out);
-        }
-        if left.iter().any(|&l| l > 0) {
-            return;
-        }
-        self.best = cost;
-        self.found = Some(out);
     }
 }

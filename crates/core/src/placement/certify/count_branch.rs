@@ -21,7 +21,7 @@
 //! `branch.rs`'s run-or-forbid instead of pattern bounds improved 7 fleets, mostly less.
 
 use super::column_generation::{dollars, Configurations, Pattern};
-use super::rounding;
+use super::rounding::{self, WHOLE};
 use super::shapes::Shape;
 use super::simplex::Master;
 use super::Budget;
@@ -37,9 +37,6 @@ const SLACK: f64 = 1e-5;
 /// 0.292 % above the bound at 6,000, better on three fleets and worse on none; 3,000 lost
 /// seed 101's optimum, 10,000 and 20,000 kept less of the gain).
 const NODE_STEPS: u64 = 6_000;
-
-/// How far from a whole number a value counts as whole.
-const WHOLE: f64 = 1e-4;
 
 /// The cheapest packing of `demand` over `pool` (plus each shape alone on its cheapest
 /// type) that costs less than `best` nano-dollars per hour, as patterns trimmed to the tasks
@@ -168,29 +165,12 @@ impl Search<'_, '_> {
 
     /// The LP runs whole patterns: a packing, if it costs less than the best so far.
     fn record(&mut self, master: &Master, x: &[f64]) {
-        let mut cost = 0.0;
-        let mut runs: Vec<usize> = Vec::new();
-        for (j, &v) in x.iter().enumerate() {
-            let n = v.round() as usize;
-            if n > 0 {
-                cost += n as f64 * master.columns[j].cost;
-                runs.extend(std::iter::repeat_n(j, n));
-            }
+        let below = self.best * (1.0 - 1e-9);
+        if let Some((cost, out)) =
+            rounding::whole_packing(master, self.patterns, x, self.demand, &[], 0.0, below)
+        {
+            self.best = cost;
+            self.found = Some(out);
         }
-        if cost >= self.best * (1.0 - 1e-9) {
-            return;
-        }
-        // Every run is a real pattern (the pool's or a singleton's), trimmed to the tasks
-        // still unplaced when it runs, so no task is placed twice.
-        let mut left = self.demand.to_vec();
-        let mut out = Vec::new();
-        for &j in &runs {
-            rounding::apply(&self.patterns[j], &mut left, &mut out);
-        }
-        if left.iter().any(|&l| l > 0) {
-            return;
-        }
-        self.best = cost;
-        self.found = Some(out);
     }
 }

@@ -8,7 +8,11 @@
 //! the tasks still unplaced, so nothing is placed twice; `improve.rs` right-sizes afterwards.
 
 use super::column_generation::{Configurations, Pattern};
+use super::simplex::Master;
 use super::Budget;
+
+/// How far from a whole number an LP value counts as whole (the branch and bounds').
+pub(super) const WHOLE: f64 = 1e-4;
 
 /// Rounds of re-solving before the rest goes to the greedy packer.
 const DIVE_ROUNDS: usize = 64;
@@ -62,4 +66,38 @@ pub(super) fn apply(pattern: &Pattern, residual: &mut [u32], chosen: &mut Vec<Pa
     }
     chosen.push(run);
     true
+}
+
+/// The packing an LP that runs every column a whole number of times (`x`) makes of the tasks
+/// `left` after the instances `chosen`, which cost `fixed`: its cost and its instances, when
+/// that is below `below` and every task is placed. Every run is a real pattern (the pool's or a
+/// singleton's), trimmed to the tasks still unplaced when it runs, so no task is placed twice.
+pub(super) fn whole_packing(
+    master: &Master,
+    patterns: &[Pattern],
+    x: &[f64],
+    left: &[u32],
+    chosen: &[Pattern],
+    fixed: f64,
+    below: f64,
+) -> Option<(f64, Vec<Pattern>)> {
+    // Summed in column order from `fixed`, as the searches always have.
+    let mut cost = fixed;
+    for (&v, column) in x.iter().zip(&master.columns) {
+        let runs = v.round();
+        if runs > 0.0 {
+            cost += runs * column.cost;
+        }
+    }
+    if cost >= below {
+        return None;
+    }
+    let mut left = left.to_vec();
+    let mut out = chosen.to_vec();
+    for (&v, pattern) in x.iter().zip(patterns) {
+        for _ in 0..v.round() as usize {
+            apply(pattern, &mut left, &mut out);
+        }
+    }
+    left.iter().all(|&l| l == 0).then_some((cost, out))
 }
